@@ -1,0 +1,157 @@
+package config_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/field"
+)
+
+const examplePath = "../../../examples/per-role/runas.yaml"
+
+func TestLoadExample(t *testing.T) {
+	c, err := config.Load(examplePath)
+	if err != nil {
+		t.Fatalf("the shipped example must be valid: %v", err)
+	}
+	if c.Model != config.ModelPerRole || len(c.Organization.Regions) != 3 {
+		t.Fatalf("unexpected example: %+v", c.Organization)
+	}
+	if got := c.Organization.ArtifactBucket("eu-west-1"); got != "ssm-runas-artifacts-111111111111-eu-west-1" {
+		t.Fatalf("ArtifactBucket = %s", got)
+	}
+}
+
+const minimal = `
+model: per-role
+organization:
+  id: o-a1b2c3d4e5
+  managementAccountId: "012345678901"
+  targets: [r-ab12]
+  regions: [eu-west-1]
+sessionPreferences:
+  runAsDefaultUser: ssm-fallback
+`
+
+func TestDefaults(t *testing.T) {
+	c, err := config.Parse([]byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := c.Organization
+	checks := map[string][2]any{
+		"artifact prefix":   {o.ArtifactBucketPrefix, "ssm-runas-artifacts-012345678901"},
+		"stackset name":     {o.StackSet.Name, config.DefaultStackSetName},
+		"callAs":            {o.StackSet.CallAs, "SELF"},
+		"max concurrent":    {*o.StackSet.OperationPreferences.MaxConcurrentPercentage, 25},
+		"failure tolerance": {*o.StackSet.OperationPreferences.FailureTolerancePercentage, 10},
+		"region order":      {o.StackSet.OperationPreferences.RegionConcurrencyType, "SEQUENTIAL"},
+		"mode":              {o.StackSet.OperationPreferences.ConcurrencyMode, "SOFT_FAILURE_TOLERANCE"},
+		"retain":            {*o.StackSet.RetainStacksOnAccountRemoval, false},
+		"guardrail":         {c.GuardrailEnabled(), true},
+		"management":        {c.ConfigureManagementAccount(), true},
+		"leading zero kept": {o.ManagementAccountID, "012345678901"},
+	}
+	for name, v := range checks {
+		if v[0] != v[1] {
+			t.Errorf("%s = %v, want %v", name, v[0], v[1])
+		}
+	}
+	// Unset preferences stay unmanaged: the writer must keep what accounts have.
+	if c.SessionPreferences.S3 != nil || c.SessionPreferences.IdleSessionTimeoutMinutes != nil {
+		t.Errorf("unset preferences must stay nil: %+v", c.SessionPreferences)
+	}
+}
+
+func TestParseJSONFromPulumiConfig(t *testing.T) {
+	js := `{"model":"per-role","organization":{"id":"o-a1b2c3d4e5","managementAccountId":"111111111111",
+	"targets":["r-ab12"],"regions":["eu-west-1"]},"sessionPreferences":{"runAsDefaultUser":"ops","idleSessionTimeoutMinutes":15}}`
+	c, err := config.Parse([]byte(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *c.SessionPreferences.IdleSessionTimeoutMinutes != 15 {
+		t.Fatal("idle timeout lost")
+	}
+}
+
+func TestValidationProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		// edit replaces old with new in the minimal config.
+		old, new string
+		want     []string
+	}{
+		{"bad username", "runAsDefaultUser: ssm-fallback", "runAsDefaultUser: Admin!",
+			[]string{`sessionPreferences.runAsDefaultUser "Admin!": must match ^[a-z_][a-z0-9_-]{0,31}$`}},
+		{"root", "runAsDefaultUser: ssm-fallback", "runAsDefaultUser: root",
+			[]string{`sessionPreferences.runAsDefaultUser "root": root is not allowed as a Run As user`}},
+		{"idle timeout 0", "runAsDefaultUser: ssm-fallback", "runAsDefaultUser: ssm-fallback\n  idleSessionTimeoutMinutes: 0",
+			[]string{`sessionPreferences.idleSessionTimeoutMinutes "0": must be between 1 and 60 minutes`}},
+		{"malformed OU", "targets: [r-ab12]", "targets: [ou-BAD]",
+			[]string{`organization.targets[0] "ou-BAD": must be a root id (r-xxxx) or an OU id (ou-xxxx-xxxxxxxx)`}},
+		{"unknown field", "model: per-role", "model: per-role\nroless: []",
+			[]string{`roless: unknown field (line 3)`}},
+		{"unknown nested field", "  regions: [eu-west-1]", "  regions: [eu-west-1]\n  region: eu-west-1",
+			[]string{`organization.region: unknown field (line 8)`}},
+		{"wrong type", "runAsDefaultUser: ssm-fallback", "runAsDefaultUser: ssm-fallback\n  idleSessionTimeoutMinutes: soon",
+			[]string{`sessionPreferences.idleSessionTimeoutMinutes "soon": must be a whole number (line 10)`}},
+		{"unquoted account id", `managementAccountId: "012345678901"`, `managementAccountId: 12345`,
+			[]string{`organization.managementAccountId "12345": must be 12 digits`}},
+		{"root and OU", "targets: [r-ab12]", "targets: [r-ab12, ou-ab12-abcdefgh]",
+			[]string{`organization.targets: the root already covers every OU`}},
+		{"bad region and model", "regions: [eu-west-1]", "regions: [eu-west-1, mars-1]\nmodel: per-person",
+			nil}, // duplicate key "model": the YAML parser refuses it
+		{"several at once", "runAsDefaultUser: ssm-fallback",
+			"runAsDefaultUser: -x\n  idleSessionTimeoutMinutes: 0\n  maxSessionDurationMinutes: 2000",
+			[]string{"sessionPreferences.runAsDefaultUser", "sessionPreferences.idleSessionTimeoutMinutes", "sessionPreferences.maxSessionDurationMinutes"}},
+		{"delegated admin needs a role", "  regions: [eu-west-1]", "  regions: [eu-west-1]\n  stackSet: {callAs: DELEGATED_ADMIN}",
+			[]string{"organization.managementAccount.assumeRoleArn: is required when stackSet.callAs is DELEGATED_ADMIN"}},
+		{"bad exemption", "runAsDefaultUser: ssm-fallback", "runAsDefaultUser: ssm-fallback\nguardrail: {exemptRoleArns: [pipeline]}",
+			[]string{`guardrail.exemptRoleArns[0] "pipeline": must be an IAM role ARN`}},
+		{"long bucket prefix", "  regions: [eu-west-1]", "  regions: [eu-west-1]\n  artifactBucketPrefix: " + strings.Repeat("a", 60),
+			[]string{"organization.artifactBucketPrefix"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := strings.Replace(minimal, tc.old, tc.new, 1)
+			if src == minimal {
+				t.Fatalf("edit %q not applied", tc.old)
+			}
+			_, err := config.Parse([]byte(src))
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			if tc.want == nil {
+				return
+			}
+			var list field.List
+			if !errors.As(err, &list) {
+				t.Fatalf("want a field.List, got %T: %v", err, err)
+			}
+			if len(list) != len(tc.want) {
+				t.Fatalf("got %d problems, want %d:\n%v", len(list), len(tc.want), err)
+			}
+			for i, w := range tc.want {
+				if !strings.HasPrefix(list[i].Error(), w) {
+					t.Errorf("problem %d:\n got %s\nwant %s...", i, list[i].Error(), w)
+				}
+			}
+		})
+	}
+}
+
+func TestParseRejectsEmptyAndBrokenFiles(t *testing.T) {
+	for name, src := range map[string]string{"empty": "", "comments only": "# nothing\n", "broken": "model: [", "list": "- a\n- b\n"} {
+		if _, err := config.Parse([]byte(src)); err == nil {
+			t.Errorf("%s: want an error", name)
+		}
+	}
+	if _, err := config.Load(filepath.Join(t.TempDir(), "missing.yaml")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+}
