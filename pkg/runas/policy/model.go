@@ -23,7 +23,7 @@ type Statement struct {
 	Principal *Principal `json:"Principal,omitempty"`
 	Action    Strings    `json:"Action,omitempty"`
 	NotAction Strings    `json:"NotAction,omitempty"`
-	Resource  Strings    `json:"Resource,omitempty"`
+	Resource  Values     `json:"Resource,omitempty"`
 	Condition Condition  `json:"Condition,omitempty"`
 }
 
@@ -65,6 +65,19 @@ func (s Strings) MarshalJSON() ([]byte, error) {
 		return json.Marshal(s[0])
 	}
 	return json.Marshal([]string(s))
+}
+
+// Values is like Strings but an element may also be a CloudFormation
+// intrinsic function (`{"Fn::Sub": ...}`), so a template can scope a role
+// policy to its own account and region with the same policy model.
+type Values []any
+
+// MarshalJSON renders one value alone and several as a list.
+func (v Values) MarshalJSON() ([]byte, error) {
+	if len(v) == 1 {
+		return json.Marshal(v[0])
+	}
+	return json.Marshal([]any(v))
 }
 
 // Condition maps an operator (StringEquals) to keys and their values.

@@ -46,7 +46,7 @@ func SessionPreferencesSCP(extraExemptRoleARNs []string) (Document, error) {
 			Sid:      "ProtectSessionManagerPreferences",
 			Effect:   Deny,
 			Action:   ProtectedDocumentActions,
-			Resource: Strings{PreferencesDocumentARN},
+			Resource: Values{PreferencesDocumentARN},
 			Condition: Condition{
 				"ArnNotLike": {"aws:PrincipalARN": exempt},
 			},
@@ -71,7 +71,7 @@ func ArtifactBucketPolicy(bucket, organizationID string) Document {
 				Effect:    Allow,
 				Principal: &Principal{Everyone: true},
 				Action:    Strings{"s3:GetObject"},
-				Resource:  Strings{bucketARN + "/" + naming.WriterArtifactKeyPrefix + "*"},
+				Resource:  Values{bucketARN + "/" + naming.WriterArtifactKeyPrefix + "*"},
 				Condition: Condition{"StringEquals": {"aws:PrincipalOrgID": {organizationID}}},
 			},
 			{
@@ -79,7 +79,7 @@ func ArtifactBucketPolicy(bucket, organizationID string) Document {
 				Effect:    Deny,
 				Principal: &Principal{Everyone: true},
 				Action:    Strings{"s3:*"},
-				Resource:  Strings{bucketARN, bucketARN + "/*"},
+				Resource:  Values{bucketARN, bucketARN + "/*"},
 				Condition: Condition{"Bool": {"aws:SecureTransport": {"false"}}},
 			},
 		},

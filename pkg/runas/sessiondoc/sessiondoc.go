@@ -398,7 +398,7 @@ func rawString(r json.RawMessage) string {
 // ManagedInputsJSON renders pr as the compact JSON payload the custom
 // resource carries to the Lambda.
 func (pr *Preferences) ManagedInputsJSON() string {
-	b, err := json.Marshal(pr)
+	b, err := marshalRaw(pr)
 	if err != nil {
 		panic(fmt.Sprintf("marshal preferences: %v", err))
 	}
