@@ -1,0 +1,186 @@
+// Package plan runs a stack program under Pulumi's mocks and records every
+// resource it registers: type, name, parent, provider and the inputs the
+// provider would receive. `runas plan` prints the record; the component and
+// stack tests assert on it. Nothing here talks to a cloud or needs
+// credentials.
+//
+// Unit testing Pulumi programs: https://www.pulumi.com/docs/iac/concepts/testing/unit/
+package plan
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Project and stack names the mocks run under.
+const (
+	Project = "ssm-runas"
+	Stack   = "plan"
+)
+
+// Row is one resource the program would create.
+type Row struct {
+	Type string `json:"type"`
+	Name string `json:"name"`
+	// Parent is the parent resource's name, or "" for top-level resources.
+	Parent string `json:"parent"`
+	// Provider is the explicit provider's name, or "" for the default one.
+	Provider string         `json:"provider,omitempty"`
+	Inputs   map[string]any `json:"inputs"`
+}
+
+// Recorder is a pulumi.MockResourceMonitor that records every registration.
+// Pulumi calls it from several goroutines, so it is guarded.
+type Recorder struct {
+	mu   sync.Mutex
+	rows []Row
+}
+
+var _ pulumi.MockResourceMonitor = (*Recorder)(nil)
+
+// NewResource records the registration and answers with the inputs plus the
+// id, arn and name a provider would fill in.
+func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	row := Row{Type: args.TypeToken, Name: args.Name, Inputs: Plain(args.Inputs)}
+	if rpc := args.RegisterRPC; rpc != nil {
+		row.Parent = urnName(rpc.GetParent())
+		// A provider reference is "<urn>::<id>"; the URN has "::" of its
+		// own, so the id is what follows the last one.
+		if p := rpc.GetProvider(); p != "" {
+			if i := strings.LastIndex(p, "::"); i > 0 {
+				row.Provider = urnName(p[:i])
+			}
+		}
+	}
+	if strings.HasPrefix(row.Type, "pulumi:providers:") {
+		row.Provider = ""
+	}
+	r.mu.Lock()
+	r.rows = append(r.rows, row)
+	r.mu.Unlock()
+
+	id := args.Name + "-id"
+	for _, k := range []resource.PropertyKey{"name", "bucket"} {
+		if v, ok := args.Inputs[k]; ok && v.IsString() && v.StringValue() != "" {
+			id = v.StringValue()
+			break
+		}
+	}
+	outs := args.Inputs.Copy()
+	if !outs.HasValue("name") {
+		outs["name"] = resource.NewStringProperty(args.Name)
+	}
+	outs["arn"] = resource.NewStringProperty(fmt.Sprintf("arn:aws:mock:::%s/%s", args.TypeToken, id))
+	return id, outs, nil
+}
+
+// Call answers invokes with nothing: programs planned offline must not
+// depend on lookups.
+func (r *Recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{}, nil
+}
+
+// Rows returns the recorded resources sorted by type, then name.
+func (r *Recorder) Rows() []Row {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := append([]Row(nil), r.rows...)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Type != out[j].Type {
+			return out[i].Type < out[j].Type
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// Run executes program under mocks and returns what it registered.
+func Run(program pulumi.RunFunc) ([]Row, error) {
+	rec := &Recorder{}
+	if err := pulumi.RunErr(program, pulumi.WithMocks(Project, Stack, rec)); err != nil {
+		return nil, err
+	}
+	return rec.Rows(), nil
+}
+
+// urnName returns the resource name of a URN, or "" for the root stack.
+func urnName(urn string) string {
+	if urn == "" {
+		return ""
+	}
+	parts := strings.Split(urn, "::")
+	if len(parts) < 4 {
+		return urn
+	}
+	types := parts[2]
+	if t := types[strings.LastIndex(types, "$")+1:]; t == "pulumi:pulumi:Stack" {
+		return ""
+	}
+	return parts[3]
+}
+
+// Plain converts provider inputs to JSON-friendly values. Secrets are never
+// printed; unknown values and assets are shown by what they are.
+func Plain(m resource.PropertyMap) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[string(k)] = plainValue(v)
+	}
+	return out
+}
+
+func plainValue(v resource.PropertyValue) any {
+	switch {
+	case v.IsNull():
+		return nil
+	case v.IsBool():
+		return v.BoolValue()
+	case v.IsNumber():
+		f := v.NumberValue()
+		if f == float64(int64(f)) {
+			return int64(f)
+		}
+		return f
+	case v.IsString():
+		return v.StringValue()
+	case v.IsArray():
+		arr := v.ArrayValue()
+		out := make([]any, len(arr))
+		for i, e := range arr {
+			out[i] = plainValue(e)
+		}
+		return out
+	case v.IsObject():
+		return Plain(v.ObjectValue())
+	case v.IsSecret():
+		return "[secret]"
+	case v.IsComputed():
+		return "[unknown]"
+	case v.IsOutput():
+		o := v.OutputValue()
+		if o.Secret {
+			return "[secret]"
+		}
+		if !o.Known {
+			return "[unknown]"
+		}
+		return plainValue(o.Element)
+	case v.IsAsset():
+		a := v.AssetValue()
+		if a.IsPath() {
+			return map[string]any{"asset": path.Base(a.Path), "hash": a.Hash}
+		}
+		return map[string]any{"asset": "inline", "hash": a.Hash}
+	case v.IsArchive():
+		return map[string]any{"archive": v.ArchiveValue().Hash}
+	case v.IsResourceReference():
+		return urnName(string(v.ResourceReferenceValue().URN))
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,54 @@
+// Package perrole is the stack program of the per-role model: people land on
+// shared role accounts (admin, developer, ...) chosen from Entra groups.
+//
+// It composes the organization layer (Session Manager preferences in every
+// account and region, locked by an SCP). The Identity Center and Entra
+// layers join it as they are built.
+package perrole
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/artifact"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
+)
+
+// Program deploys the per-role model from a validated configuration.
+func Program(ctx *pulumi.Context, cfg *config.Config) error {
+	writer, err := runas.WriterArtifact(ctx.Context(), cfg.Writer)
+	if err != nil {
+		return err
+	}
+	return ProgramWithWriter(ctx, cfg, writer)
+}
+
+// ProgramWithWriter is Program with the writer's zip given, for callers that
+// built it already.
+func ProgramWithWriter(ctx *pulumi.Context, cfg *config.Config, writer artifact.Zip) error {
+	org, err := runas.NewOrgSessionPreferences(ctx, "session-preferences", &runas.OrgSessionPreferencesArgs{
+		Organization: cfg.Organization,
+		Preferences:  cfg.SessionPreferences,
+		Writer:       writer,
+	})
+	if err != nil {
+		return err
+	}
+	ctx.Export("stackSetName", org.StackSetName)
+	ctx.Export("artifactBuckets", org.ArtifactBuckets)
+	ctx.Export("writerArtifactKey", org.ArtifactKey)
+	ctx.Export("managementStacks", org.ManagementStacks)
+
+	if cfg.GuardrailEnabled() {
+		g, err := runas.NewSessionGuardrail(ctx, "guardrail", &runas.SessionGuardrailArgs{
+			PolicyName:     cfg.Guardrail.PolicyName,
+			Targets:        cfg.Organization.Targets,
+			ExemptRoleARNs: cfg.Guardrail.ExemptRoleARNs,
+		})
+		if err != nil {
+			return err
+		}
+		ctx.Export("guardrailPolicyId", g.PolicyID)
+	}
+	return nil
+}

@@ -1,0 +1,28 @@
+// Package programs maps each deployment model to its stack program, for the
+// Pulumi entry point and for `runas plan`.
+package programs
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
+	perrole "github.com/ssm-runas/ssm-runas/stacks/per-role"
+)
+
+// Program is a stack program for one model.
+type Program func(ctx *pulumi.Context, cfg *config.Config) error
+
+var byModel = map[config.Model]Program{
+	config.ModelPerRole: perrole.Program,
+}
+
+// For returns the program of model, or an error naming what exists.
+func For(model config.Model) (Program, error) {
+	p, ok := byModel[model]
+	if !ok {
+		return nil, fmt.Errorf("model %q has no stack program yet; available: %s", model, config.ModelPerRole)
+	}
+	return p, nil
+}
