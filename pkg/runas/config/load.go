@@ -22,7 +22,12 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading config: %w", err)
 	}
-	return Parse(data)
+	c, err := Parse(data)
+	var list field.List
+	if err != nil && !errors.As(err, &list) {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, err
 }
 
 // Parse reads, defaults and validates a configuration given as YAML or JSON

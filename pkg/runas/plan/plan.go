@@ -173,10 +173,15 @@ func plainValue(v resource.PropertyValue) any {
 		return plainValue(o.Element)
 	case v.IsAsset():
 		a := v.AssetValue()
+		name := "inline"
 		if a.IsPath() {
-			return map[string]any{"asset": path.Base(a.Path), "hash": a.Hash}
+			name = path.Base(a.Path)
 		}
-		return map[string]any{"asset": "inline", "hash": a.Hash}
+		out := map[string]any{"asset": name}
+		if a.Hash != "" {
+			out["hash"] = a.Hash
+		}
+		return out
 	case v.IsArchive():
 		return map[string]any{"archive": v.ArchiveValue().Hash}
 	case v.IsResourceReference():

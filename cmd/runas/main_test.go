@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cfn"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
+)
+
+const example = "../../examples/per-role/runas.yaml"
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// writeVariant writes the example with one edit applied.
+func writeVariant(t *testing.T, old, new string) string {
+	t.Helper()
+	src, err := os.ReadFile(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(src), old, new, 1)
+	if edited == string(src) {
+		t.Fatalf("edit %q not applied", old)
+	}
+	p := filepath.Join(t.TempDir(), "runas.yaml")
+	if err := os.WriteFile(p, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestValidateExample(t *testing.T) {
+	code, out, errOut := runCLI(t, "validate", "--config", example)
+	if code != 0 || !strings.Contains(out, "valid (model per-role, 2 targets, 3 regions)") {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+}
+
+func TestValidateReportsEachProblem(t *testing.T) {
+	tests := []struct {
+		name, old, new, want string
+	}{
+		{"bad username", "runAsDefaultUser: ssm-fallback", "runAsDefaultUser: Admin!",
+			`sessionPreferences.runAsDefaultUser "Admin!": must match ^[a-z_][a-z0-9_-]{0,31}$`},
+		{"idle timeout 0", "idleSessionTimeoutMinutes: 20", "idleSessionTimeoutMinutes: 0",
+			`sessionPreferences.idleSessionTimeoutMinutes "0": must be between 1 and 60 minutes`},
+		{"malformed OU", "- ou-a1b2-sandboxes1", "- ou-sandboxes",
+			`organization.targets[1] "ou-sandboxes": must be a root id (r-xxxx) or an OU id (ou-xxxx-xxxxxxxx)`},
+		{"unknown field", "  runAsDefaultUser: ssm-fallback", "  runAsDefaultUser: ssm-fallback\n  runAsEnabled: false",
+			`sessionPreferences.runAsEnabled: unknown field (line`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := writeVariant(t, tc.old, tc.new)
+			code, out, errOut := runCLI(t, "validate", "--config", p)
+			if code != 1 || out != "" {
+				t.Fatalf("exit %d, stdout %q; want exit 1 and nothing on stdout", code, out)
+			}
+			if !strings.Contains(errOut, p+": "+tc.want) {
+				t.Fatalf("stderr does not name the problem:\n%s\nwant %s", errOut, tc.want)
+			}
+		})
+	}
+
+	t.Run("all at once", func(t *testing.T) {
+		src, _ := os.ReadFile(example)
+		s := string(src)
+		for _, e := range [][2]string{
+			{"runAsDefaultUser: ssm-fallback", "runAsDefaultUser: Admin!"},
+			{"idleSessionTimeoutMinutes: 20", "idleSessionTimeoutMinutes: 0"},
+			{"- ou-a1b2-sandboxes1", "- ou-sandboxes"},
+			{"model: per-role", "model: per-role\nroless: []"},
+		} {
+			s = strings.Replace(s, e[0], e[1], 1)
+		}
+		p := filepath.Join(t.TempDir(), "bad.yaml")
+		os.WriteFile(p, []byte(s), 0o644)
+		code, _, errOut := runCLI(t, "validate", "--config", p)
+		// Unknown fields are found before rules are checked; the other three
+		// show once the field is fixed.
+		if code != 1 || !strings.Contains(errOut, "roless: unknown field") {
+			t.Fatalf("exit %d\n%s", code, errOut)
+		}
+		s = strings.Replace(s, "\nroless: []", "", 1)
+		os.WriteFile(p, []byte(s), 0o644)
+		code, _, errOut = runCLI(t, "validate", "--config", p)
+		if code != 1 || strings.Count(errOut, p+": ") != 3 {
+			t.Fatalf("want three problems, exit 1; got exit %d\n%s", code, errOut)
+		}
+	})
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"missing config flag", []string{"validate"}, 2, `required flag(s) "config" not set`},
+		{"unknown flag", []string{"plan", "--config", example, "--fast"}, 2, "unknown flag: --fast"},
+		{"bad output", []string{"plan", "--config", example, "--output", "yaml"}, 2, `--output "yaml": must be table or json`},
+		{"missing file", []string{"validate", "--config", "nope.yaml"}, 1, "reading config: open nope.yaml: no such file or directory"},
+		{"unknown command", []string{"deploy"}, 2, `unknown command "deploy"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, tc.args...)
+			if code != tc.code || out != "" || !strings.Contains(errOut, tc.want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+				t.Fatalf("exit %d (want %d), stdout %q\nstderr %q\nwant one line containing %q", code, tc.code, out, errOut, tc.want)
+			}
+		})
+	}
+}
+
+func TestStackSetTemplatePassesCfnLint(t *testing.T) {
+	code, out, errOut := runCLI(t, "stackset", "template", "--config", example)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	c, err := config.Load(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, _ := cfn.SessionPreferencesTemplate(&c.SessionPreferences)
+	if out != string(tpl.JSON()) {
+		t.Fatal("the command must print the builder's template unchanged")
+	}
+	lint, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		t.Fatal("cfn-lint is not installed: pip install cfn-lint")
+	}
+	p := filepath.Join(t.TempDir(), "template.json")
+	os.WriteFile(p, []byte(out), 0o644)
+	if lintOut, err := exec.Command(lint, p).CombinedOutput(); err != nil {
+		t.Fatalf("cfn-lint: %v\n%s", err, lintOut)
+	}
+}
+
+type planRow struct {
+	Type, Name, Parent, Provider string
+	Inputs                       map[string]any
+}
+
+func TestPlanJSON(t *testing.T) {
+	code, out, errOut := runCLI(t, "plan", "--config", example, "--output", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc struct{ Resources []planRow }
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("plan JSON: %v\n%s", err, out)
+	}
+	byType := map[string][]planRow{}
+	for i, r := range doc.Resources {
+		byType[r.Type] = append(byType[r.Type], r)
+		if i > 0 {
+			prev := doc.Resources[i-1]
+			if prev.Type > r.Type || (prev.Type == r.Type && prev.Name > r.Name) {
+				t.Fatalf("resources are not sorted: %s/%s before %s/%s", prev.Type, prev.Name, r.Type, r.Name)
+			}
+		}
+	}
+	ss := byType["aws:cloudformation/stackSet:StackSet"]
+	if len(ss) != 1 || ss[0].Inputs["permissionModel"] != "SERVICE_MANAGED" ||
+		ss[0].Inputs["autoDeployment"].(map[string]any)["enabled"] != true {
+		t.Fatalf("StackSet: %+v", ss)
+	}
+	key := ss[0].Inputs["parameters"].(map[string]any)["ArtifactKey"].(string)
+	regions := map[string]bool{}
+	for _, r := range byType["aws:cloudformation/stackSetInstance:StackSetInstance"] {
+		regions[r.Inputs["region"].(string)] = true
+	}
+	for _, region := range []string{"eu-west-1", "eu-central-1", "us-east-1"} {
+		if !regions[region] {
+			t.Errorf("no StackSet instances in %s", region)
+		}
+	}
+	if n := len(byType["aws:s3/bucketV2:BucketV2"]); n != 3 {
+		t.Errorf("%d artifact buckets, want 3", n)
+	}
+	for _, o := range byType["aws:s3/bucketObjectv2:BucketObjectv2"] {
+		if o.Inputs["key"] != key {
+			t.Errorf("object %s has key %v, StackSet expects %s", o.Name, o.Inputs["key"], key)
+		}
+	}
+	if n := len(byType["aws:cloudformation/stack:Stack"]); n != 3 {
+		t.Errorf("%d management-account stacks, want one per region", n)
+	}
+	if scp := byType["aws:organizations/policy:Policy"]; len(scp) != 1 || scp[0].Inputs["type"] != "SERVICE_CONTROL_POLICY" {
+		t.Errorf("SCP: %+v", scp)
+	}
+	if n := len(byType["aws:organizations/policyAttachment:PolicyAttachment"]); n != 2 {
+		t.Errorf("%d SCP attachments, want one per target", n)
+	}
+
+	// The writer is built reproducibly: a second plan of the same tree is identical.
+	_, again, _ := runCLI(t, "plan", "--config", example, "--output", "json")
+	if again != out {
+		t.Error("two plans of an unchanged tree differ")
+	}
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cfn"
+)
+
+func newStackSetCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "stackset",
+		Short: "Work with the StackSet that configures every member account",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	var path string
+	tpl := &cobra.Command{
+		Use:   "template --config FILE",
+		Short: "Print the CloudFormation template the StackSet deploys",
+		Long: `template prints the CloudFormation template (JSON) that the StackSet deploys
+into every member account and region, and that the management account gets
+as plain stacks: the preferences writer Lambda (code from the artifact bucket
+of the stack's region), its role ssm-runas-prefs-writer-<region>, its log
+group, and the custom resource carrying the configured preferences.
+
+Parameters: ArtifactBucketPrefix (buckets are <prefix>-<region>) and
+ArtifactKey (ssm-prefs-writer/<sha256>.zip); the Pulumi program sets both.`,
+		Example: `  runas stackset template --config examples/per-role/runas.yaml > template.json
+  cfn-lint template.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := loadConfig(cmd, path)
+			if err != nil {
+				return err
+			}
+			t, err := cfn.SessionPreferencesTemplate(&c.SessionPreferences)
+			if err != nil {
+				return problem(err)
+			}
+			_, err = cmd.OutOrStdout().Write(t.JSON())
+			return err
+		},
+	}
+	configFlag(tpl, &path)
+	cmd.AddCommand(tpl)
+	return cmd
+}
