@@ -1,0 +1,53 @@
+// Command library shows ssm-runas used as a Go library, with no Pulumi and
+// no AWS account: it loads a configuration, shows what one account's
+// preferences document becomes when the preferences are applied over what
+// the console saved there, and prints the SCP that locks it.
+//
+//	go run ./examples/library examples/per-role/runas.yaml
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/policy"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/sessiondoc"
+)
+
+// consoleSaved is a document someone saved in the console: S3 logging on,
+// Run As off.
+const consoleSaved = `{"schemaVersion":"1.0","sessionType":"Standard_Stream",
+ "inputs":{"s3BucketName":"team-bucket","runAsEnabled":false,"runAsDefaultUser":""}}`
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: library CONFIG")
+		os.Exit(2)
+	}
+	cfg, err := config.Load(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	doc, err := sessiondoc.Apply([]byte(consoleSaved), &cfg.SessionPreferences)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	changes, err := sessiondoc.Diff([]byte(consoleSaved), doc)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println("changes to a console-saved document:")
+	for _, c := range changes {
+		fmt.Printf("  %-40s %s -> %s\n", c.Input, c.Got, c.Want)
+	}
+	scp, err := policy.SessionPreferencesSCP(cfg.Guardrail.ExemptRoleARNs)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Printf("\nthe SCP:\n%s", scp.Indented())
+}
