@@ -31,6 +31,15 @@ type Config struct {
 	Guardrail Guardrail `yaml:"guardrail" json:"guardrail"`
 	// Writer is optional: how the member-account Lambda is packaged.
 	Writer Writer `yaml:"writer" json:"writer"`
+	// IdentityCenter is required for the per-role model: the instance whose
+	// ABAC configuration turns the directory attribute into SSMSessionRunAs.
+	IdentityCenter *IdentityCenter `yaml:"identityCenter,omitempty" json:"identityCenter,omitempty"`
+	// Roles is required for the per-role model: who lands as which shared
+	// Linux account.
+	Roles []Role `yaml:"roles,omitempty" json:"roles,omitempty"`
+	// HostAccounts is optional: the association that creates the role
+	// accounts and their sudo rules on the hosts.
+	HostAccounts HostAccounts `yaml:"hostAccounts" json:"hostAccounts"`
 }
 
 // Organization names the AWS Organization and the scope of the rollout.
@@ -163,6 +172,7 @@ func (c *Config) applyDefaults() {
 	if o.ManagementAccount.Configure == nil {
 		o.ManagementAccount.Configure = ptr(true)
 	}
+	c.applyIdentityDefaults()
 	g := &c.Guardrail
 	if g.Enabled == nil {
 		g.Enabled = ptr(true)

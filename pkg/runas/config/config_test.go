@@ -35,6 +35,16 @@ organization:
   regions: [eu-west-1]
 sessionPreferences:
   runAsDefaultUser: ssm-fallback
+identityCenter:
+  instanceArn: arn:aws:sso:::instance/ssoins-1234567890abcdef
+  identityStoreId: d-1234567890
+roles:
+  - name: dev
+    entraGroup: SG-Dev
+    linuxUser: developer
+    precedence: 1
+    permissionSet: {name: SSM-Dev}
+    assignments: ["222222222222"]
 `
 
 func TestDefaults(t *testing.T) {
@@ -69,7 +79,9 @@ func TestDefaults(t *testing.T) {
 
 func TestParseJSONFromPulumiConfig(t *testing.T) {
 	js := `{"model":"per-role","organization":{"id":"o-a1b2c3d4e5","managementAccountId":"111111111111",
-	"targets":["r-ab12"],"regions":["eu-west-1"]},"sessionPreferences":{"runAsDefaultUser":"ops","idleSessionTimeoutMinutes":15}}`
+	"targets":["r-ab12"],"regions":["eu-west-1"]},"sessionPreferences":{"runAsDefaultUser":"ops","idleSessionTimeoutMinutes":15},
+	"identityCenter":{"instanceArn":"arn:aws:sso:::instance/ssoins-1234567890abcdef","identityStoreId":"d-1234567890"},
+	"roles":[{"name":"dev","entraGroup":"SG-Dev","linuxUser":"developer","precedence":1,"permissionSet":{"name":"SSM-Dev"},"assignments":["222222222222"]}]}`
 	c, err := config.Parse([]byte(js))
 	if err != nil {
 		t.Fatal(err)
@@ -153,5 +165,73 @@ func TestParseRejectsEmptyAndBrokenFiles(t *testing.T) {
 	}
 	if _, err := config.Load(filepath.Join(t.TempDir(), "missing.yaml")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestRoleValidation(t *testing.T) {
+	role := `  - name: ops
+    entraGroup: SG-Ops
+    linuxUser: ops
+    precedence: 2
+    permissionSet: {name: SSM-Ops}
+    assignments: ["222222222222"]
+`
+	tests := []struct {
+		name     string
+		old, new string
+		want     []string
+	}{
+		{"valid second role", "", role, nil},
+		{"same linux user", "", strings.Replace(role, "linuxUser: ops", "linuxUser: developer", 1),
+			[]string{`roles[1].linuxUser "developer": is also used by roles[0]`}},
+		{"same precedence", "", strings.Replace(role, "precedence: 2", "precedence: 1", 1),
+			[]string{`roles[1].precedence "1": is also roles[0].precedence: a user in both groups would resolve to two values`}},
+		{"root", "", strings.Replace(role, "linuxUser: ops", "linuxUser: root", 1),
+			[]string{`roles[1].linuxUser "root": root is not allowed as a Run As user`}},
+		{"bad username", "", strings.Replace(role, "linuxUser: ops", "linuxUser: Ops;id", 1),
+			[]string{`roles[1].linuxUser "Ops;id": must match`}},
+		{"fallback user as role", "", strings.Replace(role, "linuxUser: ops", "linuxUser: ssm-fallback", 1),
+			[]string{`roles[1].linuxUser "ssm-fallback": must differ from sessionPreferences.runAsDefaultUser`}},
+		{"arn and name", "", strings.Replace(role, "{name: SSM-Ops}", "{name: SSM-Ops, arn: x}", 1),
+			[]string{`roles[1].permissionSet: set either arn`}},
+		{"long session", "", strings.Replace(role, "{name: SSM-Ops}", "{name: SSM-Ops, sessionDuration: PT13H}", 1),
+			[]string{`roles[1].permissionSet.sessionDuration "PT13H": must be an ISO 8601 duration from PT1H to PT12H`}},
+		{"bad assignment", "", strings.Replace(role, `["222222222222"]`, `["2222"]`, 1),
+			[]string{`roles[1].assignments[0] "2222": must be a 12-digit account id or an OU id`}},
+		{"sudo injection", "", role + "    sudo: {commands: [\"/bin/ls, /bin/sh\"]}\n",
+			[]string{`roles[1].sudo.commands[0] "/bin/ls, /bin/sh": must be ALL or an absolute path`}},
+		{"no identity center", "identityCenter:\n  instanceArn: arn:aws:sso:::instance/ssoins-1234567890abcdef\n  identityStoreId: d-1234567890\n", "",
+			[]string{"identityCenter: is required for the per-role model"}},
+		{"bad ABAC source", "  identityStoreId: d-1234567890\n", "  identityStoreId: d-1234567890\n  runAsSource: costCenter\n",
+			[]string{`identityCenter.runAsSource "costCenter": must be ${path:...}`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := minimal
+			if tc.old == "" {
+				src += tc.new
+			} else {
+				src = strings.Replace(src, tc.old, tc.new, 1)
+			}
+			_, err := config.Parse([]byte(src))
+			if tc.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var list field.List
+			if !errors.As(err, &list) {
+				t.Fatalf("want a field.List, got %v", err)
+			}
+			if len(list) != len(tc.want) {
+				t.Fatalf("got %d problems, want %d:\n%v", len(list), len(tc.want), err)
+			}
+			for i, w := range tc.want {
+				if !strings.HasPrefix(list[i].Error(), w) {
+					t.Errorf("problem %d:\n got %s\nwant %s...", i, list[i].Error(), w)
+				}
+			}
+		})
 	}
 }

@@ -41,6 +41,7 @@ func (c *Config) Validate() error {
 	errs.Extend(c.Organization.validate("organization"))
 	errs.Extend(c.SessionPreferences.Validate("sessionPreferences"))
 	errs.Extend(c.Guardrail.validate("guardrail"))
+	errs.Extend(c.validateIdentity())
 	return errs.Err()
 }
 

@@ -31,3 +31,28 @@ func TestArtifactBucketPolicy(t *testing.T) {
 	d := policy.ArtifactBucketPolicy("ssm-runas-artifacts-111111111111-eu-west-1", "o-a1b2c3d4e5")
 	golden.JSON(t, "bucket_policy.json", d.Indented())
 }
+
+func TestPermissionSetSessionPolicy(t *testing.T) {
+	tests := []struct {
+		name string
+		args policy.PermissionSetPolicyArgs
+	}{
+		{"default", policy.PermissionSetPolicyArgs{}},
+		{"tagged_instances_documents_alias", policy.PermissionSetPolicyArgs{
+			AllowedDocuments: []string{"AWS-StartPortForwardingSession"},
+			InstanceTagKey:   "workload", InstanceTagValue: "oracle",
+			KMSKeyID: "alias/ssm-sessions",
+		}},
+		{"key_arn", policy.PermissionSetPolicyArgs{KMSKeyID: "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := policy.PermissionSetSessionPolicy(tc.args)
+			golden.JSON(t, "policy.json", d.Indented())
+			// Whatever else changes, sessions without the tag are refused.
+			if !strings.Contains(string(d.JSON()), `"Effect":"Deny","Action":"ssm:StartSession","Resource":"*","Condition":{"Null":{"aws:PrincipalTag/SSMSessionRunAs":"true"}}`) {
+				t.Fatalf("the Null deny is missing:\n%s", d.Indented())
+			}
+		})
+	}
+}
