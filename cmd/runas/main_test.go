@@ -133,7 +133,7 @@ func TestStackSetTemplatePassesCfnLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tpl, _ := cfn.SessionPreferencesTemplate(&c.SessionPreferences)
+	tpl, _ := cfn.MemberTemplate(c)
 	if out != string(tpl.JSON()) {
 		t.Fatal("the command must print the builder's template unchanged")
 	}

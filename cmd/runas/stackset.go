@@ -21,7 +21,9 @@ func newStackSetCommand() *cobra.Command {
 into every member account and region, and that the management account gets
 as plain stacks: the preferences writer Lambda (code from the artifact bucket
 of the stack's region), its role ssm-runas-prefs-writer-<region>, its log
-group, and the custom resource carrying the configured preferences.
+group, the custom resource carrying the configured preferences, and (per-role
+model) the State Manager association that creates the role accounts and their
+sudo rules on instances tagged hostAccounts.targetTagKey=targetTagValue.
 
 Parameters: ArtifactBucketPrefix (buckets are <prefix>-<region>) and
 ArtifactKey (ssm-prefs-writer/<sha256>.zip); the Pulumi program sets both.`,
@@ -33,7 +35,7 @@ ArtifactKey (ssm-prefs-writer/<sha256>.zip); the Pulumi program sets both.`,
 			if err != nil {
 				return err
 			}
-			t, err := cfn.SessionPreferencesTemplate(&c.SessionPreferences)
+			t, err := cfn.MemberTemplate(c)
 			if err != nil {
 				return problem(err)
 			}

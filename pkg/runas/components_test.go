@@ -89,7 +89,7 @@ func TestOrgSessionPreferences(t *testing.T) {
 	if params[cfn.ParamArtifactKey] != w.Key() || params[cfn.ParamArtifactBucketPrefix] != "ssm-runas-artifacts-111111111111" {
 		t.Fatalf("StackSet parameters: %v", params)
 	}
-	tpl, err := cfn.SessionPreferencesTemplate(&c.SessionPreferences)
+	tpl, err := cfn.SessionPreferencesTemplate(&c.SessionPreferences, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,9 @@ type OrgSessionPreferencesArgs struct {
 	Preferences sessiondoc.Preferences
 	// Writer is required: the writer Lambda's zip.
 	Writer artifact.Zip
+	// HostAccounts is optional: the role-account association, deployed with
+	// the preferences to every account (cfn.HostAccountsFor).
+	HostAccounts *cfn.HostAccountsArgs
 }
 
 // OrgSessionPreferences rolls Session Manager preferences out to every
@@ -68,7 +71,7 @@ func NewOrgSessionPreferences(ctx *pulumi.Context, name string, args *OrgSession
 	if args.Writer.SHA256 == "" || args.Writer.Path == "" {
 		return nil, errors.New("NewOrgSessionPreferences: Writer is required (runas.WriterArtifact)")
 	}
-	tpl, err := cfn.SessionPreferencesTemplate(&args.Preferences)
+	tpl, err := cfn.SessionPreferencesTemplate(&args.Preferences, args.HostAccounts)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/artifact"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cfn"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
 )
 
@@ -26,10 +27,15 @@ func Program(ctx *pulumi.Context, cfg *config.Config) error {
 // ProgramWithWriter is Program with the writer's zip given, for callers that
 // built it already.
 func ProgramWithWriter(ctx *pulumi.Context, cfg *config.Config, writer artifact.Zip) error {
+	hosts, err := cfn.HostAccountsFor(cfg)
+	if err != nil {
+		return err
+	}
 	org, err := runas.NewOrgSessionPreferences(ctx, "session-preferences", &runas.OrgSessionPreferencesArgs{
 		Organization: cfg.Organization,
 		Preferences:  cfg.SessionPreferences,
 		Writer:       writer,
+		HostAccounts: hosts,
 	})
 	if err != nil {
 		return err

@@ -56,9 +56,23 @@ type PreferencesProperties struct {
 const ArtifactKeyPattern = `^ssm-prefs-writer/[0-9a-f]{64}\.zip$`
 
 // SessionPreferencesTemplate builds the template that installs the writer
-// and asks it to upsert SSM-SessionManagerRunShell with prefs. The
+// and asks it to upsert SSM-SessionManagerRunShell with prefs, and, when
+// hosts is given, the association that creates the role accounts. The
 // preferences are validated again here: this template reaches every account.
-func SessionPreferencesTemplate(prefs *sessiondoc.Preferences) (Template, error) {
+func SessionPreferencesTemplate(prefs *sessiondoc.Preferences, hosts *HostAccountsArgs) (Template, error) {
+	t, err := sessionPreferencesTemplate(prefs)
+	if err != nil {
+		return Template{}, err
+	}
+	if hosts != nil {
+		if err := addHostAccounts(&t, hosts); err != nil {
+			return Template{}, err
+		}
+	}
+	return t, nil
+}
+
+func sessionPreferencesTemplate(prefs *sessiondoc.Preferences) (Template, error) {
 	if err := prefs.Validate("sessionPreferences").Err(); err != nil {
 		return Template{}, fmt.Errorf("building the session preferences template: %w", err)
 	}

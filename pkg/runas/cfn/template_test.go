@@ -20,7 +20,7 @@ func exampleTemplate(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tpl, err := cfn.SessionPreferencesTemplate(&c.SessionPreferences)
+	tpl, err := cfn.MemberTemplate(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestSessionPreferencesTemplatePassesCfnLint(t *testing.T) {
 }
 
 func TestSessionPreferencesTemplateCarriesValidatedPreferences(t *testing.T) {
-	if _, err := cfn.SessionPreferencesTemplate(&sessiondoc.Preferences{RunAsDefaultUser: "root"}); err == nil ||
+	if _, err := cfn.SessionPreferencesTemplate(&sessiondoc.Preferences{RunAsDefaultUser: "root"}, nil); err == nil ||
 		!strings.Contains(err.Error(), "root is not allowed") {
 		t.Fatalf("want the template to refuse root, got %v", err)
 	}
@@ -65,5 +65,34 @@ func TestSessionPreferencesTemplateCarriesValidatedPreferences(t *testing.T) {
 	}
 	if got.RunAsDefaultUser != "ssm-fallback" {
 		t.Fatalf("RunAsDefaultUser = %q", got.RunAsDefaultUser)
+	}
+}
+
+func TestHostAccountsRefuseDocumentParameters(t *testing.T) {
+	_, err := cfn.SessionPreferencesTemplate(&sessiondoc.Preferences{RunAsDefaultUser: "ops"}, &cfn.HostAccountsArgs{
+		Script: []byte("echo {{ injected }}\n"), TargetTagKey: "k", TargetTagValue: "v", Schedule: "rate(30 minutes)",
+	})
+	if err == nil || !strings.Contains(err.Error(), "{{") {
+		t.Fatalf("want a refusal of {{, got %v", err)
+	}
+}
+
+func TestHostAccountsScriptRoundTrips(t *testing.T) {
+	var tpl struct{ Resources map[string]json.RawMessage }
+	if err := json.Unmarshal(exampleTemplate(t), &tpl); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Properties cfn.DocumentProperties }
+	if err := json.Unmarshal(tpl.Resources[cfn.LogicalHostAccountsDocument], &doc); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := config.Load("../../../examples/per-role/runas.yaml")
+	h, err := cfn.HostAccountsFor(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := doc.Properties.Content.MainSteps[0].Inputs.RunCommand
+	if strings.Join(lines, "\n")+"\n" != string(h.Script) {
+		t.Fatal("the document's runCommand lines must join back to the script byte for byte")
 	}
 }
