@@ -237,3 +237,79 @@ func TestComponentsRefuseMissingArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestAccessControlAttributes(t *testing.T) {
+	rows, err := plan.Run(func(ctx *pulumi.Context) error {
+		_, err := runas.NewAccessControlAttributes(ctx, "ic", &runas.AccessControlAttributesArgs{
+			InstanceARN: "arn:aws:sso:::instance/ssoins-1234567890abcdef", Region: "eu-west-1",
+			RunAsSource: "${path:enterprise.costCenter}",
+			Others:      []config.AccessControlAttribute{{Key: "Department", Source: "${path:enterprise.department}"}},
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	abac := find(rows, "aws:ssoadmin/instanceAccessControlAttributes:InstanceAccessControlAttributes", "ic-abac")
+	want := `[{"key":"SSMSessionRunAs","values":[{"sources":["${path:enterprise.costCenter}"]}]},{"key":"Department","values":[{"sources":["${path:enterprise.department}"]}]}]`
+	if abac == nil || abac.Parent != "ic" || abac.Provider != "ic-eu-west-1" || asJSON(abac.Inputs["attributes"]) != want {
+		t.Fatalf("ABAC: %s", asJSON(abac))
+	}
+}
+
+func TestRoleAccess(t *testing.T) {
+	c := exampleConfig(t)
+	ic := c.IdentityCenter
+	run := func(role config.Role) []plan.Row {
+		t.Helper()
+		rows, err := plan.Run(func(ctx *pulumi.Context) error {
+			_, err := runas.NewRoleAccess(ctx, "role-"+role.Name, &runas.RoleAccessArgs{
+				Role: role, InstanceARN: ic.InstanceARN, Region: ic.Region, IdentityStoreID: ic.IdentityStoreID,
+			})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+
+	t.Run("created permission set", func(t *testing.T) {
+		role := c.Roles[0] // admin: two OUs, one managed policy
+		role.Assignments = append(role.Assignments, "333333333333", "333333333333")
+		rows := run(role)
+		ps := find(rows, "aws:ssoadmin/permissionSet:PermissionSet", "role-admin-permission-set")
+		if ps == nil || ps.Parent != "role-admin" || ps.Inputs["name"] != "SSM-Admin" || ps.Inputs["sessionDuration"] != "PT4H" {
+			t.Fatalf("permission set: %s", asJSON(ps))
+		}
+		inline := find(rows, "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy", "role-admin-session-policy")
+		if inline == nil || !strings.Contains(inline.Inputs["inlinePolicy"].(string), `"Null":{"aws:PrincipalTag/SSMSessionRunAs":"true"}`) {
+			t.Fatalf("inline policy: %s", asJSON(inline))
+		}
+		if m := find(rows, "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment", "role-admin-managed-ReadOnlyAccess"); m == nil {
+			t.Fatal("managed policy not attached")
+		}
+		// Two OUs (one placeholder account each offline) and one account listed twice.
+		if n := count(rows, "aws:ssoadmin/accountAssignment:AccountAssignment"); n != 3 {
+			t.Fatalf("%d assignments, want 3", n)
+		}
+		a := find(rows, "aws:ssoadmin/accountAssignment:AccountAssignment", "role-admin-assign-333333333333")
+		if a == nil || a.Inputs["principalId"] != "group-SG-AWS-SSM-Admin" || a.Inputs["principalType"] != "GROUP" ||
+			a.Inputs["targetType"] != "AWS_ACCOUNT" || a.Provider != "role-admin-eu-west-1" {
+			t.Fatalf("assignment: %s", asJSON(a))
+		}
+	})
+
+	t.Run("existing permission set", func(t *testing.T) {
+		role := c.Roles[2]
+		role.PermissionSet = config.PermissionSet{ARN: "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef"}
+		rows := run(role)
+		if n := count(rows, "aws:ssoadmin/permissionSet:PermissionSet") + count(rows, "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy"); n != 0 {
+			t.Fatalf("an existing permission set must not be created or have its policy replaced (%d resources)", n)
+		}
+		a := find(rows, "aws:ssoadmin/accountAssignment:AccountAssignment", "role-developer-assign-222222222222")
+		if a == nil || a.Inputs["permissionSetArn"] != role.PermissionSet.ARN {
+			t.Fatalf("assignment: %s", asJSON(a))
+		}
+	})
+}

@@ -37,6 +37,7 @@ sessionPreferences:
   runAsDefaultUser: ssm-fallback
 identityCenter:
   instanceArn: arn:aws:sso:::instance/ssoins-1234567890abcdef
+  region: eu-west-1
   identityStoreId: d-1234567890
 roles:
   - name: dev
@@ -80,7 +81,7 @@ func TestDefaults(t *testing.T) {
 func TestParseJSONFromPulumiConfig(t *testing.T) {
 	js := `{"model":"per-role","organization":{"id":"o-a1b2c3d4e5","managementAccountId":"111111111111",
 	"targets":["r-ab12"],"regions":["eu-west-1"]},"sessionPreferences":{"runAsDefaultUser":"ops","idleSessionTimeoutMinutes":15},
-	"identityCenter":{"instanceArn":"arn:aws:sso:::instance/ssoins-1234567890abcdef","identityStoreId":"d-1234567890"},
+	"identityCenter":{"instanceArn":"arn:aws:sso:::instance/ssoins-1234567890abcdef","region":"eu-west-1","identityStoreId":"d-1234567890"},
 	"roles":[{"name":"dev","entraGroup":"SG-Dev","linuxUser":"developer","precedence":1,"permissionSet":{"name":"SSM-Dev"},"assignments":["222222222222"]}]}`
 	c, err := config.Parse([]byte(js))
 	if err != nil {
@@ -200,7 +201,7 @@ func TestRoleValidation(t *testing.T) {
 			[]string{`roles[1].assignments[0] "2222": must be a 12-digit account id or an OU id`}},
 		{"sudo injection", "", role + "    sudo: {commands: [\"/bin/ls, /bin/sh\"]}\n",
 			[]string{`roles[1].sudo.commands[0] "/bin/ls, /bin/sh": must be ALL or an absolute path`}},
-		{"no identity center", "identityCenter:\n  instanceArn: arn:aws:sso:::instance/ssoins-1234567890abcdef\n  identityStoreId: d-1234567890\n", "",
+		{"no identity center", "identityCenter:\n  instanceArn: arn:aws:sso:::instance/ssoins-1234567890abcdef\n  region: eu-west-1\n  identityStoreId: d-1234567890\n", "",
 			[]string{"identityCenter: is required for the per-role model"}},
 		{"bad ABAC source", "  identityStoreId: d-1234567890\n", "  identityStoreId: d-1234567890\n  runAsSource: costCenter\n",
 			[]string{`identityCenter.runAsSource "costCenter": must be ${path:...}`}},

@@ -19,6 +19,9 @@ const RunAsTagKey = "SSMSessionRunAs"
 type IdentityCenter struct {
 	// InstanceARN is required: arn:aws:sso:::instance/ssoins-...
 	InstanceARN string `yaml:"instanceArn" json:"instanceArn"`
+	// Region is required: the region Identity Center is enabled in; its
+	// APIs answer only there.
+	Region string `yaml:"region" json:"region"`
 	// IdentityStoreID is required: d-... (where the SCIM-provisioned groups live).
 	IdentityStoreID string `yaml:"identityStoreId" json:"identityStoreId"`
 	// RunAsSource is optional, default ${path:enterprise.costCenter}: the
@@ -214,6 +217,9 @@ func (c *Config) validateIdentity() field.List {
 		p := field.Path("identityCenter")
 		if !instanceARNRe.MatchString(ic.InstanceARN) {
 			errs.Add(field.Invalid(p.Child("instanceArn"), ic.InstanceARN, "must be an Identity Center instance ARN (arn:aws:sso:::instance/ssoins-...)"))
+		}
+		if !regionRe.MatchString(ic.Region) {
+			errs.Add(field.Invalid(p.Child("region"), ic.Region, "must be the region Identity Center is enabled in, e.g. eu-west-1"))
 		}
 		if !identityStoreIDRe.MatchString(ic.IdentityStoreID) {
 			errs.Add(field.Invalid(p.Child("identityStoreId"), ic.IdentityStoreID, "must be an identity store id (d-xxxxxxxxxx)"))

@@ -80,10 +80,36 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	return id, outs, nil
 }
 
-// Call answers invokes with nothing: programs planned offline must not
-// depend on lookups.
+// Lookups the programs make, answered offline with placeholders that say
+// what they stand for.
+const (
+	TokenGetGroup             = "aws:identitystore/getGroup:getGroup"
+	TokenOUDescendantAccounts = "aws:organizations/getOrganizationalUnitDescendantAccounts:getOrganizationalUnitDescendantAccounts"
+)
+
+// Call answers lookups offline. A group is "group-<display name>"; an OU
+// stands for one placeholder account "<ou id>-accounts", because which
+// accounts it holds is only known when the program runs against AWS.
 func (r *Recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return resource.PropertyMap{}, nil
+	switch args.Token {
+	case TokenGetGroup:
+		name := "unknown"
+		if alt, ok := args.Args["alternateIdentifier"]; ok && alt.IsObject() {
+			if ua, ok := alt.ObjectValue()["uniqueAttribute"]; ok && ua.IsObject() {
+				name = ua.ObjectValue()["attributeValue"].StringValue()
+			}
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"groupId": "group-" + name, "displayName": name, "id": "group-" + name,
+		}), nil
+	case TokenOUDescendantAccounts:
+		ou := args.Args["parentId"].StringValue()
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"parentId": ou,
+			"accounts": []any{map[string]any{"id": ou + "-accounts", "status": "ACTIVE", "name": "accounts of " + ou}},
+		}), nil
+	}
+	return resource.PropertyMap{}, fmt.Errorf("plan: lookup %s cannot be answered offline", args.Token)
 }
 
 // Rows returns the recorded resources sorted by type, then name.
