@@ -211,3 +211,97 @@ func TestPlanJSON(t *testing.T) {
 		t.Error("two plans of an unchanged tree differ")
 	}
 }
+
+func TestExplain(t *testing.T) {
+	tests := []struct {
+		name      string
+		args      []string
+		code      int
+		linuxUser any // nil for no shell
+		failure   any
+		stepHas   string
+	}{
+		{"one role group", []string{"--groups", "SG-AWS-SSM-Oracle"}, 0, "oracle", nil, "member of one role group"},
+		{"two role groups by precedence", []string{"--groups", "SG-AWS-SSM-Support,SG-AWS-SSM-Developer"}, 0, "developer", nil,
+			"the highest precedence wins, developer (3) over support (4)"},
+		{"no role group", []string{"--groups", "All-Staff"}, 1, nil, "not-assigned", "the user is in none of"},
+		{"multi-valued attribute", []string{"--attribute", "admin,developer"}, 1, nil, "multiple-values", "Identity Center rejects multi-valued attributes"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"explain", "--config", example, "--user", "alice@corp.example", "--output", "json"}, tc.args...)
+			code, out, errOut := runCLI(t, args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tc.code, out, errOut)
+			}
+			var res struct {
+				User      string
+				LinuxUser any
+				Failure   any
+				Steps     []struct{ Step, Rule, Result string }
+			}
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				t.Fatalf("explain JSON: %v\n%s", err, out)
+			}
+			if res.User != "alice@corp.example" || res.LinuxUser != tc.linuxUser || res.Failure != tc.failure {
+				t.Fatalf("got user %v failure %v, want %v %v\n%s", res.LinuxUser, res.Failure, tc.linuxUser, tc.failure, out)
+			}
+			if !strings.Contains(out, tc.stepHas) {
+				t.Fatalf("no step says %q:\n%s", tc.stepHas, out)
+			}
+		})
+	}
+
+	t.Run("usage", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"explain", "--config", example, "--user", "a"},
+			{"explain", "--config", example, "--user", "a", "--groups", "x", "--attribute", "y"},
+			{"explain", "--config", example, "--groups", "x"},
+			{"explain", "--config", example, "--user", "a", "--groups", "x", "--host-users", "Bad!"},
+		} {
+			if code, _, errOut := runCLI(t, args...); code != 2 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+				t.Errorf("%v: exit %d, want 2 with one line:\n%s", args, code, errOut)
+			}
+		}
+	})
+}
+
+func TestPlanShowsIdentityCenterLayer(t *testing.T) {
+	code, out, errOut := runCLI(t, "plan", "--config", example, "--output", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc struct{ Resources []planRow }
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var abac, inline, assignments int
+	var template string
+	for _, r := range doc.Resources {
+		switch r.Type {
+		case "aws:ssoadmin/instanceAccessControlAttributes:InstanceAccessControlAttributes":
+			attrs := r.Inputs["attributes"].([]any)
+			first := attrs[0].(map[string]any)
+			src := first["values"].([]any)[0].(map[string]any)["sources"].([]any)[0]
+			if first["key"] != "SSMSessionRunAs" || src != "${path:enterprise.costCenter}" {
+				t.Errorf("ABAC: %v", attrs)
+			}
+			abac++
+		case "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy":
+			if !strings.Contains(r.Inputs["inlinePolicy"].(string), `"Null":{"aws:PrincipalTag/SSMSessionRunAs":"true"}`) {
+				t.Errorf("%s has no Null deny", r.Name)
+			}
+			inline++
+		case "aws:ssoadmin/accountAssignment:AccountAssignment":
+			assignments++
+		case "aws:cloudformation/stackSet:StackSet":
+			template = r.Inputs["templateBody"].(string)
+		}
+	}
+	if abac != 1 || inline != 4 || assignments != 6 {
+		t.Errorf("ABAC %d, inline policies %d, assignments %d; want 1, 4, 6", abac, inline, assignments)
+	}
+	if !strings.Contains(template, `"Type": "AWS::SSM::Association"`) || !strings.Contains(template, `"tag:ssm-runas:role-accounts"`) {
+		t.Error("the StackSet template does not carry the role-accounts association")
+	}
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/resolve"
+)
+
+func newExplainCommand() *cobra.Command {
+	var (
+		path, user, groups, attribute, permissionSet, document, hostUsers, output string
+	)
+	cmd := &cobra.Command{
+		Use:   "explain --config FILE --user NAME (--groups G1,G2 | --attribute VALUE) [flags]",
+		Short: "Explain which Linux user a person's session opens as, and why",
+		Long: `explain follows one person through the chain the configuration builds, without
+calling AWS, and prints every step with the rule that decided it:
+
+  the SSMSessionRunAs value (from role groups by precedence, or as given),
+  Identity Center sign-in (multi-valued attributes are rejected), the session
+  tag, the permission set and its policy (no tag, no session; only allowed
+  documents), Run As (the tag wins over the document's runAsDefaultUser; Run
+  As off means ssm-user), the agent's name checks, and the host's accounts.
+
+--groups gives the person's Entra groups (per-role model); --attribute gives
+the value Identity Center holds instead (per-user model, or to check a stored
+value; "a,b" is a multi-valued attribute).
+
+Exit code 0 when a shell would open, 1 when it would not.
+JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step","rule","result"}]}`,
+		Example: `  runas explain --config examples/per-role/runas.yaml --user alice@corp.example --groups SG-AWS-SSM-Developer
+  runas explain --config examples/per-role/runas.yaml --user bob@corp.example --attribute bob --host-users bob,alice
+  runas explain --config examples/per-role/runas.yaml --user carol@corp.example --groups SG-AWS-SSM-Admin,SG-AWS-SSM-Developer --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if output != "table" && output != "json" {
+				return &exitError{code: exitUsage, err: fmt.Errorf("--output %q: must be table or json", output)}
+			}
+			flags := cmd.Flags()
+			if flags.Changed("groups") == flags.Changed("attribute") {
+				return &exitError{code: exitUsage, err: fmt.Errorf("give exactly one of --groups and --attribute")}
+			}
+			c, err := loadConfig(cmd, path)
+			if err != nil {
+				return err
+			}
+			req := resolve.Request{User: user, PermissionSet: permissionSet, Document: document}
+			if flags.Changed("groups") {
+				req.Groups = splitList(groups)
+			} else {
+				req.AttributeValues = splitList(attribute)
+			}
+			if flags.Changed("host-users") {
+				req.HostUsers = splitList(hostUsers)
+			}
+			res, err := resolve.Explain(c, req)
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			if output == "json" {
+				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
+					return err
+				}
+			} else {
+				writeExplainTable(cmd.OutOrStdout(), res)
+			}
+			if !res.Opens() {
+				return &exitError{code: exitProblem, err: fmt.Errorf("no shell for %s: %s", user, *res.Failure), printed: true}
+			}
+			return nil
+		},
+	}
+	configFlag(cmd, &path)
+	f := cmd.Flags()
+	f.StringVarP(&user, "user", "u", "", "the person, e.g. their Identity Center user name (required)")
+	f.StringVar(&groups, "groups", "", "the person's Entra groups, comma-separated (per-role model)")
+	f.StringVar(&attribute, "attribute", "", "the attribute value(s) Identity Center holds, comma-separated")
+	f.StringVar(&permissionSet, "permission-set", "", "the permission set picked at sign-in, by name or ARN (default: that of the winning role)")
+	f.StringVar(&document, "document", "", "the document named at StartSession (default: SSM-SessionManagerRunShell)")
+	f.StringVar(&hostUsers, "host-users", "", "the accounts on the host, comma-separated (default: what the host accounts association creates)")
+	f.StringVarP(&output, "output", "o", "table", "table or json")
+	_ = cmd.MarkFlagRequired("user")
+	return cmd
+}
+
+func splitList(s string) []string {
+	out := []string{}
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func writeExplainTable(w io.Writer, res resolve.Result) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "user %s\n\n", res.User)
+	fmt.Fprintln(tw, "#\tSTEP\tRESULT\tRULE")
+	for i, s := range res.Steps {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", i+1, s.Step, s.Result, s.Rule)
+	}
+	tw.Flush()
+	switch {
+	case res.Failure == nil:
+		fmt.Fprintf(w, "\nlands as %s\n", *res.LinuxUser)
+	case res.LinuxUser != nil:
+		fmt.Fprintf(w, "\nlands as %s (%s)\n", *res.LinuxUser, *res.Failure)
+	default:
+		fmt.Fprintf(w, "\nno shell: %s\n", *res.Failure)
+	}
+}
