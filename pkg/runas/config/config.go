@@ -40,6 +40,9 @@ type Config struct {
 	// HostAccounts is optional: the association that creates the role
 	// accounts and their sudo rules on the hosts.
 	HostAccounts HostAccounts `yaml:"hostAccounts" json:"hostAccounts"`
+	// Entra is optional: the Entra ID application, SCIM provisioning and
+	// the role attribute sync. Without it the stack leaves Entra alone.
+	Entra *Entra `yaml:"entra,omitempty" json:"entra,omitempty"`
 }
 
 // Organization names the AWS Organization and the scope of the rollout.
@@ -173,6 +176,7 @@ func (c *Config) applyDefaults() {
 		o.ManagementAccount.Configure = ptr(true)
 	}
 	c.applyIdentityDefaults()
+	c.applyEntraDefaults()
 	g := &c.Guardrail
 	if g.Enabled == nil {
 		g.Enabled = ptr(true)

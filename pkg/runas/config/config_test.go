@@ -236,3 +236,46 @@ func TestRoleValidation(t *testing.T) {
 		})
 	}
 }
+
+func TestEntraValidation(t *testing.T) {
+	src, err := os.ReadFile(examplePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, old, new, want string
+	}{
+		{"wildcard reply URL", "- https://eu-west-1.signin.aws/platform/saml/acs/7d2c5f4e-3b1a-4c9d-8e7f-6a5b4c3d2e1f",
+			"- https://*.signin.aws.amazon.com/platform/saml/acs/*", `entra.acsUrls[0] "https://*.signin.aws.amazon.com/platform/saml/acs/*": must be an exact ACS URL`},
+		{"reply URL in another region", "- https://eu-west-1.signin.aws/platform/saml/acs/",
+			"- https://us-east-1.signin.aws/platform/saml/acs/", `entra.acsUrls[0]`},
+		{"legacy domain accepted, non-GUID id", "- https://eu-west-1.signin.aws/platform/saml/acs/7d2c5f4e-3b1a-4c9d-8e7f-6a5b4c3d2e1f",
+			"- https://eu-west-1.signin.aws.amazon.com/platform/saml/acs/d-9067a1b2c3", ""},
+		{"target not read by ABAC", "targetAttribute: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter",
+			"targetAttribute: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+			`Identity Center keeps it at ${path:enterprise.employeeNumber}, but identityCenter.runAsSource reads ${path:enterprise.costCenter}`},
+		{"legacy template", "    sourceAttribute: extensionAttribute1", "    sourceAttribute: extensionAttribute1\n    templateId: aws",
+			`entra.scim.templateId "aws": is the legacy single-account application's template`},
+		{"revoked value is a role account", "revokedValue: ssm-revoked", "revokedValue: support",
+			`entra.attributeSync.revokedValue "support": is roles[3].linuxUser`},
+		{"tenant", "tenantId: 61318f71-9c58-4f75-b8af-329e649fcd80", "tenantId: contoso", `entra.tenantId "contoso": must be the tenant id`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			edited := strings.Replace(string(src), tc.old, tc.new, 1)
+			if edited == string(src) {
+				t.Fatalf("edit %q not applied", tc.old)
+			}
+			_, err := config.Parse([]byte(edited))
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Count(err.Error(), "\n") != 0 {
+				t.Fatalf("want exactly one problem containing %q, got:\n%v", tc.want, err)
+			}
+		})
+	}
+}

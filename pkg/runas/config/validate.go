@@ -42,6 +42,7 @@ func (c *Config) Validate() error {
 	errs.Extend(c.SessionPreferences.Validate("sessionPreferences"))
 	errs.Extend(c.Guardrail.validate("guardrail"))
 	errs.Extend(c.validateIdentity())
+	errs.Extend(c.validateEntra())
 	return errs.Err()
 }
 
