@@ -1,0 +1,67 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+)
+
+// Group is an Entra group.
+type Group struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"displayName"`
+}
+
+// User is the part of an Entra user the role sync reads.
+type User struct {
+	ID                            string            `json:"id"`
+	UserPrincipalName             string            `json:"userPrincipalName"`
+	OnPremisesSyncEnabled         *bool             `json:"onPremisesSyncEnabled"`
+	OnPremisesExtensionAttributes map[string]string `json:"onPremisesExtensionAttributes"`
+}
+
+// Synced reports whether the user comes from on-premises AD, where its
+// extension attributes must be written instead.
+func (u User) Synced() bool { return u.OnPremisesSyncEnabled != nil && *u.OnPremisesSyncEnabled }
+
+const userFields = "id,userPrincipalName,onPremisesSyncEnabled,onPremisesExtensionAttributes"
+
+// GroupByName returns the one group with that display name.
+func (c *Client) GroupByName(ctx context.Context, name string) (Group, error) {
+	q := url.Values{"$filter": {"displayName eq " + odataQuote(name)}, "$select": {"id,displayName"}}
+	groups, err := list[Group](ctx, c, request{method: "GET", path: "/groups?" + q.Encode()})
+	if err != nil {
+		return Group{}, err
+	}
+	if len(groups) != 1 {
+		return Group{}, fmt.Errorf("group %q: %d groups have that display name, want exactly one", name, len(groups))
+	}
+	return groups[0], nil
+}
+
+// GroupUsers lists the users in a group, nested groups included, page by page.
+func (c *Client) GroupUsers(ctx context.Context, groupID string) ([]User, error) {
+	q := url.Values{"$select": {userFields}, "$top": {"999"}}
+	return list[User](ctx, c, request{method: "GET",
+		path: "/groups/" + url.PathEscape(groupID) + "/transitiveMembers/microsoft.graph.user?" + q.Encode()})
+}
+
+// UsersWithAttribute lists every user whose extension attribute attr has a
+// value (an advanced query: it needs ConsistencyLevel eventual and $count).
+func (c *Client) UsersWithAttribute(ctx context.Context, attr string) ([]User, error) {
+	q := url.Values{
+		"$filter": {"onPremisesExtensionAttributes/" + attr + " ne null"},
+		"$count":  {"true"},
+		"$select": {userFields},
+		"$top":    {"999"},
+	}
+	return list[User](ctx, c, request{method: "GET", path: "/users?" + q.Encode(),
+		headers: map[string]string{"ConsistencyLevel": "eventual"}})
+}
+
+// SetExtensionAttribute writes one onPremisesExtensionAttributes slot of a
+// cloud user (azuread.User cannot). Users synced from AD are refused by Graph.
+func (c *Client) SetExtensionAttribute(ctx context.Context, userID, attr, value string) error {
+	body := map[string]any{"onPremisesExtensionAttributes": map[string]string{attr: value}}
+	return c.do(ctx, request{method: "PATCH", path: "/users/" + url.PathEscape(userID), body: body}, nil)
+}
