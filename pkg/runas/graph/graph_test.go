@@ -83,7 +83,9 @@ func newReplay(t *testing.T) *replay {
 	return r
 }
 
-func (r *replay) on(method, path string, answers ...answer) { r.answers[method+" /v1.0"+path] = answers }
+func (r *replay) on(method, path string, answers ...answer) {
+	r.answers[method+" /v1.0"+path] = answers
+}
 
 func ok(body []byte) answer { return answer{status: 200, body: body} }
 
