@@ -1,0 +1,206 @@
+// Package fakegraph is a stateful stand-in for the few Microsoft Graph
+// endpoints the role sync uses. Graph has no emulator; this server answers
+// in the documented shapes (collections with value and @odata.nextLink,
+// error envelopes) and enforces the rules that matter: advanced queries
+// need ConsistencyLevel eventual, and users synced from AD cannot have
+// their extension attributes written.
+package fakegraph
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// User is a directory user.
+type User struct {
+	ID, UPN string
+	Synced  bool
+	Ext     map[string]string
+}
+
+// Server is the fake.
+type Server struct {
+	*httptest.Server
+	mu      sync.Mutex
+	users   map[string]*User
+	groups  map[string][]string // display name -> member ids
+	Patches int
+	// PageSize bounds each page, so paging is exercised.
+	PageSize int
+	// Throttle answers this many requests with 429 first.
+	Throttle int
+}
+
+// New starts a server on loopback; it stops with the test.
+func New(t testing.TB) *Server {
+	s := &Server{users: map[string]*User{}, groups: map[string][]string{}, PageSize: 2}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// URL of the v1.0 endpoint.
+func (s *Server) BaseURL() string { return s.URL + "/v1.0" }
+
+// AddUser adds a user; ext values may be empty.
+func (s *Server) AddUser(id, upn string, synced bool, ext1 string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := &User{ID: id, UPN: upn, Synced: synced, Ext: map[string]string{}}
+	if ext1 != "" {
+		u.Ext["extensionAttribute1"] = ext1
+	}
+	s.users[id] = u
+}
+
+// SetGroup sets a group's members.
+func (s *Server) SetGroup(name string, ids ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.groups[name] = ids
+}
+
+// Attribute returns a user's extensionAttribute1.
+func (s *Server) Attribute(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.users[id].Ext["extensionAttribute1"]
+}
+
+var (
+	groupFilter = regexp.MustCompile(`^displayName eq '(.*)'$`)
+	membersPath = regexp.MustCompile(`^/v1\.0/groups/([^/]+)/transitiveMembers/microsoft\.graph\.user$`)
+	extFilter   = regexp.MustCompile(`^onPremisesExtensionAttributes/(extensionAttribute\d+) ne null$`)
+)
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Throttle > 0 {
+		s.Throttle--
+		w.Header().Set("Retry-After", "0")
+		writeError(w, http.StatusTooManyRequests, "TooManyRequests", "Too many requests.")
+		return
+	}
+	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+		writeError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token is empty.")
+		return
+	}
+	q := r.URL.Query()
+	switch {
+	case r.Method == "GET" && r.URL.Path == "/v1.0/groups":
+		m := groupFilter.FindStringSubmatch(q.Get("$filter"))
+		var out []any
+		if m != nil {
+			if _, ok := s.groups[m[1]]; ok {
+				out = append(out, map[string]any{"id": "g-" + m[1], "displayName": m[1]})
+			}
+		}
+		writeJSON(w, map[string]any{"value": out})
+	case r.Method == "GET" && membersPath.MatchString(r.URL.Path):
+		name := strings.TrimPrefix(membersPath.FindStringSubmatch(r.URL.Path)[1], "g-")
+		ids, ok := s.groups[name]
+		if !ok {
+			writeError(w, http.StatusNotFound, "Request_ResourceNotFound", "Resource does not exist.")
+			return
+		}
+		s.page(w, r, ids)
+	case r.Method == "GET" && r.URL.Path == "/v1.0/users":
+		m := extFilter.FindStringSubmatch(q.Get("$filter"))
+		if m == nil {
+			writeError(w, http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported query.")
+			return
+		}
+		if r.Header.Get("ConsistencyLevel") != "eventual" || q.Get("$count") != "true" {
+			writeError(w, http.StatusBadRequest, "Request_UnsupportedQuery",
+				"Unsupported or invalid query filter clause specified for property 'extensionAttribute1' of resource 'User'.")
+			return
+		}
+		var ids []string
+		for id, u := range s.users {
+			if u.Ext[m[1]] != "" {
+				ids = append(ids, id)
+			}
+		}
+		sort.Strings(ids)
+		s.page(w, r, ids)
+	case r.Method == "PATCH" && strings.HasPrefix(r.URL.Path, "/v1.0/users/"):
+		u, ok := s.users[strings.TrimPrefix(r.URL.Path, "/v1.0/users/")]
+		if !ok {
+			writeError(w, http.StatusNotFound, "Request_ResourceNotFound", "Resource does not exist.")
+			return
+		}
+		if u.Synced {
+			writeError(w, http.StatusBadRequest, "Request_BadRequest",
+				"Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.")
+			return
+		}
+		var body struct {
+			Ext map[string]string `json:"onPremisesExtensionAttributes"`
+		}
+		data, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(data, &body); err != nil {
+			writeError(w, http.StatusBadRequest, "BadRequest", err.Error())
+			return
+		}
+		for k, v := range body.Ext {
+			u.Ext[k] = v
+		}
+		s.Patches++
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeError(w, http.StatusNotFound, "Request_ResourceNotFound", "no such endpoint in the fake: "+r.Method+" "+r.URL.Path)
+	}
+}
+
+func (s *Server) page(w http.ResponseWriter, r *http.Request, ids []string) {
+	start, _ := strconv.Atoi(r.URL.Query().Get("$skiptoken"))
+	end := min(start+s.PageSize, len(ids))
+	var value []any
+	for _, id := range ids[start:end] {
+		u := s.users[id]
+		ext := map[string]any{}
+		for i := 1; i <= 15; i++ {
+			k := fmt.Sprintf("extensionAttribute%d", i)
+			if v, ok := u.Ext[k]; ok && v != "" {
+				ext[k] = v
+			} else {
+				ext[k] = nil
+			}
+		}
+		var synced any
+		if u.Synced {
+			synced = true
+		}
+		value = append(value, map[string]any{"id": u.ID, "userPrincipalName": u.UPN, "onPremisesSyncEnabled": synced, "onPremisesExtensionAttributes": ext})
+	}
+	out := map[string]any{"value": value}
+	if end < len(ids) {
+		next := *r.URL
+		q := next.Query()
+		q.Set("$skiptoken", strconv.Itoa(end))
+		next.RawQuery = q.Encode()
+		out["@odata.nextLink"] = s.URL + next.String()
+	}
+	writeJSON(w, out)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": code, "message": msg}})
+}
