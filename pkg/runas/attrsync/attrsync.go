@@ -113,7 +113,9 @@ func Compute(in Input) Plan {
 	for _, u := range in.Holders {
 		add(u)
 	}
-	sort.Slice(order, func(i, j int) bool { return byID[order[i]].user.UserPrincipalName < byID[order[j]].user.UserPrincipalName })
+	sort.Slice(order, func(i, j int) bool {
+		return byID[order[i]].user.UserPrincipalName < byID[order[j]].user.UserPrincipalName
+	})
 
 	for _, id := range order {
 		s := byID[id]
