@@ -38,6 +38,27 @@ type Server struct {
 	PageSize int
 	// Throttle answers this many requests with 429 first.
 	Throttle int
+
+	// Synchronization state of one service principal.
+	spID, spName       string
+	templates, jobs    []byte
+	schema             []byte
+	SchemaPuts, Starts int
+}
+
+// SetSynchronization gives the service principal spID (named name) the
+// templates and jobs collections and the schema, as Graph returns them.
+func (s *Server) SetSynchronization(spID, name string, templates, jobs, schema []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.spID, s.spName, s.templates, s.jobs, s.schema = spID, name, templates, jobs, schema
+}
+
+// Schema returns the current synchronization schema.
+func (s *Server) Schema() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.schema
 }
 
 // New starts a server on loopback; it stops with the test.
@@ -96,7 +117,32 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
+	sp := "/v1.0/servicePrincipals/" + s.spID + "/synchronization"
 	switch {
+	case r.Method == "GET" && r.URL.Path == "/v1.0/servicePrincipals":
+		var out []any
+		if m := groupFilter.FindStringSubmatch(q.Get("$filter")); m != nil && m[1] == s.spName && s.spID != "" {
+			out = append(out, map[string]any{"id": s.spID, "appId": "app-" + s.spID, "displayName": s.spName})
+		}
+		writeJSON(w, map[string]any{"value": out})
+	case s.spID != "" && r.Method == "GET" && r.URL.Path == sp+"/templates":
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(s.templates)
+	case s.spID != "" && r.Method == "GET" && r.URL.Path == sp+"/jobs":
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(s.jobs)
+	case s.spID != "" && strings.HasPrefix(r.URL.Path, sp+"/jobs/") && strings.HasSuffix(r.URL.Path, "/schema"):
+		if r.Method == "PUT" {
+			s.schema, _ = io.ReadAll(r.Body)
+			s.SchemaPuts++
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(s.schema)
+	case s.spID != "" && r.Method == "POST" && strings.HasPrefix(r.URL.Path, sp+"/jobs/") && strings.HasSuffix(r.URL.Path, "/start"):
+		s.Starts++
+		w.WriteHeader(http.StatusNoContent)
 	case r.Method == "GET" && r.URL.Path == "/v1.0/groups":
 		m := groupFilter.FindStringSubmatch(q.Get("$filter"))
 		var out []any
