@@ -24,7 +24,9 @@ const GraphTokenEnv = "SSM_RUNAS_GRAPH_TOKEN"
 
 // azureToken adapts azidentity's default credential chain (environment,
 // workload identity, managed identity, az login) to graph.TokenSource.
-type azureToken struct{ cred *azidentity.DefaultAzureCredential }
+type azureToken struct {
+	cred *azidentity.DefaultAzureCredential
+}
 
 func (a azureToken) Token(ctx context.Context) (string, error) {
 	tok, err := a.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{graph.Scope}})
