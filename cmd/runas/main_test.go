@@ -411,3 +411,45 @@ func TestEntraMapAttribute(t *testing.T) {
 		t.Fatalf("second run must write nothing: exit %d, %d puts\n%s", code, g.SchemaPuts, out)
 	}
 }
+
+func TestPlanShowsEntraLayer(t *testing.T) {
+	code, out, errOut := runCLI(t, "plan", "--config", example, "--output", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc struct{ Resources []planRow }
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]planRow{}
+	assignments := 0
+	for _, r := range doc.Resources {
+		seen[r.Type] = r
+		if r.Type == "azuread:index/appRoleAssignment:AppRoleAssignment" {
+			assignments++
+		}
+	}
+	if r := seen["azuread:index/applicationFromTemplate:ApplicationFromTemplate"]; r.Inputs["templateId"] != "21ed01d2-ec13-4e9e-86c1-cd546719ebc4" {
+		t.Errorf("application from template: %+v", r)
+	}
+	if r := seen["azuread:index/servicePrincipal:ServicePrincipal"]; r.Inputs["preferredSingleSignOnMode"] != "saml" {
+		t.Errorf("service principal: %+v", r)
+	}
+	if r := seen["azuread:index/synchronizationJob:SynchronizationJob"]; r.Inputs["templateId"] != "aWSSingleSignon" {
+		t.Errorf("synchronization job: %+v", r)
+	}
+	for _, typ := range []string{
+		"azuread:index/servicePrincipalTokenSigningCertificate:ServicePrincipalTokenSigningCertificate",
+		"azuread:index/synchronizationSecret:SynchronizationSecret",
+	} {
+		if _, ok := seen[typ]; !ok {
+			t.Errorf("no %s", typ)
+		}
+	}
+	if assignments != 4 {
+		t.Errorf("%d app role assignments, want one per role group", assignments)
+	}
+	if strings.Contains(out, "plan-placeholder") {
+		t.Error("the plan printed the SCIM token placeholder instead of [secret]")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -11,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/spf13/cobra"
 
+	"github.com/ssm-runas/ssm-runas/pkg/runas"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/plan"
 	"github.com/ssm-runas/ssm-runas/stacks/programs"
 )
@@ -44,6 +46,12 @@ secrets shown as "[secret]".`,
 			program, err := programs.For(c.Model)
 			if err != nil {
 				return problem(err)
+			}
+			// The plan is offline: a secret the stack needs is stood in for,
+			// and shown as "[secret]" like any other.
+			if os.Getenv(runas.SCIMTokenEnv) == "" {
+				os.Setenv(runas.SCIMTokenEnv, "plan-placeholder")
+				defer os.Unsetenv(runas.SCIMTokenEnv)
 			}
 			rows, err := plan.Run(func(ctx *pulumi.Context) error { return program(ctx, c) })
 			if err != nil {

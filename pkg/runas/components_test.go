@@ -313,3 +313,47 @@ func TestRoleAccess(t *testing.T) {
 		}
 	})
 }
+
+func TestIdentityCenterApp(t *testing.T) {
+	c := exampleConfig(t)
+	e := c.Entra
+	rows, err := plan.Run(func(ctx *pulumi.Context) error {
+		_, err := runas.NewIdentityCenterApp(ctx, "entra", &runas.IdentityCenterAppArgs{
+			TenantID: e.TenantID, DisplayName: e.ApplicationName, IdentifierURI: e.IdentifierURI, ACSURLs: e.ACSURLs,
+			AppRole: e.AppRole, SCIMEndpoint: e.SCIM.Endpoint, SCIMToken: pulumi.ToSecret(pulumi.String("tok")).(pulumi.StringOutput),
+			SyncTemplateID: e.SCIM.TemplateID, Groups: []string{"SG-AWS-SSM-Admin", "SG-AWS-SSM-Developer"},
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := find(rows, "azuread:index/applicationFromTemplate:ApplicationFromTemplate", "entra-app")
+	if app == nil || app.Parent != "entra" || app.Inputs["templateId"] != runas.GalleryTemplateID {
+		t.Fatalf("application: %s", asJSON(app))
+	}
+	sp := find(rows, "azuread:index/servicePrincipal:ServicePrincipal", "entra-sp")
+	if sp == nil || sp.Inputs["preferredSingleSignOnMode"] != "saml" || sp.Inputs["useExisting"] != true {
+		t.Fatalf("service principal: %s", asJSON(sp))
+	}
+	reply := find(rows, "azuread:index/applicationRedirectUris:ApplicationRedirectUris", "entra-reply-urls")
+	if reply == nil || asJSON(reply.Inputs["redirectUris"]) != asJSON(e.ACSURLs) || reply.Inputs["type"] != "Web" {
+		t.Fatalf("reply URLs: %s", asJSON(reply))
+	}
+	secret := find(rows, "azuread:index/synchronizationSecret:SynchronizationSecret", "entra-scim-secret")
+	want := `[{"key":"BaseAddress","value":"` + e.SCIM.Endpoint + `"},{"key":"SecretToken","value":"[secret]"}]`
+	if secret == nil || asJSON(secret.Inputs["credentials"]) != want {
+		t.Fatalf("the SCIM secret must carry BaseAddress and a secret SecretToken: %s", asJSON(secret))
+	}
+	job := find(rows, "azuread:index/synchronizationJob:SynchronizationJob", "entra-scim-job")
+	if job == nil || job.Inputs["templateId"] != "aWSSingleSignon" || job.Inputs["servicePrincipalId"] != "entra-app-sp-object-id" {
+		t.Fatalf("job: %s", asJSON(job))
+	}
+	if cert := find(rows, "azuread:index/servicePrincipalTokenSigningCertificate:ServicePrincipalTokenSigningCertificate", "entra-signing-certificate"); cert == nil {
+		t.Fatal("no signing certificate")
+	}
+	a := find(rows, "azuread:index/appRoleAssignment:AppRoleAssignment", "entra-assign-SG-AWS-SSM-Developer")
+	if a == nil || a.Inputs["appRoleId"] != "app-role-User" || a.Inputs["principalObjectId"] != "entra-group-SG-AWS-SSM-Developer" {
+		t.Fatalf("assignment: %s", asJSON(a))
+	}
+}

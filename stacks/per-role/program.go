@@ -5,7 +5,9 @@
 // role accounts in every account and region, locked by an SCP) and the
 // Identity Center layer (the ABAC attribute that becomes SSMSessionRunAs,
 // one permission set per role with the Run As deny, and the assignments).
-// The Entra layer joins it when it is built.
+// With an entra section it also deploys the Entra ID application (SAML,
+// signing certificate, exact reply URLs, SCIM job, group assignments); the
+// steps no resource can do are exported as nextSteps.
 package perrole
 
 import (
@@ -95,5 +97,41 @@ func ProgramWithWriter(ctx *pulumi.Context, cfg *config.Config, writer artifact.
 		permissionSets[role.Name] = access.PermissionSetARN
 	}
 	ctx.Export("permissionSets", permissionSets)
+
+	if e := cfg.Entra; e != nil {
+		token, err := runas.SCIMToken(ctx)
+		if err != nil {
+			return err
+		}
+		var groups []string
+		for _, r := range cfg.RolesByPrecedence() {
+			groups = append(groups, r.EntraGroup)
+		}
+		app, err := runas.NewIdentityCenterApp(ctx, "entra", &runas.IdentityCenterAppArgs{
+			TenantID:                  e.TenantID,
+			DisplayName:               e.ApplicationName,
+			IdentifierURI:             e.IdentifierURI,
+			ACSURLs:                   e.ACSURLs,
+			AppRole:                   e.AppRole,
+			SigningCertificateEndDate: e.SigningCertificateEndDate,
+			SCIMEndpoint:              e.SCIM.Endpoint,
+			SCIMToken:                 token,
+			SyncTemplateID:            e.SCIM.TemplateID,
+			Groups:                    groups,
+		})
+		if err != nil {
+			return err
+		}
+		ctx.Export("servicePrincipalObjectId", app.ServicePrincipalObjectID)
+		ctx.Export("signingCertificateThumbprint", app.SigningCertificateThumbprint)
+		ctx.Export("metadataUrl", app.MetadataURL)
+		// What no resource can do runs after this program, in this order.
+		ctx.Export("nextSteps", pulumi.Sprintf(
+			"1. runas metadata strip --in <download of metadataUrl> --thumbprint %s --verify-signature --out identity-center.xml, "+
+				"then upload it in Identity Center (runas runbook). "+
+				"2. runas entra map-attribute --config <file> --service-principal-id %s --apply --start. "+
+				"3. runas entra sync-attributes --config <file> --apply.",
+			app.SigningCertificateThumbprint, app.ServicePrincipalObjectID))
+	}
 	return nil
 }

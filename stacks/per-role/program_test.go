@@ -20,6 +20,7 @@ import (
 // it with a golden plan; the writer's zip is a stand-in so the golden file
 // does not change with the Go toolchain.
 func TestProgram(t *testing.T) {
+	t.Setenv("SSM_RUNAS_SCIM_TOKEN", "test-token")
 	c, err := config.Load("../../examples/per-role/runas.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -36,6 +37,7 @@ func TestProgram(t *testing.T) {
 }
 
 func TestProgramWithoutGuardrail(t *testing.T) {
+	t.Setenv("SSM_RUNAS_SCIM_TOKEN", "test-token")
 	c, err := config.Load("../../examples/per-role/runas.yaml")
 	if err != nil {
 		t.Fatal(err)

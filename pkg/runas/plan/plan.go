@@ -77,7 +77,28 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		outs["name"] = resource.NewStringProperty(args.Name)
 	}
 	outs["arn"] = resource.NewStringProperty(fmt.Sprintf("arn:aws:mock:::%s/%s", args.TypeToken, id))
+	if fill, ok := computed[args.TypeToken]; ok {
+		for k, v := range fill(args.Name) {
+			outs[resource.PropertyKey(k)] = resource.NewStringProperty(v)
+		}
+	}
 	return id, outs, nil
+}
+
+// computed fills outputs that providers compute and other resources read,
+// so the plan shows where a value flows instead of an empty string.
+var computed = map[string]func(name string) map[string]string{
+	"azuread:index/applicationFromTemplate:ApplicationFromTemplate": func(name string) map[string]string {
+		return map[string]string{
+			"applicationObjectId":      name + "-object-id",
+			"applicationId":            "/applications/" + name + "-object-id",
+			"servicePrincipalObjectId": name + "-sp-object-id",
+			"servicePrincipalId":       "/servicePrincipals/" + name + "-sp-object-id",
+		}
+	},
+	"azuread:index/servicePrincipalTokenSigningCertificate:ServicePrincipalTokenSigningCertificate": func(name string) map[string]string {
+		return map[string]string{"thumbprint": "THUMBPRINT-OF-" + name}
+	},
 }
 
 // Lookups the programs make, answered offline with placeholders that say
@@ -85,10 +106,14 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 const (
 	TokenGetGroup             = "aws:identitystore/getGroup:getGroup"
 	TokenOUDescendantAccounts = "aws:organizations/getOrganizationalUnitDescendantAccounts:getOrganizationalUnitDescendantAccounts"
+	TokenEntraApplication     = "azuread:index/getApplication:getApplication"
+	TokenEntraSP              = "azuread:index/getServicePrincipal:getServicePrincipal"
+	TokenEntraGroup           = "azuread:index/getGroup:getGroup"
 )
 
-// Call answers lookups offline. A group is "group-<display name>"; an OU
-// stands for one placeholder account "<ou id>-accounts", because which
+// Call answers lookups offline. An identity store group is
+// "group-<display name>", an Entra group "entra-group-<display name>"; an
+// OU stands for one placeholder account "<ou id>-accounts", because which
 // accounts it holds is only known when the program runs against AWS.
 func (r *Recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	switch args.Token {
@@ -108,6 +133,15 @@ func (r *Recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 			"parentId": ou,
 			"accounts": []any{map[string]any{"id": ou + "-accounts", "status": "ACTIVE", "name": "accounts of " + ou}},
 		}), nil
+	case TokenEntraApplication:
+		return resource.NewPropertyMapFromMap(map[string]any{"clientId": "client-id-of-application"}), nil
+	case TokenEntraSP:
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"appRoleIds": map[string]any{"User": "app-role-User", "msiam_access": "app-role-msiam_access"},
+		}), nil
+	case TokenEntraGroup:
+		name := args.Args["displayName"].StringValue()
+		return resource.NewPropertyMapFromMap(map[string]any{"objectId": "entra-group-" + name, "displayName": name}), nil
 	}
 	return resource.PropertyMap{}, fmt.Errorf("plan: lookup %s cannot be answered offline", args.Token)
 }
