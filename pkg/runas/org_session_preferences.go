@@ -108,6 +108,10 @@ func NewOrgSessionPreferences(ctx *pulumi.Context, name string, args *OrgSession
 
 	ss := org.StackSet
 	op := ss.OperationPreferences
+	home, ok := regional[org.HomeRegion]
+	if !ok {
+		return nil, fmt.Errorf("NewOrgSessionPreferences: HomeRegion %q is not one of the regions", org.HomeRegion)
+	}
 	stackSet, err := cloudformation.NewStackSet(ctx, name+"-stackset", &cloudformation.StackSetArgs{
 		Name:            pulumi.String(ss.Name),
 		Description:     pulumi.String("ssm-runas: Session Manager preferences with Run As in every account and region"),
@@ -129,7 +133,7 @@ func NewOrgSessionPreferences(ctx *pulumi.Context, name string, args *OrgSession
 			RegionConcurrencyType:      pulumi.String(op.RegionConcurrencyType),
 		},
 		Tags: pulumi.StringMap{"managed-by": pulumi.String("ssm-runas")},
-	}, parent)
+	}, parent, pulumi.Provider(home))
 	if err != nil {
 		return nil, fmt.Errorf("stack set: %w", err)
 	}
@@ -150,7 +154,7 @@ func NewOrgSessionPreferences(ctx *pulumi.Context, name string, args *OrgSession
 				ConcurrencyMode:            pulumi.String(op.ConcurrencyMode),
 			},
 			RetainStack: pulumi.Bool(*ss.RetainStacksOnAccountRemoval),
-		}, parent, pulumi.DependsOn([]pulumi.Resource{objects[region]}))
+		}, parent, pulumi.Provider(home), pulumi.DependsOn([]pulumi.Resource{objects[region]}))
 		if err != nil {
 			return nil, fmt.Errorf("stack set instances in %s: %w", region, err)
 		}

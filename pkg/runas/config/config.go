@@ -59,6 +59,9 @@ type Organization struct {
 	// Regions is required: every region whose preferences are managed.
 	// Session Manager preferences are per region.
 	Regions []string `yaml:"regions" json:"regions"`
+	// HomeRegion is optional, default the first of Regions: where the
+	// StackSet itself lives (and where the audit looks for it).
+	HomeRegion string `yaml:"homeRegion,omitempty" json:"homeRegion,omitempty"`
 	// ArtifactBucketPrefix is optional, default
 	// "ssm-runas-artifacts-<managementAccountId>". One bucket per region is
 	// named "<prefix>-<region>".
@@ -146,6 +149,9 @@ const (
 // place defaults are set.
 func (c *Config) applyDefaults() {
 	o := &c.Organization
+	if o.HomeRegion == "" && len(o.Regions) > 0 {
+		o.HomeRegion = o.Regions[0]
+	}
 	if o.ArtifactBucketPrefix == "" && o.ManagementAccountID != "" {
 		o.ArtifactBucketPrefix = artifactBucketPrefixBase + o.ManagementAccountID
 	}

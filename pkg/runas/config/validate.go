@@ -107,6 +107,9 @@ func (o *Organization) validate(p field.Path) field.List {
 		longest = max(longest, len(r))
 	}
 
+	if o.HomeRegion != "" && !seenRegion[o.HomeRegion] {
+		errs.Add(field.Invalid(p.Child("homeRegion"), o.HomeRegion, "must be one of organization.regions"))
+	}
 	if bp := o.ArtifactBucketPrefix; bp != "" {
 		if !bucketPrefixRe.MatchString(bp) || len(bp)+1+longest > MaxBucketNameLength {
 			errs.Add(field.Invalid(p.Child("artifactBucketPrefix"), bp, fmt.Sprintf(

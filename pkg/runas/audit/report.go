@@ -1,0 +1,227 @@
+package audit
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+)
+
+// Target statuses.
+const (
+	StatusCompliant = "compliant"
+	StatusDrift     = "drift"
+	StatusMissing   = "missing"
+	StatusError     = "error"
+)
+
+// Finding is one difference from the configuration.
+type Finding struct {
+	Check string `json:"check"`
+	// Subject names what the finding is about when the section has many
+	// (a user, an OU, an account/region).
+	Subject string `json:"subject,omitempty"`
+	Want    string `json:"want"`
+	Got     string `json:"got"`
+}
+
+// Target is one account and region.
+type Target struct {
+	Account  string    `json:"account"`
+	Region   string    `json:"region"`
+	Status   string    `json:"status"`
+	Findings []Finding `json:"findings"`
+	// Error says why the target could not be checked (status error).
+	Error string `json:"error,omitempty"`
+	// DefaultVersion and LatestVersion are the document versions read.
+	DefaultVersion string `json:"defaultVersion,omitempty"`
+	LatestVersion  string `json:"latestVersion,omitempty"`
+}
+
+// Section is the organization or Identity Center part of a report.
+type Section struct {
+	// Status is compliant, drift, error, or skipped (not configured).
+	Status   string    `json:"status"`
+	Findings []Finding `json:"findings"`
+	Error    string    `json:"error,omitempty"`
+}
+
+// StatusSkipped marks a section the configuration does not ask for.
+const StatusSkipped = "skipped"
+
+// Summary counts a report.
+type Summary struct {
+	Accounts               int `json:"accounts"`
+	Targets                int `json:"targets"`
+	Compliant              int `json:"compliant"`
+	Drift                  int `json:"drift"`
+	Missing                int `json:"missing"`
+	Errors                 int `json:"errors"`
+	OrganizationFindings   int `json:"organizationFindings"`
+	IdentityCenterFindings int `json:"identityCenterFindings"`
+}
+
+// Report is the whole audit.
+type Report struct {
+	Targets        []Target `json:"targets"`
+	Organization   Section  `json:"organization"`
+	IdentityCenter Section  `json:"identityCenter"`
+	Summary        Summary  `json:"summary"`
+}
+
+// Exit codes of an audit.
+const (
+	ExitCompliant  = 0
+	ExitFindings   = 1
+	ExitIncomplete = 2
+)
+
+// ExitCode is 0 when everything is compliant, 1 when there are findings,
+// 2 when some target or section could not be checked.
+func (r Report) ExitCode() int {
+	if r.Summary.Errors > 0 || r.Organization.Status == StatusError || r.IdentityCenter.Status == StatusError {
+		return ExitIncomplete
+	}
+	if r.Summary.Drift+r.Summary.Missing+r.Summary.OrganizationFindings+r.Summary.IdentityCenterFindings > 0 {
+		return ExitFindings
+	}
+	return ExitCompliant
+}
+
+// finish sorts the report and fills the summary.
+func (r *Report) finish() {
+	sort.Slice(r.Targets, func(i, j int) bool {
+		if r.Targets[i].Account != r.Targets[j].Account {
+			return r.Targets[i].Account < r.Targets[j].Account
+		}
+		return r.Targets[i].Region < r.Targets[j].Region
+	})
+	s := Summary{Targets: len(r.Targets)}
+	accounts := map[string]bool{}
+	for i := range r.Targets {
+		t := &r.Targets[i]
+		if t.Findings == nil {
+			t.Findings = []Finding{}
+		}
+		accounts[t.Account] = true
+		switch t.Status {
+		case StatusCompliant:
+			s.Compliant++
+		case StatusDrift:
+			s.Drift++
+		case StatusMissing:
+			s.Missing++
+		case StatusError:
+			s.Errors++
+		}
+	}
+	s.Accounts = len(accounts)
+	for _, sec := range []*Section{&r.Organization, &r.IdentityCenter} {
+		if sec.Findings == nil {
+			sec.Findings = []Finding{}
+		}
+		if sec.Status == "" {
+			sec.Status = StatusCompliant
+			if len(sec.Findings) > 0 {
+				sec.Status = StatusDrift
+			}
+		}
+	}
+	s.OrganizationFindings = len(r.Organization.Findings)
+	s.IdentityCenterFindings = len(r.IdentityCenter.Findings)
+	r.Summary = s
+}
+
+// WriteTable prints the report for people: non-compliant targets first
+// line by line, then the sections and the summary.
+func (r Report) WriteTable(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACCOUNT\tREGION\tSTATUS\tCHECK\tWANT\tGOT")
+	for _, t := range r.Targets {
+		switch {
+		case t.Status == StatusError:
+			fmt.Fprintf(tw, "%s\t%s\t%s\t-\t-\t%s\n", t.Account, t.Region, t.Status, oneLine(t.Error))
+		case len(t.Findings) == 0:
+			fmt.Fprintf(tw, "%s\t%s\t%s\t\t\t\n", t.Account, t.Region, t.Status)
+		default:
+			for _, f := range t.Findings {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Account, t.Region, t.Status, f.Check, short(f.Want), short(f.Got))
+			}
+		}
+	}
+	tw.Flush()
+	for _, s := range []struct {
+		name string
+		sec  Section
+	}{{"organization", r.Organization}, {"identity center", r.IdentityCenter}} {
+		fmt.Fprintf(w, "\n%s: %s", s.name, s.sec.Status)
+		if s.sec.Error != "" {
+			fmt.Fprintf(w, " (%s)", oneLine(s.sec.Error))
+		}
+		fmt.Fprintln(w)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, f := range s.sec.Findings {
+			fmt.Fprintf(tw, "  %s\t%s\twant %s\tgot %s\n", f.Check, f.Subject, short(f.Want), short(f.Got))
+		}
+		tw.Flush()
+	}
+	sm := r.Summary
+	fmt.Fprintf(w, "\n%d accounts, %d targets: %d compliant, %d drift, %d missing, %d could not be checked; %d organization and %d identity center findings\n",
+		sm.Accounts, sm.Targets, sm.Compliant, sm.Drift, sm.Missing, sm.Errors, sm.OrganizationFindings, sm.IdentityCenterFindings)
+}
+
+// WriteMarkdown prints the report for a ticket: only what needs action.
+func (r Report) WriteMarkdown(w io.Writer) {
+	sm := r.Summary
+	fmt.Fprintf(w, "# Session Manager Run As audit\n\n")
+	fmt.Fprintf(w, "%d accounts, %d account-regions: **%d compliant**, %d drift, %d missing, %d could not be checked.\n\n",
+		sm.Accounts, sm.Targets, sm.Compliant, sm.Drift, sm.Missing, sm.Errors)
+	var bad []Target
+	for _, t := range r.Targets {
+		if t.Status != StatusCompliant {
+			bad = append(bad, t)
+		}
+	}
+	if len(bad) > 0 {
+		fmt.Fprintf(w, "## Accounts and regions\n\n| account | region | status | check | want | got |\n| --- | --- | --- | --- | --- | --- |\n")
+		for _, t := range bad {
+			if t.Status == StatusError {
+				fmt.Fprintf(w, "| %s | %s | error | | | %s |\n", t.Account, t.Region, md(t.Error))
+				continue
+			}
+			for _, f := range t.Findings {
+				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", t.Account, t.Region, t.Status, f.Check, md(f.Want), md(f.Got))
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	for _, s := range []struct {
+		name string
+		sec  Section
+	}{{"Organization", r.Organization}, {"Identity Center", r.IdentityCenter}} {
+		fmt.Fprintf(w, "## %s: %s\n\n", s.name, s.sec.Status)
+		if s.sec.Error != "" {
+			fmt.Fprintf(w, "Could not check: %s\n\n", md(s.sec.Error))
+		}
+		if len(s.sec.Findings) > 0 {
+			fmt.Fprintf(w, "| check | subject | want | got |\n| --- | --- | --- | --- |\n")
+			for _, f := range s.sec.Findings {
+				fmt.Fprintf(w, "| %s | %s | %s | %s |\n", f.Check, md(f.Subject), md(f.Want), md(f.Got))
+			}
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func short(s string) string {
+	s = oneLine(s)
+	if len(s) > 60 {
+		return s[:57] + "..."
+	}
+	return s
+}
+
+func md(s string) string { return strings.ReplaceAll(oneLine(s), "|", `\|`) }
