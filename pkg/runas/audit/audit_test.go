@@ -1,0 +1,305 @@
+package audit_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/identitystore"
+	idstypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+
+	"github.com/ssm-runas/ssm-runas/internal/motoserver"
+	"github.com/ssm-runas/ssm-runas/internal/orgseed"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/audit"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/policy"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/prefswriter"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/remediate"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/sessiondoc"
+)
+
+var regions = []string{"eu-west-1", "us-east-1"}
+
+const identityStore = "d-1234567890"
+
+// abacStub stands in for DescribeInstanceAccessControlAttributeConfiguration,
+// which moto does not implement; it is the audit's own interface.
+type abacStub struct{ source string }
+
+func (s abacStub) DescribeInstanceAccessControlAttributeConfiguration(context.Context, *ssoadmin.DescribeInstanceAccessControlAttributeConfigurationInput, ...func(*ssoadmin.Options)) (*ssoadmin.DescribeInstanceAccessControlAttributeConfigurationOutput, error) {
+	return &ssoadmin.DescribeInstanceAccessControlAttributeConfigurationOutput{
+		InstanceAccessControlAttributeConfiguration: &ssotypes.InstanceAccessControlAttributeConfiguration{
+			AccessControlAttributes: []ssotypes.AccessControlAttribute{{Key: aws.String("SSMSessionRunAs"), Value: &ssotypes.AccessControlAttributeValue{Source: []string{s.source}}}},
+		},
+	}, nil
+}
+
+func testConfig(t testing.TB, org orgseed.Org) *config.Config {
+	t.Helper()
+	yaml := fmt.Sprintf(`
+model: per-role
+organization:
+  id: %s
+  managementAccountId: "%s"
+  targets: [%s]
+  regions: [%s]
+sessionPreferences:
+  runAsDefaultUser: ssm-fallback
+  s3: {bucketName: corp-session-logs}
+identityCenter:
+  instanceArn: arn:aws:sso:::instance/ssoins-1234567890abcdef
+  region: eu-west-1
+  identityStoreId: %s
+  runAsSource: ${path:title}
+roles:
+  - {name: admin, entraGroup: SG-Admin, linuxUser: admin, precedence: 1, permissionSet: {name: SSM-Admin}, assignments: ["222222222222"]}
+  - {name: developer, entraGroup: SG-Dev, linuxUser: developer, precedence: 3, permissionSet: {name: SSM-Dev}, assignments: ["222222222222"]}
+  - {name: support, entraGroup: SG-Support, linuxUser: support, precedence: 4, permissionSet: {name: SSM-Support}, assignments: ["222222222222"]}
+`, org.ID, org.ManagementAccount, strings.Join(org.OUs, ", "), strings.Join(regions, ", "), identityStore)
+	c, err := config.Parse([]byte(yaml))
+	if err != nil {
+		t.Fatalf("test config: %v", err)
+	}
+	return c
+}
+
+type world struct {
+	srv     *motoserver.Server
+	factory *audit.Factory
+	org     orgseed.Org
+	cfg     *config.Config
+	outside string // an account outside the configured OUs
+}
+
+// build seeds moto with an organization whose account-regions cover every
+// state, an SCP attached to one of two OUs, a StackSet with instances in
+// one of two regions, and identity store users in every situation.
+func build(t *testing.T, endpoint string, srv *motoserver.Server) *world {
+	t.Helper()
+	ctx := motoserver.Context(t)
+	base := srv.Config("eu-west-1")
+	base.BaseEndpoint = aws.String(endpoint)
+	f := audit.NewFactory(base, "123456789012", audit.FactoryOptions{})
+	prefs := &sessiondoc.Preferences{RunAsDefaultUser: "ssm-fallback", S3: &sessiondoc.S3Logging{BucketName: "corp-session-logs"}}
+	org, err := orgseed.Seed(ctx, f, orgseed.Spec{
+		Accounts: 6, OUs: 2, Regions: regions, Prefs: prefs,
+		StateOf: func(i int, region string) orgseed.State {
+			k := i * len(regions)
+			if region == regions[1] {
+				k++
+			}
+			return orgseed.AllStates[k%len(orgseed.AllStates)]
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{srv: srv, factory: f, org: org, cfg: testConfig(t, org)}
+	for _, r := range regions {
+		if err := orgseed.SetState(ctx, f.SSM(org.ManagementAccount, r), prefs, orgseed.Compliant); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// An account in the root, outside the configured OUs, with no document.
+	orgs := f.Organizations()
+	acct, err := orgs.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String("outside"), Email: aws.String("outside@corp.example")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.outside = aws.ToString(acct.CreateAccountStatus.AccountId)
+
+	// The SCP, attached to the first OU only.
+	scp, _ := policy.SessionPreferencesSCP(nil)
+	p, err := orgs.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String(w.cfg.Guardrail.PolicyName), Description: aws.String("test"),
+		Type: orgtypes.PolicyTypeServiceControlPolicy, Content: aws.String(string(scp.JSON()))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := orgs.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: p.Policy.PolicySummary.Id, TargetId: aws.String(org.OUs[0])}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The StackSet, with instances in the first region only.
+	cf := f.CloudFormation(regions[0])
+	if _, err := cf.CreateStackSet(ctx, &cloudformation.CreateStackSetInput{StackSetName: aws.String(w.cfg.Organization.StackSet.Name),
+		TemplateBody: aws.String(`{"Resources":{"Topic":{"Type":"AWS::SNS::Topic","Properties":{"TopicName":"ssm-runas-test"}}}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cf.CreateStackInstances(ctx, &cloudformation.CreateStackInstancesInput{StackSetName: aws.String(w.cfg.Organization.StackSet.Name),
+		Accounts: org.Accounts[:2], Regions: regions[:1]}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Identity store users: right, stale by precedence, stale after losing
+	// every role, missing, unknown, invalid.
+	ids := f.IdentityStore("eu-west-1")
+	group := map[string]string{}
+	for _, g := range []string{"SG-Admin", "SG-Dev", "SG-Support"} {
+		out, err := ids.CreateGroup(ctx, &identitystore.CreateGroupInput{IdentityStoreId: aws.String(identityStore), DisplayName: aws.String(g)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		group[g] = aws.ToString(out.GroupId)
+	}
+	for _, u := range []struct {
+		name, title string
+		groups      []string
+	}{
+		{"alice", "developer", []string{"SG-Dev"}},
+		{"bob", "developer", []string{"SG-Dev", "SG-Admin"}},
+		{"carol", "admin", nil},
+		{"dave", "", []string{"SG-Dev"}},
+		{"erin", "dba", nil},
+		{"frank", "Support Desk", []string{"SG-Support"}},
+		{"grace", "", nil},
+	} {
+		in := &identitystore.CreateUserInput{IdentityStoreId: aws.String(identityStore), UserName: aws.String(u.name),
+			DisplayName: aws.String(u.name), Name: &idstypes.Name{GivenName: aws.String(u.name), FamilyName: aws.String("Example")}}
+		if u.title != "" {
+			in.Title = aws.String(u.title)
+		}
+		out, err := ids.CreateUser(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range u.groups {
+			if _, err := ids.CreateGroupMembership(ctx, &identitystore.CreateGroupMembershipInput{IdentityStoreId: aws.String(identityStore),
+				GroupId: aws.String(group[g]), MemberId: &idstypes.MemberIdMemberUserId{Value: aws.ToString(out.UserId)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return w
+}
+
+func (w *world) sources() audit.Sources {
+	s := audit.FromFactory(w.factory, w.cfg, audit.RegionsConfigured)
+	s.ABAC = abacStub{source: "${path:title}"}
+	return s
+}
+
+func checks(fs []audit.Finding) string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Check)
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
+}
+
+func findings(fs []audit.Finding) string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Check+" "+f.Subject+": want "+f.Want+" got "+f.Got)
+	}
+	return strings.Join(out, "\n")
+}
+
+// verifyReport checks the report holds exactly the findings the seeded
+// states imply, for every target, and no other target.
+func verifyReport(t *testing.T, w *world, rep audit.Report) {
+	t.Helper()
+	want := map[string]orgseed.State{}
+	for k, s := range w.org.States {
+		want[k] = s
+	}
+	for _, r := range regions {
+		want[w.org.ManagementAccount+"/"+r] = orgseed.Compliant
+	}
+	if len(rep.Targets) != len(want) {
+		t.Errorf("%d targets, want %d", len(rep.Targets), len(want))
+	}
+	for _, tg := range rep.Targets {
+		key := tg.Account + "/" + tg.Region
+		s, ok := want[key]
+		if !ok {
+			t.Errorf("unexpected target %s (outside the scope?)", key)
+			continue
+		}
+		wantChecks := append([]string(nil), orgseed.ExpectedChecks[s]...)
+		sort.Strings(wantChecks)
+		if got := checks(tg.Findings); got != strings.Join(wantChecks, ",") {
+			t.Errorf("%s (%s): checks %q, want %q (status %s, error %s)", key, s, got, strings.Join(wantChecks, ","), tg.Status, tg.Error)
+		}
+	}
+	wantOrg := "scp-attachment " + w.org.OUs[1] + ": want attached got not attached\n" +
+		"stackset-region " + regions[1] + ": want stack instances got none"
+	if got := findings(rep.Organization.Findings); got != wantOrg || rep.Organization.Status != audit.StatusDrift {
+		t.Errorf("organization (%s %s):\n%s\nwant\n%s", rep.Organization.Status, rep.Organization.Error, got, wantOrg)
+	}
+	wantIC := strings.Join([]string{
+		"value-stale bob: want admin got developer",
+		"value-stale carol: want no value (in no role group) got admin",
+		"value-missing dave: want developer got (none)",
+		"value-unknown erin: want a role account or no value got dba",
+		"value-invalid frank: want support got Support Desk",
+	}, "\n")
+	if got := findings(rep.IdentityCenter.Findings); got != wantIC {
+		t.Errorf("identity center (%s %s):\n%s\nwant\n%s", rep.IdentityCenter.Status, rep.IdentityCenter.Error, got, wantIC)
+	}
+}
+
+func TestAuditAndRemediateAgainstMoto(t *testing.T) {
+	srv := motoserver.Start(t)
+	w := build(t, srv.URL, srv)
+	ctx := motoserver.Context(t)
+
+	rep, err := audit.Run(ctx, w.cfg, w.sources(), audit.Options{Concurrency: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifyReport(t, w, rep)
+	if rep.ExitCode() != audit.ExitFindings {
+		t.Fatalf("exit code %d, want 1", rep.ExitCode())
+	}
+
+	dry, err := remediate.Run(ctx, w.cfg, w.sources(), remediate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := rep.Summary.Drift + rep.Summary.Missing
+	if dry.Writes != bad || dry.Errors != 0 {
+		t.Fatalf("dry run: %d writes (want %d), %d errors", dry.Writes, bad, dry.Errors)
+	}
+	again, _ := audit.Run(ctx, w.cfg, w.sources(), audit.Options{})
+	if again.Summary.Compliant != rep.Summary.Compliant {
+		t.Fatal("a dry run wrote")
+	}
+
+	applied, err := remediate.Run(ctx, w.cfg, w.sources(), remediate.Options{Apply: true})
+	if err != nil || applied.Writes != bad || applied.Errors != 0 {
+		t.Fatalf("apply: %+v %v", applied, err)
+	}
+	after, err := audit.Run(ctx, w.cfg, w.sources(), audit.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Summary.Compliant != after.Summary.Targets || after.Summary.Errors != 0 {
+		for _, tg := range after.Targets {
+			if tg.Status != audit.StatusCompliant {
+				t.Errorf("%s/%s still %s: %s", tg.Account, tg.Region, tg.Status, findings(tg.Findings))
+			}
+		}
+		t.Fatal("targets not compliant after remediation")
+	}
+	second, err := remediate.Run(ctx, w.cfg, w.sources(), remediate.Options{Apply: true})
+	if err != nil || second.Writes != 0 || second.Unchanged != after.Summary.Targets {
+		t.Fatalf("a second remediation must write nothing: %+v %v", second, err)
+	}
+	// The account outside the scope was never touched.
+	for _, r := range regions {
+		st, err := prefswriter.Read(ctx, w.factory.SSM(w.outside, r), sessiondoc.DocumentName)
+		if err != nil || st.Exists {
+			t.Fatalf("account %s outside the scope has a document in %s (%v)", w.outside, r, err)
+		}
+	}
+}
