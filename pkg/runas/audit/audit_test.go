@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
 
+	"github.com/ssm-runas/ssm-runas/internal/faultproxy"
 	"github.com/ssm-runas/ssm-runas/internal/motoserver"
 	"github.com/ssm-runas/ssm-runas/internal/orgseed"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/audit"
@@ -82,12 +84,12 @@ type world struct {
 // build seeds moto with an organization whose account-regions cover every
 // state, an SCP attached to one of two OUs, a StackSet with instances in
 // one of two regions, and identity store users in every situation.
-func build(t *testing.T, endpoint string, srv *motoserver.Server) *world {
+func build(t *testing.T, endpoint string, srv *motoserver.Server, fo audit.FactoryOptions) *world {
 	t.Helper()
 	ctx := motoserver.Context(t)
 	base := srv.Config("eu-west-1")
 	base.BaseEndpoint = aws.String(endpoint)
-	f := audit.NewFactory(base, "123456789012", audit.FactoryOptions{})
+	f := audit.NewFactory(base, "123456789012", fo)
 	prefs := &sessiondoc.Preferences{RunAsDefaultUser: "ssm-fallback", S3: &sessiondoc.S3Logging{BucketName: "corp-session-logs"}}
 	org, err := orgseed.Seed(ctx, f, orgseed.Spec{
 		Accounts: 6, OUs: 2, Regions: regions, Prefs: prefs,
@@ -206,11 +208,15 @@ func findings(fs []audit.Finding) string {
 
 // verifyReport checks the report holds exactly the findings the seeded
 // states imply, for every target, and no other target.
-func verifyReport(t *testing.T, w *world, rep audit.Report) {
+func verifyReport(t *testing.T, w *world, rep audit.Report, except ...string) {
 	t.Helper()
 	want := map[string]orgseed.State{}
 	for k, s := range w.org.States {
 		want[k] = s
+	}
+	skip := map[string]bool{}
+	for _, e := range except {
+		skip[e] = true
 	}
 	for _, r := range regions {
 		want[w.org.ManagementAccount+"/"+r] = orgseed.Compliant
@@ -223,6 +229,9 @@ func verifyReport(t *testing.T, w *world, rep audit.Report) {
 		s, ok := want[key]
 		if !ok {
 			t.Errorf("unexpected target %s (outside the scope?)", key)
+			continue
+		}
+		if skip[tg.Account] {
 			continue
 		}
 		wantChecks := append([]string(nil), orgseed.ExpectedChecks[s]...)
@@ -250,7 +259,7 @@ func verifyReport(t *testing.T, w *world, rep audit.Report) {
 
 func TestAuditAndRemediateAgainstMoto(t *testing.T) {
 	srv := motoserver.Start(t)
-	w := build(t, srv.URL, srv)
+	w := build(t, srv.URL, srv, audit.FactoryOptions{})
 	ctx := motoserver.Context(t)
 
 	rep, err := audit.Run(ctx, w.cfg, w.sources(), audit.Options{Concurrency: 8})
@@ -302,4 +311,61 @@ func TestAuditAndRemediateAgainstMoto(t *testing.T) {
 			t.Fatalf("account %s outside the scope has a document in %s (%v)", w.outside, r, err)
 		}
 	}
+}
+
+// TestAuditUnderFaults puts a proxy between the audit and moto that
+// answers every fifth call with a throttling error or a 500, and every call
+// made for one account with a 500.
+func TestAuditUnderFaults(t *testing.T) {
+	srv := motoserver.Start(t)
+	fo := audit.FactoryOptions{MaxAttempts: 10, MaxBackoff: 200 * time.Millisecond}
+	w := build(t, srv.URL, srv, fo)
+	ctx := motoserver.Context(t)
+	proxy := faultproxy.New(t, srv.URL)
+
+	through := func() audit.Sources {
+		base := srv.Config("eu-west-1")
+		base.BaseEndpoint = aws.String(proxy.URL)
+		f := audit.NewFactory(base, "123456789012", fo)
+		s := audit.FromFactory(f, w.cfg, audit.RegionsConfigured)
+		s.ABAC = abacStub{source: "${path:title}"}
+		return s
+	}
+
+	t.Run("a share of calls throttled or failing", func(t *testing.T) {
+		proxy.Every = 5
+		rep, err := audit.Run(ctx, w.cfg, through(), audit.Options{Concurrency: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if proxy.Injected == 0 {
+			t.Fatal("the proxy injected no fault")
+		}
+		verifyReport(t, w, rep)
+		if rep.Summary.Errors != 0 || rep.ExitCode() != audit.ExitFindings {
+			t.Fatalf("retries must absorb the faults: %d errors, exit %d", rep.Summary.Errors, rep.ExitCode())
+		}
+	})
+
+	t.Run("every call of one account failing", func(t *testing.T) {
+		proxy.Every, proxy.Victim = 0, w.org.Accounts[0]
+		rep, err := audit.Run(ctx, w.cfg, through(), audit.Options{Concurrency: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		verifyReport(t, w, rep, proxy.Victim)
+		var victim int
+		for _, tg := range rep.Targets {
+			if tg.Account == proxy.Victim {
+				victim++
+				if tg.Status != audit.StatusError || tg.Error == "" {
+					t.Errorf("%s/%s: status %s, want error with its reason", tg.Account, tg.Region, tg.Status)
+				}
+			}
+		}
+		if victim != len(regions) || rep.Summary.Errors != len(regions) || rep.ExitCode() != audit.ExitIncomplete {
+			t.Fatalf("the failing account must be listed in every region as error, exit 2: %d targets, %d errors, exit %d",
+				victim, rep.Summary.Errors, rep.ExitCode())
+		}
+	})
 }

@@ -48,6 +48,8 @@ type FactoryOptions struct {
 	AccountRate float64
 	// MaxAttempts per call, default DefaultMaxAttempts.
 	MaxAttempts int
+	// MaxBackoff bounds one retry delay, default MaxBackoff.
+	MaxBackoff time.Duration
 }
 
 // Factory makes AWS clients: management-account clients from the base
@@ -77,6 +79,9 @@ func NewFactory(base aws.Config, managementAccount string, opts FactoryOptions) 
 	if opts.MaxAttempts == 0 {
 		opts.MaxAttempts = DefaultMaxAttempts
 	}
+	if opts.MaxBackoff == 0 {
+		opts.MaxBackoff = MaxBackoff
+	}
 	return &Factory{
 		base: base, management: managementAccount, opts: opts,
 		creds:    map[string]aws.CredentialsProvider{},
@@ -93,15 +98,24 @@ func (f *Factory) RoleARN(account string) string {
 func (f *Factory) newRetryer() aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = f.opts.MaxAttempts
-		o.MaxBackoff = MaxBackoff
+		o.MaxBackoff = f.opts.MaxBackoff
 	})
+}
+
+// retries gives cfg the factory's retryer. A RetryMaxAttempts or
+// RetryMode in the base configuration (AWS_MAX_ATTEMPTS, a profile) would
+// otherwise wrap it and cap the attempts.
+func (f *Factory) retries(cfg *aws.Config) {
+	cfg.Retryer = f.newRetryer
+	cfg.RetryMaxAttempts = f.opts.MaxAttempts
+	cfg.RetryMode = aws.RetryModeStandard
 }
 
 // config returns the configuration for account in region.
 func (f *Factory) config(account, region string) aws.Config {
 	cfg := f.base.Copy()
 	cfg.Region = region
-	cfg.Retryer = f.newRetryer
+	f.retries(&cfg)
 	if account == "" || account == f.management {
 		return cfg
 	}
@@ -110,7 +124,7 @@ func (f *Factory) config(account, region string) aws.Config {
 	p, ok := f.creds[account]
 	if !ok {
 		stsCfg := f.base.Copy()
-		stsCfg.Retryer = f.newRetryer
+		f.retries(&stsCfg)
 		l := f.limiter(account)
 		stsClient := sts.NewFromConfig(stsCfg, func(o *sts.Options) { o.APIOptions = append(o.APIOptions, rateLimit(l)) })
 		p = aws.NewCredentialsCache(
