@@ -82,7 +82,7 @@ the checked state is wrong, 2 the command was used wrongly.`,
 		SilenceErrors: true,
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.AddCommand(newValidateCommand(), newPlanCommand(), newExplainCommand(), newStackSetCommand(), newMetadataCommand(), newEntraCommand(), newRunbookCommand())
+	root.AddCommand(newValidateCommand(), newPlanCommand(), newExplainCommand(), newStackSetCommand(), newMetadataCommand(), newEntraCommand(), newRunbookCommand(), newAuditCommand(), newRemediateCommand())
 	return root
 }
 
