@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+
 	"github.com/ssm-runas/ssm-runas/internal/fakegraph"
 	"github.com/ssm-runas/ssm-runas/internal/motoserver"
 	"github.com/ssm-runas/ssm-runas/internal/orgseed"
@@ -475,6 +478,15 @@ func TestAuditAndRemediateCommands(t *testing.T) {
 	org, err := orgseed.Seed(ctx, f, orgseed.Spec{Accounts: 3, Regions: []string{"eu-west-1"}, Prefs: prefs,
 		StateOf: func(i int, _ string) orgseed.State { return orgseed.AllStates[i] }})
 	if err != nil {
+		t.Fatal(err)
+	}
+	cf := f.CloudFormation("eu-west-1")
+	if _, err := cf.CreateStackSet(ctx, &cloudformation.CreateStackSetInput{StackSetName: aws.String(config.DefaultStackSetName),
+		TemplateBody: aws.String(`{"Resources":{"Topic":{"Type":"AWS::SNS::Topic","Properties":{"TopicName":"ssm-runas-test"}}}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cf.CreateStackInstances(ctx, &cloudformation.CreateStackInstancesInput{StackSetName: aws.String(config.DefaultStackSetName),
+		Accounts: org.Accounts, Regions: []string{"eu-west-1"}}); err != nil {
 		t.Fatal(err)
 	}
 	cfgPath := filepath.Join(t.TempDir(), "runas.yaml")
