@@ -91,8 +91,8 @@ checked (each such target is listed with its error).`,
   runas audit --config runas.yaml --endpoint-url http://127.0.0.1:5000 --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "table" && output != "json" && output != "markdown" {
-				return &exitError{code: exitUsage, err: fmt.Errorf("--output %q: must be table, json or markdown", output)}
+			if err := checkOutput(output, "table", "json", "markdown"); err != nil {
+				return err
 			}
 			c, err := loadConfig(cmd, path)
 			if err != nil {
@@ -158,8 +158,8 @@ Exit codes: 0 nothing failed, 1 some target could not be repaired.`,
   runas remediate --config runas.yaml --apply --role ssm-runas-remediation`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "table" && output != "json" {
-				return &exitError{code: exitUsage, err: fmt.Errorf("--output %q: must be table or json", output)}
+			if err := checkOutput(output, "table", "json"); err != nil {
+				return err
 			}
 			c, err := loadConfig(cmd, path)
 			if err != nil {

@@ -211,8 +211,8 @@ needs User.ReadWrite.All and GroupMember.Read.All.`,
   runas entra sync-attributes --config runas.yaml --apply`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "table" && output != "json" {
-				return &exitError{code: exitUsage, err: fmt.Errorf("--output %q: must be table or json", output)}
+			if err := checkOutput(output, "table", "json"); err != nil {
+				return err
 			}
 			c, err := loadConfig(cmd, path)
 			if err != nil {

@@ -38,8 +38,8 @@ JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step"
   runas explain --config examples/per-role/runas.yaml --user carol@corp.example --groups SG-AWS-SSM-Admin,SG-AWS-SSM-Developer --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "table" && output != "json" {
-				return &exitError{code: exitUsage, err: fmt.Errorf("--output %q: must be table or json", output)}
+			if err := checkOutput(output, "table", "json"); err != nil {
+				return err
 			}
 			flags := cmd.Flags()
 			if flags.Changed("groups") == flags.Changed("attribute") {

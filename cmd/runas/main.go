@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -84,6 +85,26 @@ the checked state is wrong, 2 the command was used wrongly.`,
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newValidateCommand(), newPlanCommand(), newExplainCommand(), newStackSetCommand(), newMetadataCommand(), newEntraCommand(), newRunbookCommand(), newAuditCommand(), newRemediateCommand())
 	return root
+}
+
+// checkOutput refuses an --output value outside allowed, as a usage error.
+func checkOutput(output string, allowed ...string) error {
+	for _, a := range allowed {
+		if output == a {
+			return nil
+		}
+	}
+	return &exitError{code: exitUsage, err: fmt.Errorf("--output %q: must be %s", output, orList(allowed))}
+}
+
+func orList(items []string) string {
+	switch len(items) {
+	case 1:
+		return items[0]
+	case 2:
+		return items[0] + " or " + items[1]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
 // configFlag registers the --config flag every command shares.

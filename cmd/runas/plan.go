@@ -36,8 +36,8 @@ secrets shown as "[secret]".`,
   runas plan --config examples/per-role/runas.yaml --output json | jq '.resources[].type'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "table" && output != "json" {
-				return &exitError{code: exitUsage, err: fmt.Errorf("--output %q: must be table or json", output)}
+			if err := checkOutput(output, "table", "json"); err != nil {
+				return err
 			}
 			c, err := loadConfig(cmd, path)
 			if err != nil {

@@ -117,6 +117,12 @@ type Options struct {
 // inputs prefs does not manage. It is safe to run any number of times: a
 // second run finds the content in place and writes nothing.
 func Upsert(ctx context.Context, api DocumentAPI, name string, prefs *sessiondoc.Preferences, opts Options) (Result, error) {
+	return upsert(ctx, api, name, prefs, opts, true)
+}
+
+// upsert does the work; retryCreate allows one fresh start when the
+// document appears between the read and the create.
+func upsert(ctx context.Context, api DocumentAPI, name string, prefs *sessiondoc.Preferences, opts Options, retryCreate bool) (Result, error) {
 	if err := prefs.Validate("preferences").Err(); err != nil {
 		return Result{}, fmt.Errorf("refusing to write %s: %w", name, err)
 	}
@@ -154,9 +160,10 @@ func Upsert(ctx context.Context, api DocumentAPI, name string, prefs *sessiondoc
 	switch res.Outcome {
 	case Created:
 		v, err := create(ctx, api, name, desired)
-		if errors.As(err, new(*types.DocumentAlreadyExists)) {
-			// Created between our read and our write: start over on what is there now.
-			return Upsert(ctx, api, name, prefs, opts)
+		if errors.As(err, new(*types.DocumentAlreadyExists)) && retryCreate {
+			// Created between our read and our write: start over, once, on
+			// what is there now.
+			return upsert(ctx, api, name, prefs, opts, false)
 		}
 		if err != nil {
 			return Result{}, err
