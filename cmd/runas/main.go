@@ -76,7 +76,7 @@ func newRootCommand() *cobra.Command {
 with Session Manager preferences (Run As on, one fallback user) in every
 account and region, rolled out by a StackSet and locked by an SCP.
 
-Every command reads one configuration file (see examples/per-role/runas.yaml).
+Most commands read one configuration file (see examples/per-role/runas.yaml).
 Data goes to stdout, messages to stderr. Exit codes: 0 success, 1 the input or
 the checked state is wrong, 2 the command was used wrongly.`,
 		SilenceUsage:  true,

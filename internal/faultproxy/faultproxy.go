@@ -35,6 +35,8 @@ type Proxy struct {
 	Victim string
 	// Injected counts the faults answered.
 	Injected int
+	// AssumeRoles counts the successful AssumeRole calls per account.
+	AssumeRoles map[string]int
 }
 
 var (
@@ -49,7 +51,7 @@ func New(t testing.TB, target string) *Proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Proxy{target: u, keys: map[string]string{}}
+	p := &Proxy{target: u, keys: map[string]string{}, AssumeRoles: map[string]int{}}
 	p.Server = httptest.NewServer(http.HandlerFunc(p.serve))
 	t.Cleanup(p.Close)
 	return p
@@ -109,6 +111,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		if m := accessKeyRe.FindSubmatch(data); m != nil {
 			p.mu.Lock()
 			p.keys[string(m[1])] = account
+			p.AssumeRoles[account]++
 			p.mu.Unlock()
 		}
 	}

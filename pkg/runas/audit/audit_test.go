@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/account"
+	accounttypes "github.com/aws/aws-sdk-go-v2/service/account/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 	idstypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
@@ -341,6 +343,12 @@ func TestAuditUnderFaults(t *testing.T) {
 		if proxy.Injected == 0 {
 			t.Fatal("the proxy injected no fault")
 		}
+		// One role assumed per member account, however many regions.
+		for _, a := range w.org.Accounts {
+			if n := proxy.AssumeRoles[a]; n != 1 {
+				t.Errorf("account %s: role assumed %d times, want once", a, n)
+			}
+		}
 		verifyReport(t, w, rep)
 		if rep.Summary.Errors != 0 || rep.ExitCode() != audit.ExitFindings {
 			t.Fatalf("retries must absorb the faults: %d errors, exit %d", rep.Summary.Errors, rep.ExitCode())
@@ -368,4 +376,48 @@ func TestAuditUnderFaults(t *testing.T) {
 				victim, rep.Summary.Errors, rep.ExitCode())
 		}
 	})
+}
+
+// listRegionsStub stands in for account:ListRegions, which moto does not
+// implement; it is the audit's own interface.
+type listRegionsStub struct {
+	byAccount map[string][]string
+	asked     []string
+}
+
+func (s *listRegionsStub) ListRegions(_ context.Context, in *account.ListRegionsInput, _ ...func(*account.Options)) (*account.ListRegionsOutput, error) {
+	acct := aws.ToString(in.AccountId)
+	s.asked = append(s.asked, acct)
+	if len(in.RegionOptStatusContains) != 2 {
+		return nil, fmt.Errorf("want enabled and enabled-by-default regions, asked for %v", in.RegionOptStatusContains)
+	}
+	rs, ok := s.byAccount[acct]
+	if !ok {
+		return nil, fmt.Errorf("AccessDeniedException: account %s", acct)
+	}
+	out := &account.ListRegionsOutput{}
+	for _, r := range rs {
+		out.Regions = append(out.Regions, accounttypes.Region{RegionName: aws.String(r), RegionOptStatus: accounttypes.RegionOptStatusEnabled})
+	}
+	return out, nil
+}
+
+func TestEnabledRegions(t *testing.T) {
+	stub := &listRegionsStub{byAccount: map[string][]string{
+		"":             {"us-east-1", "eu-west-1"}, // the management account asks about itself
+		"222222222222": {"eu-west-1", "ap-southeast-2"},
+	}}
+	e := audit.EnabledRegions{API: stub, Management: "111111111111"}
+	ctx := context.Background()
+	got, err := e.Regions(ctx, "222222222222")
+	if err != nil || strings.Join(got, ",") != "ap-southeast-2,eu-west-1" {
+		t.Fatalf("member account: %v %v", got, err)
+	}
+	got, err = e.Regions(ctx, "111111111111")
+	if err != nil || strings.Join(got, ",") != "eu-west-1,us-east-1" {
+		t.Fatalf("management account: %v %v", got, err)
+	}
+	if _, err := e.Regions(ctx, "333333333333"); err == nil || !strings.Contains(err.Error(), "listing the regions of 333333333333") {
+		t.Fatalf("want the account named in the error, got %v", err)
+	}
 }
