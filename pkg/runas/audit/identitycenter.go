@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -171,8 +172,13 @@ func AttributeValue(u idstypes.User, source string) (string, error) {
 		if !ok || doc == nil {
 			return "", nil
 		}
+		// Through JSON: the document types do not decode into maps reliably.
+		raw, err := doc.MarshalSmithyDocument()
 		var ext map[string]any
-		if err := doc.UnmarshalSmithyDocument(&ext); err != nil {
+		if err == nil {
+			err = json.Unmarshal(raw, &ext)
+		}
+		if err != nil {
 			return "", fmt.Errorf("reading the enterprise attributes of %s: %w", aws.ToString(u.UserName), err)
 		}
 		v, _ := ext[name].(string)
