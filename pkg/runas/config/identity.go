@@ -203,6 +203,15 @@ var (
 	shellRe            = regexp.MustCompile(`^/[a-z0-9/]+$`)
 )
 
+// ValidSudoCommand reports whether cmd is ALL or an absolute command path
+// with plain arguments: nothing sudoers would read as a separator (, : = \)
+// and no newline. The host accounts script checks it again, since it runs
+// as root on every host.
+func ValidSudoCommand(cmd string) bool { return sudoCommandRe.MatchString(cmd) }
+
+// ValidShell reports whether shell is an absolute path of plain characters.
+func ValidShell(shell string) bool { return shellRe.MatchString(shell) }
+
 func (c *Config) validateIdentity() field.List {
 	var errs field.List
 	if c.Model == ModelPerRole {
@@ -289,7 +298,7 @@ func (c *Config) validateIdentity() field.List {
 				errs.Add(field.Required(sp.Child("commands"), "is required: ALL or absolute command paths"))
 			}
 			for k, cmd := range s.Commands {
-				if !sudoCommandRe.MatchString(cmd) {
+				if !ValidSudoCommand(cmd) {
 					errs.Add(field.Invalid(sp.Child("commands").Index(k), cmd, "must be ALL or an absolute path with plain arguments (no , : = \\ or newlines)"))
 				}
 			}
@@ -319,7 +328,7 @@ func (c *Config) validateIdentity() field.List {
 	if !scheduleRe.MatchString(h.Schedule) {
 		errs.Add(field.Invalid(hp.Child("schedule"), h.Schedule, "must be rate(N minutes|hours|days) or cron(...)"))
 	}
-	if !shellRe.MatchString(h.Shell) {
+	if !ValidShell(h.Shell) {
 		errs.Add(field.Invalid(hp.Child("shell"), h.Shell, "must be an absolute path such as /bin/bash"))
 	}
 	return errs

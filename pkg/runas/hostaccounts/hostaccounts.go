@@ -73,17 +73,13 @@ func (s Spec) Names() []string {
 	return out
 }
 
-var (
-	commandRe = regexp.MustCompile(`^(ALL|/[A-Za-z0-9_./-]+( [A-Za-z0-9_./=*-]+)*)$`)
-	commentRe = regexp.MustCompile(`^[A-Za-z0-9 _.-]{0,64}$`)
-	shellRe   = regexp.MustCompile(`^/[a-z0-9/]+$`)
-)
+var commentRe = regexp.MustCompile(`^[A-Za-z0-9 _.-]{0,64}$`)
 
 // Validate checks again what the configuration checked: this output runs as
 // root on every host.
 func (s Spec) Validate() error {
 	var errs []error
-	if !shellRe.MatchString(s.Shell) {
+	if !config.ValidShell(s.Shell) {
 		errs = append(errs, fmt.Errorf("shell %q: must be an absolute path", s.Shell))
 	}
 	seen := map[string]bool{}
@@ -105,7 +101,7 @@ func (s Spec) Validate() error {
 			errs = append(errs, fmt.Errorf("account %q: sudo rule without commands", a.Name))
 		}
 		for _, c := range a.Sudo.Commands {
-			if !commandRe.MatchString(c) {
+			if !config.ValidSudoCommand(c) {
 				errs = append(errs, fmt.Errorf("account %q: sudo command %q: must be ALL or an absolute path with plain arguments", a.Name, c))
 			}
 		}
