@@ -1,14 +1,13 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ssm-runas/ssm-runas/internal/atomicfile"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/samlmeta"
 )
 
@@ -73,7 +72,7 @@ signature that does not verify. Nothing is written on failure.`,
 				_, err := cmd.OutOrStdout().Write(res.XML)
 				return err
 			}
-			if err := writeFileAtomic(out, res.XML); err != nil {
+			if err := atomicfile.Write(out, res.XML, 0o644); err != nil {
 				return problem(fmt.Errorf("writing %s: %w", out, err))
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", out)
@@ -89,24 +88,4 @@ signature that does not verify. Nothing is written on failure.`,
 	_ = strip.MarkFlagRequired("in")
 	cmd.AddCommand(strip)
 	return cmd
-}
-
-// writeFileAtomic writes data next to path and renames it into place, so a
-// failure never leaves half a file.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".runas-*")
-	if err != nil {
-		return err
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

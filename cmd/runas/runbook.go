@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ssm-runas/ssm-runas/internal/atomicfile"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/runbook"
 )
 
@@ -34,7 +35,7 @@ deleted), and verifying one person end to end.`,
 				_, err := cmd.OutOrStdout().Write(md)
 				return err
 			}
-			if err := writeFileAtomic(out, md); err != nil {
+			if err := atomicfile.Write(out, md, 0o644); err != nil {
 				return problem(fmt.Errorf("writing %s: %w", out, err))
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", out)

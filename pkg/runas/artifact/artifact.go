@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssm-runas/ssm-runas/internal/atomicfile"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/naming"
 )
 
@@ -126,7 +127,7 @@ func packZip(bin, dir string) (Zip, error) {
 	sum := sha256.Sum256(buf.Bytes())
 	z := Zip{SHA256: hex.EncodeToString(sum[:])}
 	z.Path = filepath.Join(dir, "ssm-prefs-writer-"+z.SHA256+".zip")
-	if err := writeAtomic(z.Path, buf.Bytes()); err != nil {
+	if err := writeZip(z.Path, buf.Bytes()); err != nil {
 		return Zip{}, fmt.Errorf("packaging the writer: %w", err)
 	}
 	return z, nil
@@ -149,15 +150,13 @@ func FromFile(path string) (Zip, error) {
 	return Zip{Path: path, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
-func writeAtomic(path string, data []byte) error {
+// writeZip writes data to path unless path already holds it (the name is
+// the digest, so an existing file is normally the same zip).
+func writeZip(path string, data []byte) error {
 	if existing, err := os.ReadFile(path); err == nil && bytes.Equal(existing, data) {
 		return nil
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, data, 0o644)
 }
 
 // findModule locates this module's source: the working directory's module
