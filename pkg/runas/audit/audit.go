@@ -36,10 +36,11 @@ const (
 
 // FromFactory builds the sources from one client factory.
 func FromFactory(f *Factory, c *config.Config, regions RegionMode) Sources {
+	orgs := f.Organizations()
 	s := Sources{
 		SSM:       func(account, region string) prefswriter.DocumentAPI { return f.SSM(account, region) },
-		Accounts:  f.Organizations(),
-		Policies:  f.Organizations(),
+		Accounts:  orgs,
+		Policies:  orgs,
 		StackSets: f.CloudFormation(c.Organization.HomeRegion),
 		Regions:   ConfiguredRegions(c.Organization.Regions),
 	}
@@ -57,7 +58,7 @@ func FromFactory(f *Factory, c *config.Config, regions RegionMode) Sources {
 type Options struct {
 	// Concurrency is the number of account-regions checked at once, default 16.
 	Concurrency int
-	// TargetTimeout bounds one account-region, default 2 minutes.
+	// TargetTimeout bounds one account-region, default DefaultTargetTimeout.
 	TargetTimeout time.Duration
 	// SectionTimeout bounds the organization and Identity Center checks,
 	// default 10 minutes.
@@ -66,8 +67,13 @@ type Options struct {
 	Progress func(done, total int)
 }
 
-// DefaultConcurrency is the worker pool size.
-const DefaultConcurrency = 16
+// Defaults of a run.
+const (
+	// DefaultConcurrency is the worker pool size.
+	DefaultConcurrency = 16
+	// DefaultTargetTimeout bounds the work on one account-region.
+	DefaultTargetTimeout = 2 * time.Minute
+)
 
 // Job is one account and region.
 type Job struct{ Account, Region string }
@@ -125,7 +131,7 @@ func Run(ctx context.Context, c *config.Config, src Sources, opts Options) (Repo
 		opts.Concurrency = DefaultConcurrency
 	}
 	if opts.TargetTimeout == 0 {
-		opts.TargetTimeout = 2 * time.Minute
+		opts.TargetTimeout = DefaultTargetTimeout
 	}
 	if opts.SectionTimeout == 0 {
 		opts.SectionTimeout = 10 * time.Minute

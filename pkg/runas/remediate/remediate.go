@@ -55,14 +55,14 @@ type Options struct {
 	Apply bool
 	// Concurrency, default audit.DefaultConcurrency.
 	Concurrency int
-	// TargetTimeout bounds one account-region, default 2 minutes.
+	// TargetTimeout bounds one account-region, default audit.DefaultTargetTimeout.
 	TargetTimeout time.Duration
 }
 
 // Run remediates every account-region in scope.
 func Run(ctx context.Context, c *config.Config, src audit.Sources, opts Options) (Report, error) {
 	if opts.TargetTimeout == 0 {
-		opts.TargetTimeout = 2 * time.Minute
+		opts.TargetTimeout = audit.DefaultTargetTimeout
 	}
 	jobs, failed, err := audit.Jobs(ctx, c, src)
 	if err != nil {

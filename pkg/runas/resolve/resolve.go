@@ -185,7 +185,7 @@ func Explain(c *config.Config, req Request) (Result, error) {
 			res.step("policy", "DenyStartSessionWithoutRunAsTag: Null aws:PrincipalTag/"+config.RunAsTagKey, "ssm:StartSession denied")
 			return res.fail(TagAbsent), nil
 		}
-		if !documentAllowed(c, doc) {
+		if _, ok := findDocument(c, doc); !ok {
 			res.step("policy", "StartSessionWithAllowedDocuments allows "+allowedDocuments(c), "ssm:StartSession denied for "+doc)
 			return res.fail(DocumentNotAllowed), nil
 		}
@@ -196,7 +196,12 @@ func Explain(c *config.Config, req Request) (Result, error) {
 	}
 
 	// 5. Run As.
-	runAsOn, fallback := documentRunAs(c, doc)
+	// A document the permission set allows is configured; with an
+	// unmanaged permission set it may not be, and then nothing is known of
+	// its Run As settings: it counts as Run As off, as a document without
+	// the inputs has.
+	d, _ := findDocument(c, doc)
+	runAsOn, fallback := d.RunAsEnabled, d.RunAsDefaultUser
 	if !runAsOn {
 		res.step("run-as", "document "+doc+" has Run As off: sessions open as "+SSMUser, SSMUser)
 		u := SSMUser
@@ -282,44 +287,33 @@ func pickPermissionSet(c *config.Config, req Request, winner *config.Role, membe
 	return config.PermissionSet{}, false
 }
 
-func documentAllowed(c *config.Config, doc string) bool {
-	if doc == sessiondoc.DocumentName {
-		return true
+// sessionDocuments are the documents ssm-runas permission sets allow:
+// SSM-SessionManagerRunShell with the managed preferences, then the
+// configured others.
+func sessionDocuments(c *config.Config) []config.SessionDocument {
+	docs := []config.SessionDocument{{Name: sessiondoc.DocumentName, RunAsEnabled: true, RunAsDefaultUser: c.SessionPreferences.RunAsDefaultUser}}
+	if c.IdentityCenter != nil {
+		docs = append(docs, c.IdentityCenter.AllowedSessionDocuments...)
 	}
-	if c.IdentityCenter == nil {
-		return false
-	}
-	for _, d := range c.IdentityCenter.AllowedSessionDocuments {
-		if d.Name == doc {
-			return true
+	return docs
+}
+
+// findDocument returns the allowed document named name.
+func findDocument(c *config.Config, name string) (config.SessionDocument, bool) {
+	for _, d := range sessionDocuments(c) {
+		if d.Name == name {
+			return d, true
 		}
 	}
-	return false
+	return config.SessionDocument{}, false
 }
 
 func allowedDocuments(c *config.Config) string {
-	names := []string{sessiondoc.DocumentName}
-	if c.IdentityCenter != nil {
-		for _, d := range c.IdentityCenter.AllowedSessionDocuments {
-			names = append(names, d.Name)
-		}
+	var names []string
+	for _, d := range sessionDocuments(c) {
+		names = append(names, d.Name)
 	}
 	return strings.Join(names, ", ")
-}
-
-// documentRunAs returns whether doc has Run As on and its default user.
-func documentRunAs(c *config.Config, doc string) (bool, string) {
-	if doc == sessiondoc.DocumentName {
-		return true, c.SessionPreferences.RunAsDefaultUser
-	}
-	if c.IdentityCenter != nil {
-		for _, d := range c.IdentityCenter.AllowedSessionDocuments {
-			if d.Name == doc {
-				return d.RunAsEnabled, d.RunAsDefaultUser
-			}
-		}
-	}
-	return false, ""
 }
 
 func sourceOf(c *config.Config) string {
