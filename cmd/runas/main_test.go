@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/ssm-runas/ssm-runas/internal/fakegraph"
 	"github.com/ssm-runas/ssm-runas/internal/motoserver"
 	"github.com/ssm-runas/ssm-runas/internal/orgseed"
+	"github.com/ssm-runas/ssm-runas/internal/testtools"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/audit"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cfn"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
@@ -147,15 +147,7 @@ func TestStackSetTemplatePassesCfnLint(t *testing.T) {
 	if out != string(tpl.JSON()) {
 		t.Fatal("the command must print the builder's template unchanged")
 	}
-	lint, err := exec.LookPath("cfn-lint")
-	if err != nil {
-		t.Fatal("cfn-lint is not installed: pip install cfn-lint")
-	}
-	p := filepath.Join(t.TempDir(), "template.json")
-	os.WriteFile(p, []byte(out), 0o644)
-	if lintOut, err := exec.Command(lint, p).CombinedOutput(); err != nil {
-		t.Fatalf("cfn-lint: %v\n%s", err, lintOut)
-	}
+	testtools.CfnLint(t, []byte(out))
 }
 
 type planRow struct {
@@ -317,13 +309,7 @@ func TestPlanShowsIdentityCenterLayer(t *testing.T) {
 }
 
 func TestMetadataStrip(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "fixtures", "entra-metadata")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("SSM_RUNAS_REQUIRE_FIXTURES") != "" {
-			t.Fatalf("fixtures required but missing: %v", err)
-		}
-		t.Skip("real Entra metadata not found beside the repository; pkg/runas/samlmeta covers generated metadata")
-	}
+	dir := testtools.EntraMetadataDir(t)
 	out := filepath.Join(t.TempDir(), "ic.xml")
 	code, stdout, errOut := runCLI(t, "metadata", "strip", "--in", filepath.Join(dir, "per-app-2certs.xml"),
 		"--at", "2025-06-01T00:00:00Z", "--verify-signature", "--out", out)

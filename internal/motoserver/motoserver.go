@@ -16,6 +16,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/ssm-runas/ssm-runas/internal/testtools"
 )
 
 // Install is what to run when moto_server is missing.
@@ -31,10 +33,7 @@ type Server struct {
 // moto_server fails the test with what to install.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Fatalf("moto_server is not installed: %s", Install)
-	}
+	bin := testtools.Require(t, "moto_server", Install)
 	port, err := freePort()
 	if err != nil {
 		t.Fatalf("picking a loopback port: %v", err)

@@ -2,13 +2,11 @@ package cfn_test
 
 import (
 	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ssm-runas/ssm-runas/internal/golden"
+	"github.com/ssm-runas/ssm-runas/internal/testtools"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cfn"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/sessiondoc"
@@ -32,18 +30,7 @@ func TestSessionPreferencesTemplate(t *testing.T) {
 }
 
 func TestSessionPreferencesTemplatePassesCfnLint(t *testing.T) {
-	lint, err := exec.LookPath("cfn-lint")
-	if err != nil {
-		t.Fatal("cfn-lint is not installed: pip install cfn-lint (the template must pass it)")
-	}
-	p := filepath.Join(t.TempDir(), "template.json")
-	if err := os.WriteFile(p, exampleTemplate(t), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(lint, "--format", "parseable", p).CombinedOutput()
-	if err != nil {
-		t.Fatalf("cfn-lint found problems (%v):\n%s", err, out)
-	}
+	testtools.CfnLint(t, exampleTemplate(t))
 }
 
 func TestSessionPreferencesTemplateCarriesValidatedPreferences(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ssm-runas/ssm-runas/internal/golden"
+	"github.com/ssm-runas/ssm-runas/internal/testtools"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/hostaccounts"
 )
@@ -19,15 +20,6 @@ func exampleSpec(t *testing.T) hostaccounts.Spec {
 		t.Fatal(err)
 	}
 	return hostaccounts.FromConfig(c)
-}
-
-func need(t *testing.T, tool, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(tool)
-	if err != nil {
-		t.Fatalf("%s is not installed: apt-get install %s", tool, pkg)
-	}
-	return p
 }
 
 func TestScript(t *testing.T) {
@@ -48,13 +40,13 @@ func TestScript(t *testing.T) {
 	if out, err := exec.Command("bash", "-n", p).CombinedOutput(); err != nil {
 		t.Fatalf("bash -n: %v\n%s", err, out)
 	}
-	if out, err := exec.Command(need(t, "shellcheck", "shellcheck"), "--severity=style", p).CombinedOutput(); err != nil {
+	if out, err := exec.Command(testtools.Require(t, "shellcheck", "apt-get install shellcheck"), "--severity=style", p).CombinedOutput(); err != nil {
 		t.Fatalf("shellcheck: %v\n%s", err, out)
 	}
 }
 
 func TestSudoersPassVisudo(t *testing.T) {
-	visudo := need(t, "visudo", "sudo")
+	visudo := testtools.Require(t, "visudo", "apt-get install sudo")
 	for _, a := range exampleSpec(t).Accounts {
 		rule := hostaccounts.Sudoers(a)
 		if rule == nil {
@@ -73,7 +65,7 @@ func TestSudoersPassVisudo(t *testing.T) {
 
 // TestVisudoCatchesBrokenRules proves the check above can fail.
 func TestVisudoCatchesBrokenRules(t *testing.T) {
-	visudo := need(t, "visudo", "sudo")
+	visudo := testtools.Require(t, "visudo", "apt-get install sudo")
 	p := filepath.Join(t.TempDir(), "broken")
 	os.WriteFile(p, []byte("admin ALL=(ALL NOPASSWD ALL\n"), 0o440)
 	if err := exec.Command(visudo, "-cf", p).Run(); err == nil {

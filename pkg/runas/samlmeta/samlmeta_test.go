@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ssm-runas/ssm-runas/internal/golden"
+	"github.com/ssm-runas/ssm-runas/internal/testtools"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/samlmeta"
 )
 
@@ -143,13 +144,7 @@ func TestVerifyGenerated(t *testing.T) {
 // is there (CI always has it; set SSM_RUNAS_REQUIRE_FIXTURES=1 to make its
 // absence a failure).
 func TestRealEntraMetadata(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "..", "shared", "fixtures", "entra-metadata")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("SSM_RUNAS_REQUIRE_FIXTURES") != "" {
-			t.Fatalf("fixtures required but missing: %v (check out ../shared beside the repository)", err)
-		}
-		t.Skipf("real Entra metadata not found at %s; the generated cases above still ran", dir)
-	}
+	dir := testtools.EntraMetadataDir(t)
 	// Fixed clocks: a time when each file has a valid certificate.
 	files := map[string]time.Time{
 		"per-app-1cert.xml":             date(2024, 6, 1),
