@@ -13,9 +13,9 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/ssm-runas/ssm-runas/pkg/runas/audit"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/remediate"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/audit"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/remediate"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 // awsFlags are the flags the AWS-reading commands share.
@@ -38,7 +38,7 @@ func (a *awsFlags) register(cmd *cobra.Command) {
 
 // sources builds the AWS clients from the environment's credentials, which
 // must be the management account's (or a delegated administrator's).
-func (a *awsFlags) sources(ctx context.Context, c *config.Config) (audit.Sources, error) {
+func (a *awsFlags) sources(ctx context.Context, c *settings.Config) (audit.Sources, error) {
 	if a.concurrency < 1 {
 		return audit.Sources{}, &exitError{code: exitUsage, err: fmt.Errorf("--concurrency %d: must be at least 1", a.concurrency)}
 	}

@@ -14,9 +14,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/spf13/cobra"
 
-	"github.com/ssm-runas/ssm-runas/pkg/runas/attrsync"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/graph"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/entrasync"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/graph"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 // GraphTokenEnv holds a bearer token to use instead of azidentity.
@@ -36,7 +36,7 @@ func (a azureToken) Token(ctx context.Context) (string, error) {
 	return tok.Token, nil
 }
 
-func graphClient(c *config.Config, baseURL string) (*graph.Client, error) {
+func graphClient(c *settings.Config, baseURL string) (*graph.Client, error) {
 	var tokens graph.TokenSource
 	if t := os.Getenv(GraphTokenEnv); t != "" {
 		tokens = graph.StaticToken(t)
@@ -50,7 +50,7 @@ func graphClient(c *config.Config, baseURL string) (*graph.Client, error) {
 	return graph.New(baseURL, tokens, graph.Options{})
 }
 
-func requireEntra(c *config.Config) error {
+func requireEntra(c *settings.Config) error {
 	if c.Entra == nil {
 		return problem(errors.New("the configuration has no entra section"))
 	}
@@ -231,14 +231,14 @@ needs User.ReadWrite.All and GroupMember.Read.All.`,
 			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Minute)
 			defer cancel()
 			attr := c.Entra.SCIM.SourceAttribute
-			in, err := attrsync.Gather(ctx, gc, attr, c.Entra.AttributeSync.RevokedValue, attrsync.RolesFromConfig(c))
+			in, err := entrasync.Gather(ctx, gc, attr, c.Entra.AttributeSync.RevokedValue, entrasync.RolesFromConfig(c))
 			if err != nil {
 				return problem(err)
 			}
-			plan := attrsync.Compute(in)
-			var failed []attrsync.Problem
+			plan := entrasync.Compute(in)
+			var failed []entrasync.Problem
 			if apply {
-				failed = attrsync.Apply(ctx, gc, attr, plan)
+				failed = entrasync.Apply(ctx, gc, attr, plan)
 			}
 			if output == "json" {
 				if err := writeJSON(cmd.OutOrStdout(), map[string]any{"attribute": attr, "applied": apply, "plan": plan, "failed": failed}); err != nil {
@@ -267,7 +267,7 @@ needs User.ReadWrite.All and GroupMember.Read.All.`,
 	return cmd
 }
 
-func writeSyncTable(w io.Writer, attr string, p attrsync.Plan, failed []attrsync.Problem) {
+func writeSyncTable(w io.Writer, attr string, p entrasync.Plan, failed []entrasync.Problem) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, c := range p.Changes {
 		from := c.From
@@ -276,7 +276,7 @@ func writeSyncTable(w io.Writer, attr string, p attrsync.Plan, failed []attrsync
 		}
 		fmt.Fprintf(tw, "~ %s\t%s: %s -> %s\t%s\n", c.UPN, attr, from, c.To, c.Reason)
 	}
-	for _, pr := range append(append([]attrsync.Problem{}, p.Problems...), failed...) {
+	for _, pr := range append(append([]entrasync.Problem{}, p.Problems...), failed...) {
 		who := pr.UPN
 		if who == "" {
 			who = "(config)"

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ssm-runas/ssm-runas/pkg/runas/resolve"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/explain"
 )
 
 func newExplainCommand() *cobra.Command {
@@ -49,7 +49,7 @@ JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step"
 			if err != nil {
 				return err
 			}
-			req := resolve.Request{User: user, PermissionSet: permissionSet, Document: document}
+			req := explain.Request{User: user, PermissionSet: permissionSet, Document: document}
 			if flags.Changed("groups") {
 				req.Groups = splitList(groups)
 			} else {
@@ -58,7 +58,7 @@ JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step"
 			if flags.Changed("host-users") {
 				req.HostUsers = splitList(hostUsers)
 			}
-			res, err := resolve.Explain(c, req)
+			res, err := explain.Explain(c, req)
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
@@ -98,7 +98,7 @@ func splitList(s string) []string {
 	return out
 }
 
-func writeExplainTable(w io.Writer, res resolve.Result) {
+func writeExplainTable(w io.Writer, res explain.Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "user %s\n\n", res.User)
 	fmt.Fprintln(tw, "#\tSTEP\tRESULT\tRULE")

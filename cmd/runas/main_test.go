@@ -17,10 +17,10 @@ import (
 	"github.com/ssm-runas/ssm-runas/internal/motoserver"
 	"github.com/ssm-runas/ssm-runas/internal/orgseed"
 	"github.com/ssm-runas/ssm-runas/internal/testtools"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/audit"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/cfn"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/sessiondoc"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/audit"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 const example = "../../examples/per-role/runas.yaml"
@@ -139,7 +139,7 @@ func TestStackSetTemplatePassesCfnLint(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	c, err := config.Load(example)
+	c, err := settings.Load(example)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,7 +381,7 @@ func TestEntraMapAttribute(t *testing.T) {
 	g := fakegraph.New(t)
 	t.Setenv(GraphTokenEnv, "test-token")
 	read := func(name string) []byte {
-		b, err := os.ReadFile("../../pkg/runas/graph/testdata/" + name)
+		b, err := os.ReadFile("../../pkg/runas/cloud/graph/testdata/" + name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -467,11 +467,11 @@ func TestAuditAndRemediateCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	cf := f.CloudFormation("eu-west-1")
-	if _, err := cf.CreateStackSet(ctx, &cloudformation.CreateStackSetInput{StackSetName: aws.String(config.DefaultStackSetName),
+	if _, err := cf.CreateStackSet(ctx, &cloudformation.CreateStackSetInput{StackSetName: aws.String(settings.DefaultStackSetName),
 		TemplateBody: aws.String(`{"Resources":{"Topic":{"Type":"AWS::SNS::Topic","Properties":{"TopicName":"ssm-runas-test"}}}}`)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cf.CreateStackInstances(ctx, &cloudformation.CreateStackInstancesInput{StackSetName: aws.String(config.DefaultStackSetName),
+	if _, err := cf.CreateStackInstances(ctx, &cloudformation.CreateStackInstancesInput{StackSetName: aws.String(settings.DefaultStackSetName),
 		Accounts: org.Accounts, Regions: []string{"eu-west-1"}}); err != nil {
 		t.Fatal(err)
 	}

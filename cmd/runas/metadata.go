@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ssm-runas/ssm-runas/internal/atomicfile"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/samlmeta"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/samlmeta"
 )
 
 func newMetadataCommand() *cobra.Command {

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/plan"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/pulumimock"
 	"github.com/ssm-runas/ssm-runas/stacks/programs"
 )
 
@@ -53,7 +53,7 @@ secrets shown as "[secret]".`,
 				os.Setenv(runas.SCIMTokenEnv, "plan-placeholder")
 				defer os.Unsetenv(runas.SCIMTokenEnv)
 			}
-			rows, err := plan.Run(func(ctx *pulumi.Context) error { return program(ctx, c) })
+			rows, err := pulumimock.Run(func(ctx *pulumi.Context) error { return program(ctx, c) })
 			if err != nil {
 				return problem(fmt.Errorf("planning %s: %w", path, err))
 			}
@@ -80,7 +80,7 @@ func writeJSON(w io.Writer, v any) error {
 // maxCell keeps table cells readable; the JSON output has every value.
 const maxCell = 100
 
-func writePlanTable(w io.Writer, rows []plan.Row) {
+func writePlanTable(w io.Writer, rows []pulumimock.Row) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TYPE\tNAME\tPARENT\tPROVIDER\tKEY INPUTS")
 	for _, r := range rows {

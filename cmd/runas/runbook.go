@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ssm-runas/ssm-runas/internal/atomicfile"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/runbook"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/runbook"
 )
 
 func newRunbookCommand() *cobra.Command {

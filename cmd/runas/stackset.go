@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/ssm-runas/ssm-runas/pkg/runas/cfn"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
 )
 
 func newStackSetCommand() *cobra.Command {

@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/field"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/field"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 func newValidateCommand() *cobra.Command {
@@ -40,8 +40,8 @@ exit code is 1 when there is any.`,
 
 // loadConfig loads path and, when it breaks rules, prints every problem on
 // its own line to stderr and returns an exit-1 error.
-func loadConfig(cmd *cobra.Command, path string) (*config.Config, error) {
-	c, err := config.Load(path)
+func loadConfig(cmd *cobra.Command, path string) (*settings.Config, error) {
+	c, err := settings.Load(path)
 	if err == nil {
 		return c, nil
 	}

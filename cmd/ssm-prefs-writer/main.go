@@ -22,7 +22,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/ssm-runas/ssm-runas/pkg/runas/customresource"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/writerlambda"
 )
 
 func main() {
@@ -34,8 +34,8 @@ func main() {
 		log.Error("loading AWS configuration", "error", err)
 		os.Exit(1)
 	}
-	h := &customresource.Handler{API: ssm.NewFromConfig(cfg), Log: log}
-	lambda.Start(func(ctx context.Context, ev customresource.Event) error {
+	h := &writerlambda.Handler{API: ssm.NewFromConfig(cfg), Log: log}
+	lambda.Start(func(ctx context.Context, ev writerlambda.Event) error {
 		return h.Handle(ctx, ev)
 	})
 }

@@ -10,9 +10,9 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/policy"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/sessiondoc"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 // consoleSaved is a document someone saved in the console: S3 logging on,
@@ -25,7 +25,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: library CONFIG")
 		os.Exit(2)
 	}
-	cfg, err := config.Load(os.Args[1])
+	cfg, err := settings.Load(os.Args[1])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

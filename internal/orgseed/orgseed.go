@@ -16,9 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/ssm-runas/ssm-runas/pkg/runas/audit"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/prefswriter"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/sessiondoc"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/audit"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/ssmprefs"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
 )
 
 // State is the condition of one account-region's preferences document.
@@ -133,7 +133,7 @@ func Seed(ctx context.Context, f *audit.Factory, spec Spec) (Org, error) {
 }
 
 // SetState writes the document state s into one account-region.
-func SetState(ctx context.Context, api prefswriter.DocumentAPI, prefs *sessiondoc.Preferences, s State) error {
+func SetState(ctx context.Context, api ssmprefs.DocumentAPI, prefs *sessiondoc.Preferences, s State) error {
 	name := sessiondoc.DocumentName
 	off := func() []byte {
 		d, _ := sessiondoc.Apply(nil, prefs)
@@ -146,7 +146,7 @@ func SetState(ctx context.Context, api prefswriter.DocumentAPI, prefs *sessiondo
 		return b
 	}
 	upsert := func(p *sessiondoc.Preferences) error {
-		_, err := prefswriter.Upsert(ctx, api, name, p, prefswriter.Options{})
+		_, err := ssmprefs.Upsert(ctx, api, name, p, ssmprefs.Options{})
 		return err
 	}
 	create := func(content []byte) error {

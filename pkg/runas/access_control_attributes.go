@@ -7,7 +7,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssoadmin"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 // AccessControlAttributesType is the component's type token.
@@ -25,7 +25,7 @@ type AccessControlAttributesArgs struct {
 	// Others are optional: every other attribute the organization maps. The
 	// ABAC configuration is one resource per instance; whatever is not listed
 	// here is removed from it.
-	Others []config.AccessControlAttribute
+	Others []settings.AccessControlAttribute
 }
 
 // AccessControlAttributes is the instance's whole ABAC configuration, with
@@ -53,8 +53,8 @@ func NewAccessControlAttributes(ctx *pulumi.Context, name string, args *AccessCo
 	if err != nil {
 		return nil, err
 	}
-	attrs := ssoadmin.InstanceAccessControlAttributesAttributeArray{attribute(config.RunAsTagKey, args.RunAsSource)}
-	keys := pulumi.StringArray{pulumi.String(config.RunAsTagKey)}
+	attrs := ssoadmin.InstanceAccessControlAttributesAttributeArray{attribute(settings.RunAsTagKey, args.RunAsSource)}
+	keys := pulumi.StringArray{pulumi.String(settings.RunAsTagKey)}
 	for _, o := range args.Others {
 		attrs = append(attrs, attribute(o.Key, o.Source))
 		keys = append(keys, pulumi.String(o.Key))

@@ -11,14 +11,14 @@ import (
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/artifact"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/cfn"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/plan"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/pulumimock"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
-func exampleConfig(t *testing.T) *config.Config {
+func exampleConfig(t *testing.T) *settings.Config {
 	t.Helper()
-	c, err := config.Load("../../examples/per-role/runas.yaml")
+	c, err := settings.Load("../../examples/per-role/runas.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func fakeWriter(t *testing.T) artifact.Zip {
 	return artifact.Zip{Path: p, SHA256: strings.Repeat("ab", 32)}
 }
 
-func find(rows []plan.Row, typ, name string) *plan.Row {
+func find(rows []pulumimock.Row, typ, name string) *pulumimock.Row {
 	for i := range rows {
 		if rows[i].Type == typ && rows[i].Name == name {
 			return &rows[i]
@@ -44,7 +44,7 @@ func find(rows []plan.Row, typ, name string) *plan.Row {
 	return nil
 }
 
-func count(rows []plan.Row, typ string) int {
+func count(rows []pulumimock.Row, typ string) int {
 	n := 0
 	for _, r := range rows {
 		if r.Type == typ {
@@ -59,7 +59,7 @@ func asJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 func TestOrgSessionPreferences(t *testing.T) {
 	c := exampleConfig(t)
 	w := fakeWriter(t)
-	rows, err := plan.Run(func(ctx *pulumi.Context) error {
+	rows, err := pulumimock.Run(func(ctx *pulumi.Context) error {
 		_, err := runas.NewOrgSessionPreferences(ctx, "prefs", &runas.OrgSessionPreferencesArgs{
 			Organization: c.Organization, Preferences: c.SessionPreferences, Writer: w,
 		})
@@ -148,7 +148,7 @@ func TestOrgSessionPreferencesManagementAccountOptions(t *testing.T) {
 	t.Run("off", func(t *testing.T) {
 		org := c.Organization
 		org.ManagementAccount.Configure = new(bool)
-		rows, err := plan.Run(func(ctx *pulumi.Context) error {
+		rows, err := pulumimock.Run(func(ctx *pulumi.Context) error {
 			_, err := runas.NewOrgSessionPreferences(ctx, "prefs", &runas.OrgSessionPreferencesArgs{Organization: org, Preferences: c.SessionPreferences, Writer: w})
 			return err
 		})
@@ -163,7 +163,7 @@ func TestOrgSessionPreferencesManagementAccountOptions(t *testing.T) {
 	t.Run("through a role", func(t *testing.T) {
 		org := c.Organization
 		org.ManagementAccount.AssumeRoleARN = "arn:aws:iam::111111111111:role/ssm-runas-deploy"
-		rows, err := plan.Run(func(ctx *pulumi.Context) error {
+		rows, err := pulumimock.Run(func(ctx *pulumi.Context) error {
 			_, err := runas.NewOrgSessionPreferences(ctx, "prefs", &runas.OrgSessionPreferencesArgs{Organization: org, Preferences: c.SessionPreferences, Writer: w})
 			return err
 		})
@@ -181,7 +181,7 @@ func TestOrgSessionPreferencesManagementAccountOptions(t *testing.T) {
 }
 
 func TestSessionGuardrail(t *testing.T) {
-	rows, err := plan.Run(func(ctx *pulumi.Context) error {
+	rows, err := pulumimock.Run(func(ctx *pulumi.Context) error {
 		_, err := runas.NewSessionGuardrail(ctx, "guardrail", &runas.SessionGuardrailArgs{
 			PolicyName: "protect", Targets: []string{"ou-a1b2-workloads1", "ou-a1b2-sandboxes1"},
 			ExemptRoleARNs: []string{"arn:aws:iam::*:role/platform-pipeline"},
@@ -221,7 +221,7 @@ func TestSessionGuardrail(t *testing.T) {
 }
 
 func TestComponentsRefuseMissingArgs(t *testing.T) {
-	_, err := plan.Run(func(ctx *pulumi.Context) error {
+	_, err := pulumimock.Run(func(ctx *pulumi.Context) error {
 		if _, err := runas.NewOrgSessionPreferences(ctx, "x", nil); err == nil {
 			t.Error("nil OrgSessionPreferencesArgs accepted")
 		}
@@ -239,11 +239,11 @@ func TestComponentsRefuseMissingArgs(t *testing.T) {
 }
 
 func TestAccessControlAttributes(t *testing.T) {
-	rows, err := plan.Run(func(ctx *pulumi.Context) error {
+	rows, err := pulumimock.Run(func(ctx *pulumi.Context) error {
 		_, err := runas.NewAccessControlAttributes(ctx, "ic", &runas.AccessControlAttributesArgs{
 			InstanceARN: "arn:aws:sso:::instance/ssoins-1234567890abcdef", Region: "eu-west-1",
 			RunAsSource: "${path:enterprise.costCenter}",
-			Others:      []config.AccessControlAttribute{{Key: "Department", Source: "${path:enterprise.department}"}},
+			Others:      []settings.AccessControlAttribute{{Key: "Department", Source: "${path:enterprise.department}"}},
 		})
 		return err
 	})
@@ -260,9 +260,9 @@ func TestAccessControlAttributes(t *testing.T) {
 func TestRoleAccess(t *testing.T) {
 	c := exampleConfig(t)
 	ic := c.IdentityCenter
-	run := func(role config.Role) []plan.Row {
+	run := func(role settings.Role) []pulumimock.Row {
 		t.Helper()
-		rows, err := plan.Run(func(ctx *pulumi.Context) error {
+		rows, err := pulumimock.Run(func(ctx *pulumi.Context) error {
 			_, err := runas.NewRoleAccess(ctx, "role-"+role.Name, &runas.RoleAccessArgs{
 				Role: role, InstanceARN: ic.InstanceARN, Region: ic.Region, IdentityStoreID: ic.IdentityStoreID,
 			})
@@ -302,7 +302,7 @@ func TestRoleAccess(t *testing.T) {
 
 	t.Run("existing permission set", func(t *testing.T) {
 		role := c.Roles[2]
-		role.PermissionSet = config.PermissionSet{ARN: "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef"}
+		role.PermissionSet = settings.PermissionSet{ARN: "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef"}
 		rows := run(role)
 		if n := count(rows, "aws:ssoadmin/permissionSet:PermissionSet") + count(rows, "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy"); n != 0 {
 			t.Fatalf("an existing permission set must not be created or have its policy replaced (%d resources)", n)
@@ -317,7 +317,7 @@ func TestRoleAccess(t *testing.T) {
 func TestIdentityCenterApp(t *testing.T) {
 	c := exampleConfig(t)
 	e := c.Entra
-	rows, err := plan.Run(func(ctx *pulumi.Context) error {
+	rows, err := pulumimock.Run(func(ctx *pulumi.Context) error {
 		_, err := runas.NewIdentityCenterApp(ctx, "entra", &runas.IdentityCenterAppArgs{
 			TenantID: e.TenantID, DisplayName: e.ApplicationName, IdentifierURI: e.IdentifierURI, ACSURLs: e.ACSURLs,
 			AppRole: e.AppRole, SCIMEndpoint: e.SCIM.Endpoint, SCIMToken: pulumi.ToSecret(pulumi.String("tok")).(pulumi.StringOutput),

@@ -10,11 +10,11 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/artifact"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/cfn"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/naming"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/policy"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/sessiondoc"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/naming"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 // OrgSessionPreferencesType is the component's type token.
@@ -32,8 +32,8 @@ const (
 // OrgSessionPreferencesArgs configure the organization-wide rollout.
 type OrgSessionPreferencesArgs struct {
 	// Organization is required: targets, regions, StackSet settings. It must
-	// come from config.Load or config.Parse (validated, defaults applied).
-	Organization config.Organization
+	// come from settings.Load or settings.Parse (validated, defaults applied).
+	Organization settings.Organization
 	// Preferences is required: what every SSM-SessionManagerRunShell holds.
 	Preferences sessiondoc.Preferences
 	// Writer is required: the writer Lambda's zip.
@@ -66,7 +66,7 @@ func NewOrgSessionPreferences(ctx *pulumi.Context, name string, args *OrgSession
 	}
 	org := args.Organization
 	if len(org.Regions) == 0 || len(org.Targets) == 0 || org.ArtifactBucketPrefix == "" || org.StackSet.Name == "" {
-		return nil, errors.New("NewOrgSessionPreferences: Organization must be validated and defaulted (config.Parse) before use")
+		return nil, errors.New("NewOrgSessionPreferences: Organization must be validated and defaulted (settings.Parse) before use")
 	}
 	if args.Writer.SHA256 == "" || args.Writer.Path == "" {
 		return nil, errors.New("NewOrgSessionPreferences: Writer is required (runas.WriterArtifact)")

@@ -12,8 +12,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssoadmin"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/policy"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 // RoleAccessType is the component's type token.
@@ -28,8 +28,8 @@ const (
 
 // RoleAccessArgs configure one role's access.
 type RoleAccessArgs struct {
-	// Role is required, validated by config.Parse.
-	Role config.Role
+	// Role is required, validated by settings.Parse.
+	Role settings.Role
 	// InstanceARN, Region and IdentityStoreID are required: the Identity
 	// Center instance.
 	InstanceARN, Region, IdentityStoreID string
@@ -158,7 +158,7 @@ func NewRoleAccess(ctx *pulumi.Context, name string, args *RoleAccessArgs, opts 
 	return comp, nil
 }
 
-func describe(d string, r config.Role) string {
+func describe(d string, r settings.Role) string {
 	if d != "" {
 		return d
 	}

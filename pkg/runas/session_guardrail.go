@@ -7,8 +7,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/organizations"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/ssm-runas/ssm-runas/pkg/runas/policy"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/sessiondoc"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
 )
 
 // SessionGuardrailType is the component's type token.

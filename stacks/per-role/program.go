@@ -15,13 +15,13 @@ import (
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/artifact"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/cfn"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/policy"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 // Program deploys the per-role model from a validated configuration.
-func Program(ctx *pulumi.Context, cfg *config.Config) error {
+func Program(ctx *pulumi.Context, cfg *settings.Config) error {
 	writer, err := runas.WriterArtifact(ctx.Context(), cfg.Writer)
 	if err != nil {
 		return err
@@ -31,7 +31,7 @@ func Program(ctx *pulumi.Context, cfg *config.Config) error {
 
 // ProgramWithWriter is Program with the writer's zip given, for callers that
 // built it already.
-func ProgramWithWriter(ctx *pulumi.Context, cfg *config.Config, writer artifact.Zip) error {
+func ProgramWithWriter(ctx *pulumi.Context, cfg *settings.Config, writer artifact.Zip) error {
 	hosts, err := cfn.HostAccountsFor(cfg)
 	if err != nil {
 		return err

@@ -11,8 +11,8 @@ import (
 
 	"github.com/ssm-runas/ssm-runas/internal/golden"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/artifact"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/plan"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/pulumimock"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 	perrole "github.com/ssm-runas/ssm-runas/stacks/per-role"
 )
 
@@ -21,14 +21,14 @@ import (
 // does not change with the Go toolchain.
 func TestProgram(t *testing.T) {
 	t.Setenv("SSM_RUNAS_SCIM_TOKEN", "test-token")
-	c, err := config.Load("../../examples/per-role/runas.yaml")
+	c, err := settings.Load("../../examples/per-role/runas.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	zip := filepath.Join(t.TempDir(), "writer.zip")
 	os.WriteFile(zip, []byte("zip"), 0o644)
 	w := artifact.Zip{Path: zip, SHA256: strings.Repeat("0", 64)}
-	rows, err := plan.Run(func(ctx *pulumi.Context) error { return perrole.ProgramWithWriter(ctx, c, w) })
+	rows, err := pulumimock.Run(func(ctx *pulumi.Context) error { return perrole.ProgramWithWriter(ctx, c, w) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,14 +38,14 @@ func TestProgram(t *testing.T) {
 
 func TestProgramWithoutGuardrail(t *testing.T) {
 	t.Setenv("SSM_RUNAS_SCIM_TOKEN", "test-token")
-	c, err := config.Load("../../examples/per-role/runas.yaml")
+	c, err := settings.Load("../../examples/per-role/runas.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Guardrail.Enabled = new(bool)
 	zip := filepath.Join(t.TempDir(), "writer.zip")
 	os.WriteFile(zip, []byte("zip"), 0o644)
-	rows, err := plan.Run(func(ctx *pulumi.Context) error {
+	rows, err := pulumimock.Run(func(ctx *pulumi.Context) error {
 		return perrole.ProgramWithWriter(ctx, c, artifact.Zip{Path: zip, SHA256: strings.Repeat("0", 64)})
 	})
 	if err != nil {

@@ -7,22 +7,22 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/ssm-runas/ssm-runas/pkg/runas/config"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 	perrole "github.com/ssm-runas/ssm-runas/stacks/per-role"
 )
 
 // Program is a stack program for one model.
-type Program func(ctx *pulumi.Context, cfg *config.Config) error
+type Program func(ctx *pulumi.Context, cfg *settings.Config) error
 
-var byModel = map[config.Model]Program{
-	config.ModelPerRole: perrole.Program,
+var byModel = map[settings.Model]Program{
+	settings.ModelPerRole: perrole.Program,
 }
 
 // For returns the program of model, or an error naming what exists.
-func For(model config.Model) (Program, error) {
+func For(model settings.Model) (Program, error) {
 	p, ok := byModel[model]
 	if !ok {
-		return nil, fmt.Errorf("model %q has no stack program yet; available: %s", model, config.ModelPerRole)
+		return nil, fmt.Errorf("model %q has no stack program yet; available: %s", model, settings.ModelPerRole)
 	}
 	return p, nil
 }

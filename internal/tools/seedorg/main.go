@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/ssm-runas/ssm-runas/internal/orgseed"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/audit"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/sessiondoc"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/audit"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
 )
 
 func main() {

@@ -27,7 +27,7 @@ import (
 	"time"
 
 	"github.com/ssm-runas/ssm-runas/internal/atomicfile"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/naming"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/naming"
 )
 
 // ModulePath is this project's Go module.

@@ -1,0 +1,208 @@
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/identitystore"
+	idsdocument "github.com/aws/aws-sdk-go-v2/service/identitystore/document"
+	idstypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/username"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
+)
+
+// Identity Center checks.
+const (
+	CheckABACMapping  = "abac"
+	CheckValueMissing = "value-missing"
+	CheckValueInvalid = "value-invalid"
+	CheckValueStale   = "value-stale"
+	CheckValueUnknown = "value-unknown"
+	CheckRoleConflict = "role-conflict"
+	CheckGroupMissing = "group-missing"
+)
+
+// EnterpriseExtension is the identity store extension holding the SCIM
+// enterprise attributes (costCenter, employeeNumber, ...).
+const EnterpriseExtension = "aws:identitystore:enterprise"
+
+// ABACAPI reads Identity Center's attribute-based access control
+// configuration; *ssoadmin.Client satisfies it.
+type ABACAPI interface {
+	DescribeInstanceAccessControlAttributeConfiguration(ctx context.Context, in *ssoadmin.DescribeInstanceAccessControlAttributeConfigurationInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DescribeInstanceAccessControlAttributeConfigurationOutput, error)
+}
+
+// IdentityStoreAPI is the part of the identity store the user check needs;
+// *identitystore.Client satisfies it.
+type IdentityStoreAPI interface {
+	identitystore.ListUsersAPIClient
+	identitystore.ListGroupMembershipsAPIClient
+	GetGroupId(ctx context.Context, in *identitystore.GetGroupIdInput, optFns ...func(*identitystore.Options)) (*identitystore.GetGroupIdOutput, error)
+}
+
+// CheckABAC checks SSMSessionRunAs is mapped from exactly the configured source.
+func CheckABAC(ctx context.Context, api ABACAPI, ic *settings.IdentityCenter) ([]Finding, error) {
+	out, err := api.DescribeInstanceAccessControlAttributeConfiguration(ctx, &ssoadmin.DescribeInstanceAccessControlAttributeConfigurationInput{InstanceArn: aws.String(ic.InstanceARN)})
+	if err != nil {
+		return nil, fmt.Errorf("reading the ABAC configuration of %s: %w", ic.InstanceARN, err)
+	}
+	got := "not mapped"
+	if cfg := out.InstanceAccessControlAttributeConfiguration; cfg != nil {
+		for _, a := range cfg.AccessControlAttributes {
+			if aws.ToString(a.Key) == settings.RunAsTagKey && a.Value != nil {
+				got = strings.Join(a.Value.Source, ", ")
+			}
+		}
+	}
+	if got != ic.RunAsSource {
+		return []Finding{{Check: CheckABACMapping, Subject: settings.RunAsTagKey, Want: ic.RunAsSource, Got: got}}, nil
+	}
+	return nil, nil
+}
+
+// CheckUsers reads every user of the identity store and the role groups'
+// members, and reports each user whose value is missing, invalid, stale,
+// or no role account.
+func CheckUsers(ctx context.Context, api IdentityStoreAPI, c *settings.Config) ([]Finding, error) {
+	ic := c.IdentityCenter
+	store := aws.String(ic.IdentityStoreID)
+	roles := c.RolesByPrecedence()
+	memberOf := map[string][]settings.Role{}
+	var findings []Finding
+	for _, r := range roles {
+		g, err := api.GetGroupId(ctx, &identitystore.GetGroupIdInput{IdentityStoreId: store,
+			AlternateIdentifier: &idstypes.AlternateIdentifierMemberUniqueAttribute{Value: idstypes.UniqueAttribute{
+				AttributePath: aws.String("displayName"), AttributeValue: idsdocument.NewLazyDocument(r.EntraGroup)}}})
+		if err != nil {
+			if isNotFound(err) {
+				findings = append(findings, Finding{Check: CheckGroupMissing, Subject: r.EntraGroup, Want: "provisioned by SCIM", Got: "not in the identity store"})
+				continue
+			}
+			return nil, fmt.Errorf("finding group %s: %w", r.EntraGroup, err)
+		}
+		p := identitystore.NewListGroupMembershipsPaginator(api, &identitystore.ListGroupMembershipsInput{IdentityStoreId: store, GroupId: g.GroupId})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("listing the members of %s: %w", r.EntraGroup, err)
+			}
+			for _, m := range page.GroupMemberships {
+				if u, ok := m.MemberId.(*idstypes.MemberIdMemberUserId); ok {
+					memberOf[u.Value] = append(memberOf[u.Value], r)
+				}
+			}
+		}
+	}
+	roleAccounts := map[string]bool{}
+	for _, r := range roles {
+		roleAccounts[r.LinuxUser] = true
+	}
+	revoked := ""
+	if c.Entra != nil {
+		revoked = c.Entra.AttributeSync.RevokedValue
+	}
+
+	up := identitystore.NewListUsersPaginator(api, &identitystore.ListUsersInput{IdentityStoreId: store, Extensions: []string{EnterpriseExtension}})
+	for up.HasMorePages() {
+		page, err := up.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing the users of %s: %w", ic.IdentityStoreID, err)
+		}
+		for _, u := range page.Users {
+			got, err := AttributeValue(u, ic.RunAsSource)
+			if err != nil {
+				return nil, err
+			}
+			who := aws.ToString(u.UserName)
+			rs := memberOf[aws.ToString(u.UserId)]
+			if len(rs) == 0 {
+				switch {
+				case got == "" || got == revoked:
+				case roleAccounts[got]:
+					findings = append(findings, Finding{Check: CheckValueStale, Subject: who, Want: orNone(revoked) + " (in no role group)", Got: got})
+				default:
+					findings = append(findings, Finding{Check: CheckValueUnknown, Subject: who, Want: "a role account or " + orNone(revoked), Got: got})
+				}
+				continue
+			}
+			want := rs[0].LinuxUser // roles are sorted by precedence
+			if len(rs) > 1 && rs[1].Precedence == rs[0].Precedence && rs[1].LinuxUser != want {
+				findings = append(findings, Finding{Check: CheckRoleConflict, Subject: who, Want: "one role per precedence", Got: rs[0].Name + ", " + rs[1].Name})
+				continue
+			}
+			switch {
+			case got == "":
+				findings = append(findings, Finding{Check: CheckValueMissing, Subject: who, Want: want, Got: "(none)"})
+			case username.Validate(got) != nil:
+				findings = append(findings, Finding{Check: CheckValueInvalid, Subject: who, Want: want, Got: got})
+			case got != want:
+				findings = append(findings, Finding{Check: CheckValueStale, Subject: who, Want: want, Got: got})
+			}
+		}
+	}
+	sort.SliceStable(findings, func(i, j int) bool { return findings[i].Subject < findings[j].Subject })
+	return findings, nil
+}
+
+func isNotFound(err error) bool {
+	var nf *idstypes.ResourceNotFoundException
+	return errors.As(err, &nf)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no value"
+	}
+	return s
+}
+
+// AttributeValue reads the identity store attribute at an ABAC source path
+// such as ${path:enterprise.costCenter} or ${path:title}.
+func AttributeValue(u idstypes.User, source string) (string, error) {
+	path := strings.TrimSuffix(strings.TrimPrefix(source, "${path:"), "}")
+	if name, ok := strings.CutPrefix(path, "enterprise."); ok {
+		doc, ok := u.Extensions[EnterpriseExtension]
+		if !ok || doc == nil {
+			return "", nil
+		}
+		// Through JSON: the document types do not decode into maps reliably.
+		raw, err := doc.MarshalSmithyDocument()
+		var ext map[string]any
+		if err == nil {
+			err = json.Unmarshal(raw, &ext)
+		}
+		if err != nil {
+			return "", fmt.Errorf("reading the enterprise attributes of %s: %w", aws.ToString(u.UserName), err)
+		}
+		v, _ := ext[name].(string)
+		return v, nil
+	}
+	switch path {
+	case "title":
+		return aws.ToString(u.Title), nil
+	case "userType":
+		return aws.ToString(u.UserType), nil
+	case "nickName":
+		return aws.ToString(u.NickName), nil
+	case "displayName":
+		return aws.ToString(u.DisplayName), nil
+	case "userName":
+		return aws.ToString(u.UserName), nil
+	case "preferredLanguage":
+		return aws.ToString(u.PreferredLanguage), nil
+	case "locale":
+		return aws.ToString(u.Locale), nil
+	case "timezone":
+		return aws.ToString(u.Timezone), nil
+	case "profileUrl":
+		return aws.ToString(u.ProfileUrl), nil
+	}
+	return "", fmt.Errorf("the audit cannot read %s from the identity store API", source)
+}

@@ -1,0 +1,42 @@
+package audit_test
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	idsdocument "github.com/aws/aws-sdk-go-v2/service/identitystore/document"
+	idstypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/audit"
+)
+
+// moto's identity store returns no extensions, so the enterprise path is
+// checked here on the SDK's own types.
+func TestAttributeValue(t *testing.T) {
+	u := idstypes.User{
+		UserName: aws.String("alice"),
+		Title:    aws.String("Engineer"),
+		Extensions: map[string]idsdocument.Interface{
+			audit.EnterpriseExtension: idsdocument.NewLazyDocument(map[string]any{"costCenter": "developer", "employeeNumber": "4711"}),
+		},
+	}
+	tests := []struct{ source, want string }{
+		{"${path:enterprise.costCenter}", "developer"},
+		{"${path:enterprise.employeeNumber}", "4711"},
+		{"${path:enterprise.department}", ""},
+		{"${path:title}", "Engineer"},
+		{"${path:userName}", "alice"},
+	}
+	for _, tc := range tests {
+		got, err := audit.AttributeValue(u, tc.source)
+		if err != nil || got != tc.want {
+			t.Errorf("%s = %q, %v; want %q", tc.source, got, err, tc.want)
+		}
+	}
+	if got, err := audit.AttributeValue(idstypes.User{UserName: aws.String("bob")}, "${path:enterprise.costCenter}"); err != nil || got != "" {
+		t.Errorf("a user without extensions holds no value: %q %v", got, err)
+	}
+	if _, err := audit.AttributeValue(u, "${path:addresses.primary.country}"); err == nil {
+		t.Error("an unreadable path must be an error, not an empty value")
+	}
+}

@@ -1,0 +1,216 @@
+// Package attrsync computes and writes the one Run As value each person
+// should hold in an Entra attribute (e.g. extensionAttribute1), from their
+// role groups by precedence. SCIM carries the attribute to Identity Center,
+// whose ABAC turns it into the SSMSessionRunAs session tag.
+//
+// Identity Center keeps an attribute's old value when it is cleared in
+// Entra, so people who lost every role are not cleared but given the
+// revoked value, an account that exists on no host: their sessions fail
+// closed. Conflicts at equal precedence, invalid role values and users
+// synced from on-premises AD (whose attributes Graph cannot write) are
+// reported, never guessed.
+package entrasync
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/graph"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/username"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
+)
+
+// Role is one role as the sync sees it.
+type Role struct {
+	Name       string
+	Group      string
+	Value      string
+	Precedence int
+}
+
+// RolesFromConfig returns the configured roles.
+func RolesFromConfig(c *settings.Config) []Role {
+	var out []Role
+	for _, r := range c.Roles {
+		out = append(out, Role{Name: r.Name, Group: r.EntraGroup, Value: r.LinuxUser, Precedence: r.Precedence})
+	}
+	return out
+}
+
+// Input is everything the plan is computed from.
+type Input struct {
+	// Attribute is the extension attribute, e.g. extensionAttribute1.
+	Attribute string
+	// RevokedValue is written for people in no role group.
+	RevokedValue string
+	Roles        []Role
+	// Members maps a role name to the users of its group.
+	Members map[string][]graph.User
+	// Holders are every user whose attribute has a value today.
+	Holders []graph.User
+}
+
+// Change is one write.
+type Change struct {
+	UserID string `json:"userId"`
+	UPN    string `json:"userPrincipalName"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Reason string `json:"reason"`
+}
+
+// Problem is something the sync will not decide.
+type Problem struct {
+	UserID  string `json:"userId,omitempty"`
+	UPN     string `json:"userPrincipalName,omitempty"`
+	Problem string `json:"problem"`
+}
+
+// Plan is what a run would do.
+type Plan struct {
+	Changes   []Change  `json:"changes"`
+	Problems  []Problem `json:"problems"`
+	Unchanged int       `json:"unchanged"`
+}
+
+// Compute works out every change and problem.
+func Compute(in Input) Plan {
+	var p Plan
+	valid := map[string]bool{}
+	for _, r := range in.Roles {
+		switch {
+		case username.Validate(r.Value) != nil:
+			p.Problems = append(p.Problems, Problem{Problem: fmt.Sprintf("role %s: value %q is not a valid Run As user name (%v); its members are skipped", r.Name, r.Value, username.Validate(r.Value))})
+		case r.Value == in.RevokedValue:
+			p.Problems = append(p.Problems, Problem{Problem: fmt.Sprintf("role %s: value %q is the revoked value; its members are skipped", r.Name, r.Value)})
+		default:
+			valid[r.Name] = true
+		}
+	}
+
+	type state struct {
+		user  graph.User
+		roles []Role
+	}
+	byID := map[string]*state{}
+	var order []string
+	add := func(u graph.User) *state {
+		s, ok := byID[u.ID]
+		if !ok {
+			s = &state{user: u}
+			byID[u.ID] = s
+			order = append(order, u.ID)
+		}
+		return s
+	}
+	for _, r := range in.Roles {
+		for _, u := range in.Members[r.Name] {
+			s := add(u)
+			s.roles = append(s.roles, r)
+		}
+	}
+	for _, u := range in.Holders {
+		add(u)
+	}
+	sort.Slice(order, func(i, j int) bool {
+		return byID[order[i]].user.UserPrincipalName < byID[order[j]].user.UserPrincipalName
+	})
+
+	for _, id := range order {
+		s := byID[id]
+		u := s.user
+		current := u.OnPremisesExtensionAttributes[in.Attribute]
+		want, reason, problem := decide(s.roles, valid, in.RevokedValue)
+		if problem != "" {
+			p.Problems = append(p.Problems, Problem{UserID: u.ID, UPN: u.UserPrincipalName, Problem: problem})
+			continue
+		}
+		if want == "" || current == want {
+			p.Unchanged++
+			continue
+		}
+		if current != "" && username.Validate(current) != nil {
+			reason += fmt.Sprintf("; the current value %q is not a valid user name", current)
+		}
+		if u.Synced() {
+			p.Problems = append(p.Problems, Problem{UserID: u.ID, UPN: u.UserPrincipalName, Problem: fmt.Sprintf(
+				"synced from on-premises AD: set %s to %q there (%s)", in.Attribute, want, reason)})
+			continue
+		}
+		p.Changes = append(p.Changes, Change{UserID: u.ID, UPN: u.UserPrincipalName, From: current, To: want, Reason: reason})
+	}
+	return p
+}
+
+// decide returns the value a person with these roles should hold.
+func decide(roles []Role, valid map[string]bool, revoked string) (value, reason, problem string) {
+	var usable []Role
+	for _, r := range roles {
+		if valid[r.Name] {
+			usable = append(usable, r)
+		}
+	}
+	if len(roles) > 0 && len(usable) == 0 {
+		return "", "", "" // every role is invalid: reported once per role, left alone
+	}
+	if len(usable) == 0 {
+		return revoked, "in no role group: revoked (Identity Center keeps cleared values)", ""
+	}
+	sort.SliceStable(usable, func(i, j int) bool { return usable[i].Precedence < usable[j].Precedence })
+	best := usable[0]
+	for _, r := range usable[1:] {
+		if r.Precedence == best.Precedence && r.Value != best.Value {
+			return "", "", fmt.Sprintf("roles %s and %s share precedence %d and imply %q and %q: fix the precedences", best.Name, r.Name, r.Precedence, best.Value, r.Value)
+		}
+	}
+	if len(usable) == 1 {
+		return best.Value, "role " + best.Name, ""
+	}
+	return best.Value, fmt.Sprintf("role %s (precedence %d) over %d other role(s)", best.Name, best.Precedence, len(usable)-1), ""
+}
+
+// Reader is the part of Graph Gather needs; *graph.Client satisfies it.
+type Reader interface {
+	GroupByName(ctx context.Context, name string) (graph.Group, error)
+	GroupUsers(ctx context.Context, groupID string) ([]graph.User, error)
+	UsersWithAttribute(ctx context.Context, attr string) ([]graph.User, error)
+}
+
+// Gather reads the role groups' members and everyone holding a value.
+func Gather(ctx context.Context, r Reader, attribute, revoked string, roles []Role) (Input, error) {
+	in := Input{Attribute: attribute, RevokedValue: revoked, Roles: roles, Members: map[string][]graph.User{}}
+	for _, role := range roles {
+		g, err := r.GroupByName(ctx, role.Group)
+		if err != nil {
+			return Input{}, fmt.Errorf("role %s: %w", role.Name, err)
+		}
+		users, err := r.GroupUsers(ctx, g.ID)
+		if err != nil {
+			return Input{}, fmt.Errorf("reading the members of %s: %w", role.Group, err)
+		}
+		in.Members[role.Name] = users
+	}
+	holders, err := r.UsersWithAttribute(ctx, attribute)
+	if err != nil {
+		return Input{}, fmt.Errorf("listing users with %s set: %w", attribute, err)
+	}
+	in.Holders = holders
+	return in, nil
+}
+
+// Writer writes one attribute; *graph.Client satisfies it.
+type Writer interface {
+	SetExtensionAttribute(ctx context.Context, userID, attr, value string) error
+}
+
+// Apply writes every change and returns the failures, one per user.
+func Apply(ctx context.Context, w Writer, attribute string, p Plan) []Problem {
+	var failed []Problem
+	for _, c := range p.Changes {
+		if err := w.SetExtensionAttribute(ctx, c.UserID, attribute, c.To); err != nil {
+			failed = append(failed, Problem{UserID: c.UserID, UPN: c.UPN, Problem: "writing " + attribute + ": " + err.Error()})
+		}
+	}
+	return failed
+}

@@ -1,0 +1,274 @@
+package ssmprefs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
+)
+
+// DocumentAPI is the part of the SSM API the writer uses; *ssm.Client
+// satisfies it.
+type DocumentAPI interface {
+	GetDocument(context.Context, *ssm.GetDocumentInput, ...func(*ssm.Options)) (*ssm.GetDocumentOutput, error)
+	DescribeDocument(context.Context, *ssm.DescribeDocumentInput, ...func(*ssm.Options)) (*ssm.DescribeDocumentOutput, error)
+	CreateDocument(context.Context, *ssm.CreateDocumentInput, ...func(*ssm.Options)) (*ssm.CreateDocumentOutput, error)
+	UpdateDocument(context.Context, *ssm.UpdateDocumentInput, ...func(*ssm.Options)) (*ssm.UpdateDocumentOutput, error)
+	UpdateDocumentDefaultVersion(context.Context, *ssm.UpdateDocumentDefaultVersionInput, ...func(*ssm.Options)) (*ssm.UpdateDocumentDefaultVersionOutput, error)
+	DeleteDocument(context.Context, *ssm.DeleteDocumentInput, ...func(*ssm.Options)) (*ssm.DeleteDocumentOutput, error)
+}
+
+// State is what an account and region hold for the document.
+type State struct {
+	Exists         bool
+	DefaultVersion string
+	LatestVersion  string
+	// Default is the content of the default version, as JSON; nil when the
+	// document does not exist.
+	Default []byte
+	// Latest is the content of the latest version; equal to Default when the
+	// latest version is the default.
+	Latest []byte
+}
+
+// Read returns the document's state. A missing document is not an error.
+func Read(ctx context.Context, api DocumentAPI, name string) (State, error) {
+	desc, err := api.DescribeDocument(ctx, &ssm.DescribeDocumentInput{Name: aws.String(name)})
+	if isNotFound(err) {
+		return State{}, nil
+	}
+	if err != nil {
+		return State{}, fmt.Errorf("describing %s: %w", name, err)
+	}
+	st := State{
+		Exists:         true,
+		DefaultVersion: aws.ToString(desc.Document.DefaultVersion),
+		LatestVersion:  aws.ToString(desc.Document.LatestVersion),
+	}
+	if st.Default, err = getContent(ctx, api, name, st.DefaultVersion); err != nil {
+		return State{}, err
+	}
+	st.Latest = st.Default
+	if st.LatestVersion != st.DefaultVersion {
+		if st.Latest, err = getContent(ctx, api, name, st.LatestVersion); err != nil {
+			return State{}, err
+		}
+	}
+	return st, nil
+}
+
+func getContent(ctx context.Context, api DocumentAPI, name, version string) ([]byte, error) {
+	out, err := api.GetDocument(ctx, &ssm.GetDocumentInput{
+		Name:            aws.String(name),
+		DocumentVersion: aws.String(version),
+		// Ask for JSON: a document saved as YAML is converted by SSM.
+		DocumentFormat: types.DocumentFormatJson,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading %s version %s: %w", name, version, err)
+	}
+	return []byte(aws.ToString(out.Content)), nil
+}
+
+// Outcome says what Upsert did, or would do in a dry run.
+type Outcome string
+
+// Outcomes.
+const (
+	// Unchanged: the default version already holds the desired content.
+	Unchanged Outcome = "unchanged"
+	// Promoted: a version with the desired content existed and became the default.
+	Promoted Outcome = "promoted"
+	// Updated: a new version was written and became the default.
+	Updated Outcome = "updated"
+	// Created: the document did not exist and was created.
+	Created Outcome = "created"
+)
+
+// Result describes one upsert.
+type Result struct {
+	Outcome Outcome
+	// DefaultVersion is the default version after the write ("" in a dry run
+	// that would create or update).
+	DefaultVersion string
+	// Before is the state found before writing.
+	Before State
+	// Desired is the content the default version must hold.
+	Desired []byte
+	// Changes lists the inputs that differ between the old default version
+	// and Desired.
+	Changes []sessiondoc.Change
+}
+
+// Options tune Upsert.
+type Options struct {
+	// DryRun computes the result without writing.
+	DryRun bool
+}
+
+// Upsert makes the default version of the document hold prefs, keeping the
+// inputs prefs does not manage. It is safe to run any number of times: a
+// second run finds the content in place and writes nothing.
+func Upsert(ctx context.Context, api DocumentAPI, name string, prefs *sessiondoc.Preferences, opts Options) (Result, error) {
+	return upsert(ctx, api, name, prefs, opts, true)
+}
+
+// upsert does the work; retryCreate allows one fresh start when the
+// document appears between the read and the create.
+func upsert(ctx context.Context, api DocumentAPI, name string, prefs *sessiondoc.Preferences, opts Options, retryCreate bool) (Result, error) {
+	if err := prefs.Validate("preferences").Err(); err != nil {
+		return Result{}, fmt.Errorf("refusing to write %s: %w", name, err)
+	}
+	before, err := Read(ctx, api, name)
+	if err != nil {
+		return Result{}, err
+	}
+	desired, err := sessiondoc.Apply(before.Default, prefs)
+	if err != nil {
+		return Result{}, fmt.Errorf("building %s from its version %s: %w", name, before.DefaultVersion, err)
+	}
+	changes, err := sessiondoc.Diff(before.Default, desired)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Before: before, Desired: desired, Changes: changes}
+
+	switch {
+	case !before.Exists:
+		res.Outcome = Created
+	case sessiondoc.Equal(before.Default, desired):
+		res.Outcome, res.DefaultVersion = Unchanged, before.DefaultVersion
+		return res, nil
+	case sessiondoc.Equal(before.Latest, desired):
+		// Someone (or an earlier run cut short) wrote the version but never
+		// promoted it.
+		res.Outcome, res.DefaultVersion = Promoted, before.LatestVersion
+	default:
+		res.Outcome = Updated
+	}
+	if opts.DryRun {
+		return res, nil
+	}
+
+	switch res.Outcome {
+	case Created:
+		v, err := create(ctx, api, name, desired)
+		if errors.As(err, new(*types.DocumentAlreadyExists)) && retryCreate {
+			// Created between our read and our write: start over, once, on
+			// what is there now.
+			return upsert(ctx, api, name, prefs, opts, false)
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		res.DefaultVersion = v
+		// A new document's first version is its default; promoting is
+		// still explicit so a later change in that rule cannot bite.
+	case Updated:
+		v, err := update(ctx, api, name, desired)
+		if err != nil {
+			return Result{}, err
+		}
+		res.DefaultVersion = v
+	}
+	if err := promote(ctx, api, name, res.DefaultVersion); err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+func create(ctx context.Context, api DocumentAPI, name string, content []byte) (string, error) {
+	out, err := api.CreateDocument(ctx, &ssm.CreateDocumentInput{
+		Name:           aws.String(name),
+		Content:        aws.String(string(content)),
+		DocumentType:   types.DocumentTypeSession,
+		DocumentFormat: types.DocumentFormatJson,
+	})
+	if err != nil {
+		return "", fmt.Errorf("creating %s: %w", name, err)
+	}
+	return aws.ToString(out.DocumentDescription.DocumentVersion), nil
+}
+
+// update writes content as a new version from $LATEST and returns its
+// version. DuplicateDocumentContent means a version already holds the
+// content: that version is the answer.
+func update(ctx context.Context, api DocumentAPI, name string, content []byte) (string, error) {
+	out, err := api.UpdateDocument(ctx, &ssm.UpdateDocumentInput{
+		Name:            aws.String(name),
+		Content:         aws.String(string(content)),
+		DocumentVersion: aws.String("$LATEST"),
+		DocumentFormat:  types.DocumentFormatJson,
+	})
+	if errors.As(err, new(*types.DuplicateDocumentContent)) {
+		return findVersion(ctx, api, name, content)
+	}
+	if err != nil {
+		return "", fmt.Errorf("updating %s: %w", name, err)
+	}
+	return aws.ToString(out.DocumentDescription.DocumentVersion), nil
+}
+
+// findVersion returns the newest version whose content equals content.
+// Versions are numbered from 1 up to the latest, so it walks down from the
+// latest with GetDocument; versions deleted by hand are skipped.
+func findVersion(ctx context.Context, api DocumentAPI, name string, content []byte) (string, error) {
+	desc, err := api.DescribeDocument(ctx, &ssm.DescribeDocumentInput{Name: aws.String(name)})
+	if err != nil {
+		return "", fmt.Errorf("describing %s: %w", name, err)
+	}
+	latest, err := strconv.Atoi(aws.ToString(desc.Document.LatestVersion))
+	if err != nil {
+		return "", fmt.Errorf("reading the latest version of %s: %q is not a number", name, aws.ToString(desc.Document.LatestVersion))
+	}
+	for v := latest; v >= 1; v-- {
+		c, err := getContent(ctx, api, name, strconv.Itoa(v))
+		if isNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if sessiondoc.Equal(c, content) {
+			return strconv.Itoa(v), nil
+		}
+	}
+	return "", fmt.Errorf("updating %s: SSM reports duplicate content but no version holds it", name)
+}
+
+func promote(ctx context.Context, api DocumentAPI, name, version string) error {
+	_, err := api.UpdateDocumentDefaultVersion(ctx, &ssm.UpdateDocumentDefaultVersionInput{
+		Name:            aws.String(name),
+		DocumentVersion: aws.String(version),
+	})
+	if err != nil {
+		return fmt.Errorf("making version %s the default of %s: %w", version, name, err)
+	}
+	return nil
+}
+
+// isNotFound reports a missing document or document version.
+func isNotFound(err error) bool {
+	return errors.As(err, new(*types.InvalidDocument)) || errors.As(err, new(*types.InvalidDocumentVersion))
+}
+
+// runAsOnWithoutUser reports whether content has Run As on and no default
+// user: the half-configured state no write of ours may leave behind.
+func runAsOnWithoutUser(content []byte) bool {
+	d, err := sessiondoc.Parse(content)
+	if err != nil {
+		return false
+	}
+	var on bool
+	var user string
+	_ = json.Unmarshal(d.Inputs[sessiondoc.InputRunAsEnabled], &on)
+	_ = json.Unmarshal(d.Inputs[sessiondoc.InputRunAsDefaultUser], &user)
+	return on && user == ""
+}
