@@ -1,10 +1,11 @@
 package username_test
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/username"
 )
@@ -38,9 +39,11 @@ func TestValidate(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			err := username.Validate(tc.in)
-			if !errors.Is(err, tc.want) {
-				t.Fatalf("Validate(%q) = %v, want %v", tc.in, err, tc.want)
+			if tc.want == nil {
+				assert.NoError(t, err, "Validate(%q)", tc.in)
+				return
 			}
+			assert.ErrorIs(t, err, tc.want, "Validate(%q)", tc.in)
 		})
 	}
 }
