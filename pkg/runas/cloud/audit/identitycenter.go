@@ -132,11 +132,12 @@ func CheckUsers(ctx context.Context, api IdentityStoreAPI, c *settings.Config) (
 				}
 				continue
 			}
-			want := rs[0].LinuxUser // roles are sorted by precedence
-			if len(rs) > 1 && rs[1].Precedence == rs[0].Precedence && rs[1].LinuxUser != want {
-				findings = append(findings, Finding{Check: CheckRoleConflict, Subject: who, Want: "one role per precedence", Got: rs[0].Name + ", " + rs[1].Name})
+			d := settings.DecideRole(rs)
+			if d.Conflict != nil {
+				findings = append(findings, Finding{Check: CheckRoleConflict, Subject: who, Want: "one role per precedence", Got: d.Winner.Name + ", " + d.Conflict.Name})
 				continue
 			}
+			want := d.Winner.LinuxUser
 			switch {
 			case got == "":
 				findings = append(findings, Finding{Check: CheckValueMissing, Subject: who, Want: want, Got: "(none)"})

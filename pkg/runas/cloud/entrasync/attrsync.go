@@ -143,31 +143,29 @@ func Compute(in Input) Plan {
 	return p
 }
 
-// decide returns the value a person with these roles should hold.
+// decide returns the value a person with these roles should hold, by the
+// precedence rule settings.DecideRole.
 func decide(roles []Role, valid map[string]bool, revoked string) (value, reason, problem string) {
-	var usable []Role
+	var usable []settings.Role
 	for _, r := range roles {
 		if valid[r.Name] {
-			usable = append(usable, r)
+			usable = append(usable, settings.Role{Name: r.Name, EntraGroup: r.Group, LinuxUser: r.Value, Precedence: r.Precedence})
 		}
 	}
 	if len(roles) > 0 && len(usable) == 0 {
 		return "", "", "" // every role is invalid: reported once per role, left alone
 	}
-	if len(usable) == 0 {
+	d := settings.DecideRole(usable)
+	switch {
+	case d.Winner == nil:
 		return revoked, "in no role group: revoked (Identity Center keeps cleared values)", ""
+	case d.Conflict != nil:
+		return "", "", fmt.Sprintf("roles %s and %s share precedence %d and imply %q and %q: fix the precedences",
+			d.Winner.Name, d.Conflict.Name, d.Winner.Precedence, d.Winner.LinuxUser, d.Conflict.LinuxUser)
+	case len(d.Others) == 0:
+		return d.Winner.LinuxUser, "role " + d.Winner.Name, ""
 	}
-	sort.SliceStable(usable, func(i, j int) bool { return usable[i].Precedence < usable[j].Precedence })
-	best := usable[0]
-	for _, r := range usable[1:] {
-		if r.Precedence == best.Precedence && r.Value != best.Value {
-			return "", "", fmt.Sprintf("roles %s and %s share precedence %d and imply %q and %q: fix the precedences", best.Name, r.Name, r.Precedence, best.Value, r.Value)
-		}
-	}
-	if len(usable) == 1 {
-		return best.Value, "role " + best.Name, ""
-	}
-	return best.Value, fmt.Sprintf("role %s (precedence %d) over %d other role(s)", best.Name, best.Precedence, len(usable)-1), ""
+	return d.Winner.LinuxUser, fmt.Sprintf("role %s (precedence %d) over %d other role(s)", d.Winner.Name, d.Winner.Precedence, len(d.Others)), ""
 }
 
 // Reader is the part of Graph Gather needs; *graph.Client satisfies it.

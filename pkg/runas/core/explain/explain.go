@@ -127,24 +127,24 @@ func Explain(c *settings.Config, req Request) (Result, error) {
 	var winner *settings.Role
 	var memberOf []settings.Role
 	if req.Groups != nil {
-		for _, r := range roles {
-			if slices.Contains(req.Groups, r.EntraGroup) {
-				memberOf = append(memberOf, r)
-			}
-		}
-		switch len(memberOf) {
-		case 0:
+		memberOf = c.RolesOf(req.Groups)
+		d := settings.DecideRole(memberOf)
+		switch {
+		case d.Winner == nil:
 			res.step("attribute", "the value comes from the role groups; the user is in none of "+groupNames(roles),
 				"no value")
-		case 1:
-			winner = &memberOf[0]
+		case d.Conflict != nil:
+			res.step("attribute", fmt.Sprintf("roles %s and %s share precedence %d and imply different users",
+				d.Winner.Name, d.Conflict.Name, d.Winner.Precedence), "no value: the precedences must be fixed")
+		case len(d.Others) == 0:
+			winner = d.Winner
 			values = []string{winner.LinuxUser}
 			res.step("attribute", fmt.Sprintf("member of one role group, %s (role %s)", winner.EntraGroup, winner.Name), winner.LinuxUser)
 		default:
-			winner = &memberOf[0]
+			winner = d.Winner
 			values = []string{winner.LinuxUser}
 			var others []string
-			for _, r := range memberOf[1:] {
+			for _, r := range d.Others {
 				others = append(others, fmt.Sprintf("%s (%d)", r.Name, r.Precedence))
 			}
 			res.step("attribute", fmt.Sprintf("member of %d role groups: the highest precedence wins, %s (%d) over %s",
