@@ -53,6 +53,9 @@ type Config struct {
 	// Broker is optional: per-permission-set Run As through the session
 	// broker (broker.go).
 	Broker *Broker `yaml:"broker,omitempty" json:"broker,omitempty"`
+	// Adopt is optional: resources that already exist and that the stack
+	// takes over (imports) instead of creating (adopt.go).
+	Adopt *Adopt `yaml:"adopt,omitempty" json:"adopt,omitempty"`
 }
 
 // applyDefaults fills every optional field that has a default. Each section
@@ -65,6 +68,7 @@ func (c *Config) applyDefaults() {
 	c.applyPerUserDefaults()
 	c.applyDomainControllerDefaults()
 	c.applyBrokerDefaults()
+	c.applyAdoptDefaults()
 }
 
 func ptr[T any](v T) *T { return &v }

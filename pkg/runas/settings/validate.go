@@ -26,6 +26,7 @@ func (c *Config) Validate() error {
 	errs.Extend(c.validatePerUser())
 	errs.Extend(c.validateDomainController())
 	errs.Extend(c.validateBroker())
+	errs.Extend(c.validateAdopt())
 	return errs.Err()
 }
 
