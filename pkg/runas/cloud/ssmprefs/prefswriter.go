@@ -2,7 +2,6 @@ package ssmprefs
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -25,20 +24,43 @@ type DocumentAPI interface {
 	DeleteDocument(context.Context, *ssm.DeleteDocumentInput, ...func(*ssm.Options)) (*ssm.DeleteDocumentOutput, error)
 }
 
-// State is what an account and region hold for the document.
+// State is what an account and region hold for the document, read once
+// and parsed once.
 type State struct {
 	Exists         bool
 	DefaultVersion string
 	LatestVersion  string
-	// Default is the content of the default version, as JSON; nil when the
+	// Current is the parsed content of the default and (when it differs)
+	// latest versions: what sessiondoc.Decide works on.
+	Current sessiondoc.Current
+	// ContentErr is set when a version's content is not a session document
+	// (Current is then incomplete): nothing may be written over it, and the
+	// audit reports it as such.
+	ContentErr error
+
+	// Default is the raw content of the default version; nil when the
 	// document does not exist.
+	//
+	// Deprecated: use Current.Default.
 	Default []byte
-	// Latest is the content of the latest version; equal to Default when the
-	// latest version is the default.
+	// Latest is the raw content of the latest version; equal to Default
+	// when the latest version is the default.
+	//
+	// Deprecated: use Current.Latest (nil when the latest is the default).
 	Latest []byte
 }
 
-// Read returns the document's state. A missing document is not an error.
+// Decide applies the one document rule (sessiondoc.Decide) to this state.
+// prefs must be valid.
+func (st State) Decide(prefs *sessiondoc.Preferences) (sessiondoc.Decision, error) {
+	if st.ContentErr != nil {
+		return sessiondoc.Decision{}, st.ContentErr
+	}
+	return sessiondoc.Decide(st.Current, prefs), nil
+}
+
+// Read returns the document's state. A missing document is not an error;
+// content that is not a session document is reported in State.ContentErr.
 func Read(ctx context.Context, api DocumentAPI, name string) (State, error) {
 	desc, err := api.DescribeDocument(ctx, &ssm.DescribeDocumentInput{Name: aws.String(name)})
 	if isNotFound(err) {
@@ -61,6 +83,20 @@ func Read(ctx context.Context, api DocumentAPI, name string) (State, error) {
 			return State{}, err
 		}
 	}
+	def, err := sessiondoc.Parse(st.Default)
+	if err != nil {
+		st.ContentErr = fmt.Errorf("%s version %s: %w", name, st.DefaultVersion, err)
+		return st, nil
+	}
+	st.Current.Default = &def
+	if st.LatestVersion != st.DefaultVersion {
+		latest, err := sessiondoc.Parse(st.Latest)
+		if err != nil {
+			st.ContentErr = fmt.Errorf("%s version %s: %w", name, st.LatestVersion, err)
+			return st, nil
+		}
+		st.Current.Latest = &latest
+	}
 	return st, nil
 }
 
@@ -77,19 +113,33 @@ func getContent(ctx context.Context, api DocumentAPI, name, version string) ([]b
 	return []byte(aws.ToString(out.Content)), nil
 }
 
-// Outcome says what Upsert did, or would do in a dry run.
-type Outcome string
+// getDocument reads and parses one version.
+func getDocument(ctx context.Context, api DocumentAPI, name, version string) (sessiondoc.Document, error) {
+	content, err := getContent(ctx, api, name, version)
+	if err != nil {
+		return sessiondoc.Document{}, err
+	}
+	d, err := sessiondoc.Parse(content)
+	if err != nil {
+		return sessiondoc.Document{}, fmt.Errorf("%s version %s: %w", name, version, err)
+	}
+	return d, nil
+}
+
+// Outcome says what Upsert did, or would do in a dry run: the action
+// sessiondoc.Decide chose.
+type Outcome = sessiondoc.Action
 
 // Outcomes.
 const (
 	// Unchanged: the default version already holds the desired content.
-	Unchanged Outcome = "unchanged"
+	Unchanged = sessiondoc.Nothing
 	// Promoted: a version with the desired content existed and became the default.
-	Promoted Outcome = "promoted"
+	Promoted = sessiondoc.Promote
 	// Updated: a new version was written and became the default.
-	Updated Outcome = "updated"
+	Updated = sessiondoc.Update
 	// Created: the document did not exist and was created.
-	Created Outcome = "created"
+	Created = sessiondoc.Create
 )
 
 // Result describes one upsert.
@@ -101,7 +151,7 @@ type Result struct {
 	// Before is the state found before writing.
 	Before State
 	// Desired is the content the default version must hold.
-	Desired []byte
+	Desired sessiondoc.Document
 	// Changes lists the inputs that differ between the old default version
 	// and Desired.
 	Changes []sessiondoc.Change
@@ -115,51 +165,41 @@ type Options struct {
 
 // Upsert makes the default version of the document hold prefs, keeping the
 // inputs prefs does not manage. It is safe to run any number of times: a
-// second run finds the content in place and writes nothing.
+// second run finds the content in place and writes nothing. What it writes
+// is what sessiondoc.Decide says; a dry run returns that decision.
 func Upsert(ctx context.Context, api DocumentAPI, name string, prefs *sessiondoc.Preferences, opts Options) (Result, error) {
+	if err := prefs.Validate("preferences").Err(); err != nil {
+		return Result{}, fmt.Errorf("refusing to write %s: %w", name, err)
+	}
 	return upsert(ctx, api, name, prefs, opts, true)
 }
 
 // upsert does the work; retryCreate allows one fresh start when the
 // document appears between the read and the create.
 func upsert(ctx context.Context, api DocumentAPI, name string, prefs *sessiondoc.Preferences, opts Options, retryCreate bool) (Result, error) {
-	if err := prefs.Validate("preferences").Err(); err != nil {
-		return Result{}, fmt.Errorf("refusing to write %s: %w", name, err)
-	}
 	before, err := Read(ctx, api, name)
 	if err != nil {
 		return Result{}, err
 	}
-	desired, err := sessiondoc.Apply(before.Default, prefs)
+	dec, err := before.Decide(prefs)
 	if err != nil {
 		return Result{}, fmt.Errorf("building %s from its version %s: %w", name, before.DefaultVersion, err)
 	}
-	changes, err := sessiondoc.Diff(before.Default, desired)
-	if err != nil {
-		return Result{}, err
-	}
-	res := Result{Before: before, Desired: desired, Changes: changes}
-
-	switch {
-	case !before.Exists:
-		res.Outcome = Created
-	case sessiondoc.Equal(before.Default, desired):
-		res.Outcome, res.DefaultVersion = Unchanged, before.DefaultVersion
+	res := Result{Outcome: dec.Action, Before: before, Desired: dec.Desired, Changes: dec.Changes}
+	switch dec.Action {
+	case sessiondoc.Nothing:
+		res.DefaultVersion = before.DefaultVersion
 		return res, nil
-	case sessiondoc.Equal(before.Latest, desired):
-		// Someone (or an earlier run cut short) wrote the version but never
-		// promoted it.
-		res.Outcome, res.DefaultVersion = Promoted, before.LatestVersion
-	default:
-		res.Outcome = Updated
+	case sessiondoc.Promote:
+		res.DefaultVersion = before.LatestVersion
 	}
 	if opts.DryRun {
 		return res, nil
 	}
 
-	switch res.Outcome {
-	case Created:
-		v, err := create(ctx, api, name, desired)
+	switch dec.Action {
+	case sessiondoc.Create:
+		v, err := create(ctx, api, name, dec.Desired)
 		if errors.As(err, new(*types.DocumentAlreadyExists)) && retryCreate {
 			// Created between our read and our write: start over, once, on
 			// what is there now.
@@ -171,8 +211,8 @@ func upsert(ctx context.Context, api DocumentAPI, name string, prefs *sessiondoc
 		res.DefaultVersion = v
 		// A new document's first version is its default; promoting is
 		// still explicit so a later change in that rule cannot bite.
-	case Updated:
-		v, err := update(ctx, api, name, desired)
+	case sessiondoc.Update:
+		v, err := update(ctx, api, name, dec.Desired)
 		if err != nil {
 			return Result{}, err
 		}
@@ -184,10 +224,10 @@ func upsert(ctx context.Context, api DocumentAPI, name string, prefs *sessiondoc
 	return res, nil
 }
 
-func create(ctx context.Context, api DocumentAPI, name string, content []byte) (string, error) {
+func create(ctx context.Context, api DocumentAPI, name string, doc sessiondoc.Document) (string, error) {
 	out, err := api.CreateDocument(ctx, &ssm.CreateDocumentInput{
 		Name:           aws.String(name),
-		Content:        aws.String(string(content)),
+		Content:        aws.String(string(doc.Marshal())),
 		DocumentType:   types.DocumentTypeSession,
 		DocumentFormat: types.DocumentFormatJson,
 	})
@@ -200,15 +240,15 @@ func create(ctx context.Context, api DocumentAPI, name string, content []byte) (
 // update writes content as a new version from $LATEST and returns its
 // version. DuplicateDocumentContent means a version already holds the
 // content: that version is the answer.
-func update(ctx context.Context, api DocumentAPI, name string, content []byte) (string, error) {
+func update(ctx context.Context, api DocumentAPI, name string, doc sessiondoc.Document) (string, error) {
 	out, err := api.UpdateDocument(ctx, &ssm.UpdateDocumentInput{
 		Name:            aws.String(name),
-		Content:         aws.String(string(content)),
+		Content:         aws.String(string(doc.Marshal())),
 		DocumentVersion: aws.String("$LATEST"),
 		DocumentFormat:  types.DocumentFormatJson,
 	})
 	if errors.As(err, new(*types.DuplicateDocumentContent)) {
-		return findVersion(ctx, api, name, content)
+		return findVersion(ctx, api, name, doc)
 	}
 	if err != nil {
 		return "", fmt.Errorf("updating %s: %w", name, err)
@@ -216,10 +256,10 @@ func update(ctx context.Context, api DocumentAPI, name string, content []byte) (
 	return aws.ToString(out.DocumentDescription.DocumentVersion), nil
 }
 
-// findVersion returns the newest version whose content equals content.
+// findVersion returns the newest version whose content equals doc.
 // Versions are numbered from 1 up to the latest, so it walks down from the
 // latest with GetDocument; versions deleted by hand are skipped.
-func findVersion(ctx context.Context, api DocumentAPI, name string, content []byte) (string, error) {
+func findVersion(ctx context.Context, api DocumentAPI, name string, doc sessiondoc.Document) (string, error) {
 	desc, err := api.DescribeDocument(ctx, &ssm.DescribeDocumentInput{Name: aws.String(name)})
 	if err != nil {
 		return "", fmt.Errorf("describing %s: %w", name, err)
@@ -236,7 +276,8 @@ func findVersion(ctx context.Context, api DocumentAPI, name string, content []by
 		if err != nil {
 			return "", err
 		}
-		if sessiondoc.Equal(c, content) {
+		// A version that is not a session document cannot be the one.
+		if d, err := sessiondoc.Parse(c); err == nil && d.Equal(doc) {
 			return strconv.Itoa(v), nil
 		}
 	}
@@ -257,18 +298,4 @@ func promote(ctx context.Context, api DocumentAPI, name, version string) error {
 // isNotFound reports a missing document or document version.
 func isNotFound(err error) bool {
 	return errors.As(err, new(*types.InvalidDocument)) || errors.As(err, new(*types.InvalidDocumentVersion))
-}
-
-// runAsOnWithoutUser reports whether content has Run As on and no default
-// user: the half-configured state no write of ours may leave behind.
-func runAsOnWithoutUser(content []byte) bool {
-	d, err := sessiondoc.Parse(content)
-	if err != nil {
-		return false
-	}
-	var on bool
-	var user string
-	_ = json.Unmarshal(d.Inputs[sessiondoc.InputRunAsEnabled], &on)
-	_ = json.Unmarshal(d.Inputs[sessiondoc.InputRunAsDefaultUser], &user)
-	return on && user == ""
 }

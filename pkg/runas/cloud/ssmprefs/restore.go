@@ -2,13 +2,10 @@ package ssmprefs
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
-
-	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
 )
 
 // Prior is what an account held before the first write: enough to put it
@@ -65,19 +62,16 @@ func Restore(ctx context.Context, api DocumentAPI, name string, prior Prior) (Re
 		// Deleted behind our back; nothing of ours is left to undo.
 		return RestoreNothing, nil
 	}
-	old, err := getContent(ctx, api, name, prior.DefaultVersion)
+	old, err := getDocument(ctx, api, name, prior.DefaultVersion)
 	if isNotFound(err) {
 		return RestoreKept, nil
 	}
 	if err != nil {
 		return "", err
 	}
-	if runAsOnWithoutUser(old) {
-		off, err := withRunAsOff(old)
-		if err != nil {
-			return "", err
-		}
-		if sessiondoc.Equal(st.Default, off) {
+	if old.HalfConfigured() {
+		off := old.WithRunAsOff()
+		if st.Current.Default != nil && st.Current.Default.Equal(off) {
 			return RestoreNothing, nil
 		}
 		v, err := update(ctx, api, name, off)
@@ -90,13 +84,4 @@ func Restore(ctx context.Context, api DocumentAPI, name string, prior Prior) (Re
 		return RestoreNothing, nil
 	}
 	return RestoreRepromoted, promote(ctx, api, name, prior.DefaultVersion)
-}
-
-func withRunAsOff(content []byte) ([]byte, error) {
-	d, err := sessiondoc.Parse(content)
-	if err != nil {
-		return nil, err
-	}
-	d.Inputs[sessiondoc.InputRunAsEnabled] = json.RawMessage("false")
-	return d.Marshal(), nil
 }

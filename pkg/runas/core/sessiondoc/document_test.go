@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/ssm-runas/ssm-runas/internal/golden"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
 )
@@ -23,9 +26,9 @@ func fullPreferences() *sessiondoc.Preferences {
 	}
 }
 
-func TestApply(t *testing.T) {
-	// A document saved in the console by hand: its own logging settings, Run As off.
-	console := []byte(`{
+// consoleDocument is a document saved in the console by hand: its own
+// logging settings, Run As off, and an input this project does not know.
+const consoleDocument = `{
   "schemaVersion": "1.0",
   "description": "Document to hold regional settings for Session Manager",
   "sessionType": "Standard_Stream",
@@ -36,10 +39,15 @@ func TestApply(t *testing.T) {
     "runAsEnabled": false, "runAsDefaultUser": "", "shellProfile": {"windows": "", "linux": ""},
     "futureInput": {"kept": true}
   }
-}`)
+}`
+
+// TestApply renders the desired document (golden files) for each starting
+// point; the name stays for the golden files' sake.
+func TestApply(t *testing.T) {
+	console := mustParse(t, consoleDocument)
 	tests := []struct {
 		name     string
-		existing []byte
+		existing *sessiondoc.Document
 		prefs    *sessiondoc.Preferences
 	}{
 		{"absent_minimal", nil, &sessiondoc.Preferences{RunAsDefaultUser: "ssm-fallback"}},
@@ -49,48 +57,78 @@ func TestApply(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := sessiondoc.Apply(tc.existing, tc.prefs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden.JSON(t, "document.json", got)
+			got := sessiondoc.Desired(tc.existing, tc.prefs)
+			golden.JSON(t, "document.json", got.Marshal())
 			// Applying twice changes nothing: the writer relies on this to
 			// recognise a document that is already right.
-			again, err := sessiondoc.Apply(got, tc.prefs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !sessiondoc.Equal(got, again) {
-				t.Fatalf("Apply is not idempotent:\n%s\n%s", got, again)
-			}
+			again := sessiondoc.Desired(&got, tc.prefs)
+			assert.True(t, got.Equal(again), "Desired is not idempotent:\n%s\n%s", got.Marshal(), again.Marshal())
+			// A round trip through the stored form keeps the content.
+			back, err := sessiondoc.Parse(got.Marshal())
+			require.NoError(t, err)
+			assert.True(t, got.Equal(back))
 		})
 	}
 }
 
+func TestDesiredDoesNotChangeCurrent(t *testing.T) {
+	console := mustParse(t, consoleDocument)
+	before := console.Marshal()
+	_ = sessiondoc.Desired(console, fullPreferences())
+	assert.JSONEq(t, string(before), string(console.Marshal()))
+}
+
 func TestApplyKeepsUnmanagedInputs(t *testing.T) {
-	existing := []byte(`{"schemaVersion":"1.0","sessionType":"Standard_Stream","inputs":{"s3BucketName":"team-bucket","cloudWatchLogGroupName":"team-logs","runAsEnabled":false}}`)
-	got, err := sessiondoc.Apply(existing, &sessiondoc.Preferences{RunAsDefaultUser: "ops"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	changes, err := sessiondoc.Diff(existing, got)
-	if err != nil {
-		t.Fatal(err)
-	}
+	existing := mustParse(t, `{"schemaVersion":"1.0","sessionType":"Standard_Stream","inputs":{"s3BucketName":"team-bucket","cloudWatchLogGroupName":"team-logs","runAsEnabled":false}}`)
+	got := sessiondoc.Desired(existing, &sessiondoc.Preferences{RunAsDefaultUser: "ops"})
 	var names []string
-	for _, c := range changes {
+	for _, c := range sessiondoc.Changes(existing, got) {
 		names = append(names, c.Input)
 	}
-	// Only the managed inputs (and the console's description) differ.
-	if want := "inputs.runAsDefaultUser,inputs.runAsEnabled"; strings.Join(names, ",") != want {
-		t.Fatalf("changed inputs = %v, want %s", names, want)
+	// Only the managed inputs differ.
+	assert.Equal(t, []string{"inputs.runAsDefaultUser", "inputs.runAsEnabled"}, names)
+}
+
+func TestParseRejectsMalformed(t *testing.T) {
+	for _, bad := range []string{`{"inputs":`, `[]`, `{"inputs":[1]}`, `{"schemaVersion":1}`} {
+		_, err := sessiondoc.Parse([]byte(bad))
+		assert.Error(t, err, bad)
 	}
 }
 
-func TestApplyRejectsMalformedExisting(t *testing.T) {
-	if _, err := sessiondoc.Apply([]byte(`{"inputs":`), &sessiondoc.Preferences{RunAsDefaultUser: "ops"}); err == nil {
-		t.Fatal("expected an error for a malformed document")
+func TestEqualIgnoresSpellingOnly(t *testing.T) {
+	a := mustParse(t, `{"schemaVersion":"1.0","sessionType":"Standard_Stream","inputs":{"a":1,"b":{"x":true,"y":""}}}`)
+	b := mustParse(t, "{\n \"inputs\": {\"b\": {\"y\": \"\", \"x\": true}, \"a\": 1.0},\n \"sessionType\": \"Standard_Stream\", \"schemaVersion\": \"1.0\"}")
+	assert.True(t, a.Equal(*b))
+	for _, other := range []string{
+		`{"schemaVersion":"1.0","sessionType":"Standard_Stream","inputs":{"a":2,"b":{"x":true,"y":""}}}`,
+		`{"schemaVersion":"1.0","sessionType":"Standard_Stream","inputs":{"a":1}}`,
+		`{"schemaVersion":"1.0","sessionType":"Port","inputs":{"a":1,"b":{"x":true,"y":""}}}`,
+		`{"schemaVersion":"1.0","description":"d","sessionType":"Standard_Stream","inputs":{"a":1,"b":{"x":true,"y":""}}}`,
+		`{"schemaVersion":"1.0","sessionType":"Standard_Stream","parameters":{},"inputs":{"a":1,"b":{"x":true,"y":""}}}`,
+	} {
+		assert.False(t, a.Equal(*mustParse(t, other)), other)
 	}
+}
+
+// The deprecated byte-level functions must keep answering as before while
+// callers move to the typed API.
+func TestDeprecatedWrappers(t *testing.T) {
+	prefs := &sessiondoc.Preferences{RunAsDefaultUser: "ssm-fallback"}
+	got, err := sessiondoc.Apply([]byte(consoleDocument), prefs)
+	require.NoError(t, err)
+	want := sessiondoc.Desired(mustParse(t, consoleDocument), prefs)
+	assert.JSONEq(t, string(want.Marshal()), string(got))
+	assert.True(t, sessiondoc.Equal(got, want.Marshal()))
+
+	changes, err := sessiondoc.Diff([]byte(consoleDocument), got)
+	require.NoError(t, err)
+	assert.Equal(t, sessiondoc.Changes(mustParse(t, consoleDocument), want), changes)
+
+	_, err = sessiondoc.Apply([]byte(`{"inputs":`), prefs)
+	assert.Error(t, err, "a malformed document must be refused")
+	_, err = sessiondoc.Diff(nil, []byte(`nope`))
+	assert.Error(t, err)
 }
 
 func TestValidate(t *testing.T) {
@@ -124,13 +162,9 @@ func TestValidate(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			errs := tc.prefs.Validate("p")
-			if len(errs) != len(tc.want) {
-				t.Fatalf("got %d problems, want %d:\n%v", len(errs), len(tc.want), errs)
-			}
+			require.Len(t, errs, len(tc.want), "problems: %v", errs)
 			for i, w := range tc.want {
-				if !strings.HasPrefix(errs[i].Error(), w) {
-					t.Errorf("problem %d = %q, want prefix %q", i, errs[i].Error(), w)
-				}
+				assert.True(t, strings.HasPrefix(errs[i].Error(), w), "problem %d = %q, want prefix %q", i, errs[i].Error(), w)
 			}
 		})
 	}
@@ -139,28 +173,23 @@ func TestValidate(t *testing.T) {
 func TestParsePreferencesRoundTrip(t *testing.T) {
 	want := fullPreferences()
 	got, err := sessiondoc.ParsePreferences(want.ManagedInputsJSON())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.ManagedInputsJSON() != want.ManagedInputsJSON() {
-		t.Fatalf("round trip changed the payload:\n%s\n%s", got.ManagedInputsJSON(), want.ManagedInputsJSON())
-	}
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.Equal(t, want.ManagedInputsJSON(), got.ManagedInputsJSON(), "round trip changed the payload")
 	for _, bad := range []string{
 		`{"runAsDefaultUser":"root"}`,
 		`{"runAsDefaultUser":"ops","extra":1}`,
 		`{"runAsDefaultUser":"$(reboot)"}`,
 		`not json`,
 	} {
-		if _, err := sessiondoc.ParsePreferences(bad); err == nil {
-			t.Errorf("ParsePreferences(%s) accepted a bad payload", bad)
-		}
+		_, err := sessiondoc.ParsePreferences(bad)
+		assert.Error(t, err, "ParsePreferences(%s) accepted a bad payload", bad)
 	}
 }
 
-func ExampleApply() {
-	doc, _ := sessiondoc.Apply(nil, &sessiondoc.Preferences{RunAsDefaultUser: "ssm-fallback"})
-	changes, _ := sessiondoc.Diff(nil, doc)
-	for _, c := range changes {
+func ExampleDesired() {
+	doc := sessiondoc.Desired(nil, &sessiondoc.Preferences{RunAsDefaultUser: "ssm-fallback"})
+	for _, c := range sessiondoc.Changes(nil, doc) {
 		if strings.HasPrefix(c.Input, "inputs.runAs") {
 			fmt.Println(c.Input, c.Want)
 		}
