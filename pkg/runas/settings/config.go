@@ -56,6 +56,10 @@ type Config struct {
 	// Adopt is optional: resources that already exist and that the stack
 	// takes over (imports) instead of creating (adopt.go).
 	Adopt *Adopt `yaml:"adopt,omitempty" json:"adopt,omitempty"`
+	// NewRegions is optional: regions launched after this release, which
+	// organization.regions may then name although the built-in list of the
+	// partition's regions lacks them (regions.go).
+	NewRegions []string `yaml:"newRegions,omitempty" json:"newRegions,omitempty"`
 }
 
 // applyDefaults fills every optional field that has a default. Each section

@@ -3,6 +3,7 @@ package settings
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -54,6 +55,37 @@ type SessionDocument struct {
 	RunAsEnabled bool `yaml:"runAsEnabled" json:"runAsEnabled"`
 	// RunAsDefaultUser is the document's fallback user ("" when Run As is off).
 	RunAsDefaultUser string `yaml:"runAsDefaultUser,omitempty" json:"runAsDefaultUser,omitempty"`
+	// AcknowledgeRisk is optional, default false. Documents that run
+	// commands, reach other hosts or sockets through the instance, or open a
+	// shell with Run As off (as ssm-user, which has sudo) go around Run As;
+	// validate refuses them unless this is true.
+	AcknowledgeRisk bool `yaml:"acknowledgeRisk,omitempty" json:"acknowledgeRisk,omitempty"`
+}
+
+// riskyDocuments are AWS-owned session documents that go around Run As, and why.
+var riskyDocuments = map[string]string{
+	"AWS-StartSSHSession":                        "tunnels SSH, which logs in as whatever account the key opens, not the Run As user",
+	"AWS-StartPortForwardingSessionToRemoteHost": "lets the caller reach any host the instance can reach, from the instance's network",
+	"AWS-StartPortForwardingSessionToSocket":     "lets the caller reach local sockets (a container runtime's socket is root)",
+	"AWS-StartInteractiveCommand":                "runs the command the caller passes on the instance",
+	"AWS-StartNonInteractiveCommand":             "runs the command the caller passes on the instance",
+	"AWS-PasswordReset":                          "resets the password of any local account the caller names",
+}
+
+// portDocuments forward a port of the instance itself and open no shell.
+var portDocuments = []string{"AWS-StartPortForwardingSession"}
+
+// DocumentRisk says why a session document goes around Run As, or "" when
+// it does not (a shell document with Run As on, or port forwarding to the
+// instance itself).
+func DocumentRisk(d SessionDocument) string {
+	if why, ok := riskyDocuments[d.Name]; ok {
+		return why
+	}
+	if !d.RunAsEnabled && !slices.Contains(portDocuments, d.Name) {
+		return "has Run As off: a shell with it opens as ssm-user, which has sudo"
+	}
+	return ""
 }
 
 // Role maps an Entra group to a shared Linux account.
@@ -87,6 +119,9 @@ type Sudo struct {
 	// NoPassword is optional, default false. Role accounts have no
 	// password, so without it sudo cannot be used.
 	NoPassword bool `yaml:"noPassword,omitempty" json:"noPassword,omitempty"`
+	// NoExec is optional, default false: the sudoers NOEXEC tag, which stops
+	// the commands from starting other programs (a pager's `!sh`).
+	NoExec bool `yaml:"noExec,omitempty" json:"noExec,omitempty"`
 }
 
 // PermissionSet is an existing permission set, or one ssm-runas creates.
@@ -106,6 +141,11 @@ type PermissionSet struct {
 	// instances carrying this tag.
 	InstanceTagKey   string `yaml:"instanceTagKey,omitempty" json:"instanceTagKey,omitempty"`
 	InstanceTagValue string `yaml:"instanceTagValue,omitempty" json:"instanceTagValue,omitempty"`
+	// AllowRunCommands is optional, default false. Run Command, State
+	// Manager, Automation, Maintenance Windows and EC2 Instance Connect run
+	// code on instances as root or as any local user, around Run As; the
+	// permission set denies them unless this is true.
+	AllowRunCommands bool `yaml:"allowRunCommands,omitempty" json:"allowRunCommands,omitempty"`
 }
 
 // Managed reports whether ssm-runas creates and owns the permission set.
@@ -197,16 +237,17 @@ var (
 	permissionSetName  = regexp.MustCompile(`^[\w+=,.@-]{1,32}$`)
 	durationRe         = regexp.MustCompile(`^PT(?:(\d{1,2})H)?(?:(\d{1,3})M)?$`)
 	managedPolicyARNRe = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$`)
-	sudoCommandRe      = regexp.MustCompile(`^(ALL|/[A-Za-z0-9_./-]+( [A-Za-z0-9_./=*-]+)*)$`)
+	sudoCommandRe      = regexp.MustCompile(`^(ALL|/[A-Za-z0-9_./-]+( ""|( [A-Za-z0-9_./-]+)+)?)$`)
 	documentNameRe     = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,128}$`)
 	scheduleRe         = regexp.MustCompile(`^(rate\(\d+ (minutes|hours|days)\)|cron\([^()]+\))$`)
 	shellRe            = regexp.MustCompile(`^/[a-z0-9/]+$`)
 )
 
-// ValidSudoCommand reports whether cmd is ALL or an absolute command path
-// with plain arguments: nothing sudoers would read as a separator (, : = \)
-// and no newline. The host accounts script checks it again, since it runs
-// as root on every host.
+// ValidSudoCommand reports whether cmd is ALL, or an absolute command path
+// followed by plain arguments or by "" (no arguments allowed): nothing
+// sudoers would read as a separator (, : = \), no wildcard (*, ?, [) and no
+// newline. The host accounts script checks it again, since it runs as root on
+// every host.
 func ValidSudoCommand(cmd string) bool { return sudoCommandRe.MatchString(cmd) }
 
 // ValidShell reports whether shell is an absolute path of plain characters.
@@ -260,6 +301,10 @@ func (c *Config) validateIdentity() field.List {
 					errs.Add(field.Invalid(dp.Child("runAsDefaultUser"), d.RunAsDefaultUser, err.Error()))
 				}
 			}
+			if why := DocumentRisk(d); why != "" && !d.AcknowledgeRisk {
+				errs.Add(field.Invalid(dp.Child("name"), d.Name, "goes around Run As: it "+why+
+					"; set acknowledgeRisk: true to allow it anyway"))
+			}
 		}
 	}
 
@@ -276,10 +321,13 @@ func (c *Config) validateIdentity() field.List {
 		if strings.TrimSpace(r.EntraGroup) == "" {
 			errs.Add(field.Required(p.Child("entraGroup"), "is required: the Entra group's display name"))
 		} else {
-			dup(&errs, groups, r.EntraGroup, i, p.Child("entraGroup"))
+			// Entra and Identity Center compare display names without case.
+			dup(&errs, groups, strings.ToLower(r.EntraGroup), i, p.Child("entraGroup"))
 		}
 		if err := username.Validate(r.LinuxUser); err != nil {
 			errs.Add(field.Invalid(p.Child("linuxUser"), r.LinuxUser, err.Error()))
+		} else if slices.Contains(neverRoleUsers, r.LinuxUser) {
+			errs.Add(field.Invalid(p.Child("linuxUser"), r.LinuxUser, "must not be ssm-user: the agent gives it sudo on every host where Run As was ever off"))
 		} else if r.LinuxUser == c.SessionPreferences.RunAsDefaultUser {
 			errs.Add(field.Invalid(p.Child("linuxUser"), r.LinuxUser, "must differ from sessionPreferences.runAsDefaultUser, or untagged sessions would land in a role"))
 		}
@@ -299,7 +347,7 @@ func (c *Config) validateIdentity() field.List {
 			}
 			for k, cmd := range s.Commands {
 				if !ValidSudoCommand(cmd) {
-					errs.Add(field.Invalid(sp.Child("commands").Index(k), cmd, "must be ALL or an absolute path with plain arguments (no , : = \\ or newlines)"))
+					errs.Add(field.Invalid(sp.Child("commands").Index(k), cmd, `must be ALL, or an absolute path followed by plain arguments or by "" (no , : = \ * ? [ or newlines)`))
 				}
 			}
 			if s.RunAs != DefaultSudoRunAs && username.Validate(s.RunAs) != nil {

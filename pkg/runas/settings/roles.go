@@ -1,8 +1,11 @@
 package settings
 
 import (
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
 )
 
 // RoleDecision is what the precedence rule gives a person from the role
@@ -54,4 +57,51 @@ func (c *Config) RolesOf(groups []string) []Role {
 		}
 	}
 	return out
+}
+
+// RoleUsers are the Linux users of every configured role, sorted: in the
+// per-role model the only SSMSessionRunAs values a session may start with.
+func (c *Config) RoleUsers() []string {
+	var out []string
+	for _, r := range c.Roles {
+		if !slices.Contains(out, r.LinuxUser) {
+			out = append(out, r.LinuxUser)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// SessionDocumentNames are the documents besides SSM-SessionManagerRunShell
+// that people may name at StartSession.
+func (c *Config) SessionDocumentNames() []string {
+	var out []string
+	if ic := c.IdentityCenter; ic != nil {
+		for _, d := range ic.AllowedSessionDocuments {
+			out = append(out, d.Name)
+		}
+	}
+	return out
+}
+
+// PermissionSetPolicyArgs are the arguments of role r's permission-set
+// policy, computed from the configuration in this one place for the stack,
+// `runas plan`, explain and the policy tests:
+// policy.PermissionSetSessionPolicy(c.PermissionSetPolicyArgs(r)).
+func (c *Config) PermissionSetPolicyArgs(r Role) policy.PermissionSetPolicyArgs {
+	a := policy.PermissionSetPolicyArgs{
+		AllowedDocuments: c.SessionDocumentNames(),
+		ReservedUsers:    c.ReservedRunAsUsers(),
+		Regions:          append([]string(nil), c.Organization.Regions...),
+		AllowCommands:    r.PermissionSet.AllowRunCommands,
+		InstanceTagKey:   r.PermissionSet.InstanceTagKey,
+		InstanceTagValue: r.PermissionSet.InstanceTagValue,
+	}
+	if c.Model == ModelPerRole {
+		a.RoleUsers = c.RoleUsers()
+	}
+	if k := c.SessionPreferences.KMSKeyID; k != nil {
+		a.KMSKeyID = *k
+	}
+	return a
 }

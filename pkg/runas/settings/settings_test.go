@@ -200,7 +200,7 @@ func TestRoleValidation(t *testing.T) {
 		{"bad assignment", "", strings.Replace(role, `["222222222222"]`, `["2222"]`, 1),
 			[]string{`roles[1].assignments[0] "2222": must be a 12-digit account id or an OU id`}},
 		{"sudo injection", "", role + "    sudo: {commands: [\"/bin/ls, /bin/sh\"]}\n",
-			[]string{`roles[1].sudo.commands[0] "/bin/ls, /bin/sh": must be ALL or an absolute path`}},
+			[]string{`roles[1].sudo.commands[0] "/bin/ls, /bin/sh": must be ALL, or an absolute path`}},
 		{"no identity center", "identityCenter:\n  instanceArn: arn:aws:sso:::instance/ssoins-1234567890abcdef\n  region: eu-west-1\n  identityStoreId: d-1234567890\n", "",
 			[]string{"identityCenter: is required for the per-role model"}},
 		{"bad ABAC source", "  identityStoreId: d-1234567890\n", "  identityStoreId: d-1234567890\n  runAsSource: costCenter\n",

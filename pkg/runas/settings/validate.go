@@ -2,9 +2,11 @@ package settings
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/field"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/username"
 )
 
 // Validate checks the whole configuration and returns every problem as a
@@ -19,8 +21,13 @@ func (c *Config) Validate() error {
 		errs.Add(field.Invalid("model", c.Model, fmt.Sprintf("must be one of %s", modelNames())))
 	}
 	errs.Extend(c.Organization.validate("organization"))
+	errs.Extend(c.validateRegions())
 	errs.Extend(c.SessionPreferences.Validate("sessionPreferences"))
-	errs.Extend(c.Guardrail.validate("guardrail"))
+	if u := c.SessionPreferences.RunAsDefaultUser; username.Validate(u) == nil && slices.Contains(c.Guardrail.ReservedUsers, u) {
+		errs.Add(field.Invalid("sessionPreferences.runAsDefaultUser", u,
+			"is in guardrail.reservedUsers: sessions without a Run As tag would open as a stock account with sudo"))
+	}
+	errs.Extend(c.validateGuardrail())
 	errs.Extend(c.validateIdentity())
 	errs.Extend(c.validateEntra())
 	errs.Extend(c.validatePerUser())

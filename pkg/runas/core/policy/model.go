@@ -18,13 +18,14 @@ type Document struct {
 
 // Statement is one policy statement.
 type Statement struct {
-	Sid       string     `json:"Sid,omitempty"`
-	Effect    string     `json:"Effect"`
-	Principal *Principal `json:"Principal,omitempty"`
-	Action    Strings    `json:"Action,omitempty"`
-	NotAction Strings    `json:"NotAction,omitempty"`
-	Resource  Values     `json:"Resource,omitempty"`
-	Condition Condition  `json:"Condition,omitempty"`
+	Sid         string     `json:"Sid,omitempty"`
+	Effect      string     `json:"Effect"`
+	Principal   *Principal `json:"Principal,omitempty"`
+	Action      Strings    `json:"Action,omitempty"`
+	NotAction   Strings    `json:"NotAction,omitempty"`
+	Resource    Values     `json:"Resource,omitempty"`
+	NotResource Values     `json:"NotResource,omitempty"`
+	Condition   Condition  `json:"Condition,omitempty"`
 }
 
 // Effects.
