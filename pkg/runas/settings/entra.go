@@ -3,6 +3,7 @@ package settings
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/field"
@@ -41,9 +42,20 @@ type SCIM struct {
 	// Endpoint is required: Identity Center's SCIM endpoint,
 	// https://scim.<region>.amazonaws.com/<id>/scim/v2.
 	Endpoint string `yaml:"endpoint" json:"endpoint"`
-	// SourceAttribute is optional, default extensionAttribute1: the Entra
-	// user attribute holding the Run As value.
+	// SourceAttribute is optional: the Entra user attribute holding the Run
+	// As value. Per-role default extensionAttribute1 (written by
+	// `runas entra sync-attributes` from group membership). Per-user and
+	// domain-controller default onPremisesSamAccountName (the person's own
+	// AD name, synced by Entra Connect or Cloud Sync); mailNickname and
+	// extensionAttribute1-15 are the other choices there.
 	SourceAttribute string `yaml:"sourceAttribute,omitempty" json:"sourceAttribute,omitempty"`
+	// Mapping is optional: how the provisioning job turns the source into
+	// the SCIM value. "direct" copies it ([extensionAttribute1]);
+	// "lowercase" is the expression ToLower([source], ), since Linux user
+	// names are lower-case while AD names often are not. Default direct for
+	// per-role (the sync writes valid names), lowercase for the per-user
+	// models, which require it.
+	Mapping string `yaml:"mapping,omitempty" json:"mapping,omitempty"`
 	// TargetAttribute is optional, default the enterprise costCenter: the
 	// SCIM attribute Identity Center stores it in. It must be the attribute
 	// identityCenter.runAsSource reads.
@@ -68,6 +80,12 @@ const (
 	DefaultApplicationName = "AWS IAM Identity Center"
 	DefaultAppRole         = "User"
 	DefaultSourceAttribute = "extensionAttribute1"
+	// DefaultPerUserSourceAttribute is the per-user models' source: the
+	// person's AD sAMAccountName as Entra Connect / Cloud Sync carry it.
+	DefaultPerUserSourceAttribute = "onPremisesSamAccountName"
+	// MappingDirect and MappingLowercase are the values of scim.mapping.
+	MappingDirect          = "direct"
+	MappingLowercase       = "lowercase"
 	EnterpriseUserSchema   = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 	DefaultTargetAttribute = EnterpriseUserSchema + ":costCenter"
 	// DefaultSyncTemplateID is the synchronization template of the gallery
@@ -89,8 +107,18 @@ func (c *Config) applyEntraDefaults() {
 	if e.AppRole == "" {
 		e.AppRole = DefaultAppRole
 	}
+	perUser := c.PerUserModel()
 	if e.SCIM.SourceAttribute == "" {
 		e.SCIM.SourceAttribute = DefaultSourceAttribute
+		if perUser {
+			e.SCIM.SourceAttribute = DefaultPerUserSourceAttribute
+		}
+	}
+	if e.SCIM.Mapping == "" {
+		e.SCIM.Mapping = MappingDirect
+		if perUser {
+			e.SCIM.Mapping = MappingLowercase
+		}
 	}
 	if e.SCIM.TargetAttribute == "" {
 		e.SCIM.TargetAttribute = DefaultTargetAttribute
@@ -114,6 +142,20 @@ var (
 	// Identity Center's sign-in domains: current, legacy and dual-stack.
 	signinDomains = `(signin\.aws|signin\.aws\.amazon\.com|sso\.signin\.aws)`
 )
+
+// PerUserAttributes are the per-user models' possible sources besides
+// extensionAttribute1-15: attributes of the person's own profile.
+var PerUserAttributes = []string{DefaultPerUserSourceAttribute, "mailNickname"}
+
+// PerUserModel reports whether each person's value comes from their own
+// profile (per-user, domain-controller) rather than from role groups.
+func (c *Config) PerUserModel() bool {
+	return c.Model == ModelPerUser || c.Model == ModelDomainController
+}
+
+// RunAsFromGroups reports whether the Run As values are computed from role
+// group membership and written by `runas entra sync-attributes` (per-role).
+func (c *Config) RunAsFromGroups() bool { return c.Model == ModelPerRole }
 
 // SourceAttributeIsExtension reports whether the Run As value lives in an
 // onPremisesExtensionAttributes slot, the only kind the sync can write.
@@ -172,17 +214,7 @@ func (c *Config) validateEntra() field.List {
 	if !scimEndpointRe.MatchString(e.SCIM.Endpoint) {
 		errs.Add(field.Invalid(sp.Child("endpoint"), e.SCIM.Endpoint, "must be Identity Center's SCIM endpoint, https://scim.<region>.amazonaws.com/<id>/scim/v2"))
 	}
-	if !sourceAttrRe.MatchString(e.SCIM.SourceAttribute) {
-		errs.Add(field.Invalid(sp.Child("sourceAttribute"), e.SCIM.SourceAttribute, "must be an Entra user attribute name such as extensionAttribute1"))
-	}
-	if !targetAttrRe.MatchString(e.SCIM.TargetAttribute) {
-		errs.Add(field.Invalid(sp.Child("targetAttribute"), e.SCIM.TargetAttribute, "must be a SCIM attribute name"))
-	} else if c.IdentityCenter != nil {
-		if want := ABACPathFor(e.SCIM.TargetAttribute); want != "" && want != c.IdentityCenter.RunAsSource {
-			errs.Add(field.Invalid(sp.Child("targetAttribute"), e.SCIM.TargetAttribute, fmt.Sprintf(
-				"Identity Center keeps it at %s, but identityCenter.runAsSource reads %s: SSMSessionRunAs would stay empty", want, c.IdentityCenter.RunAsSource)))
-		}
-	}
+	errs.Extend(c.validateSCIMMapping(sp))
 	if !templateIDRe.MatchString(e.SCIM.TemplateID) {
 		errs.Add(field.Invalid(sp.Child("templateId"), e.SCIM.TemplateID, "must be a synchronization template id such as aWSSingleSignon"))
 	} else if e.SCIM.TemplateID == "aws" {
@@ -201,6 +233,43 @@ func (c *Config) validateEntra() field.List {
 				errs.Add(field.Invalid(rp, rv, fmt.Sprintf("is roles[%d].linuxUser: revoked people must land nowhere", i)))
 			}
 		}
+	}
+	return errs
+}
+
+// validateSCIMMapping checks that the mapping's source suits the model and
+// that its target is the attribute Identity Center's ABAC reads.
+func (c *Config) validateSCIMMapping(sp field.Path) field.List {
+	var errs field.List
+	e := c.Entra
+	src := e.SCIM.SourceAttribute
+	switch {
+	case !sourceAttrRe.MatchString(src):
+		errs.Add(field.Invalid(sp.Child("sourceAttribute"), src, "must be an Entra user attribute name such as extensionAttribute1"))
+	case c.PerUserModel() && !e.SourceAttributeIsExtension() && !slices.Contains(PerUserAttributes, src):
+		errs.Add(field.Invalid(sp.Child("sourceAttribute"), src, fmt.Sprintf(
+			"must be an attribute of the person's own profile for model %s: %s or extensionAttribute1-15", c.Model, strings.Join(PerUserAttributes, ", "))))
+	}
+	switch m := e.SCIM.Mapping; {
+	case m != MappingDirect && m != MappingLowercase:
+		errs.Add(field.Invalid(sp.Child("mapping"), m, "must be direct or lowercase"))
+	case c.PerUserModel() && m != MappingLowercase:
+		errs.Add(field.Invalid(sp.Child("mapping"), m, fmt.Sprintf(
+			"must be lowercase for model %s: Linux user names are lower-case, and a mixed-case AD name would give a Run As value no host accepts", c.Model)))
+	}
+	target := e.SCIM.TargetAttribute
+	if !targetAttrRe.MatchString(target) {
+		errs.Add(field.Invalid(sp.Child("targetAttribute"), target, "must be a SCIM attribute name"))
+		return errs
+	}
+	want := ABACPathFor(target)
+	switch {
+	case want == "":
+		errs.Add(field.Invalid(sp.Child("targetAttribute"), target,
+			"has no ${path:...} Identity Center's ABAC can read: use a core or enterprise extension attribute such as "+DefaultTargetAttribute))
+	case c.IdentityCenter != nil && want != c.IdentityCenter.RunAsSource:
+		errs.Add(field.Invalid(sp.Child("targetAttribute"), target, fmt.Sprintf(
+			"Identity Center keeps it at %s, but identityCenter.runAsSource reads %s: SSMSessionRunAs would stay empty", want, c.IdentityCenter.RunAsSource)))
 	}
 	return errs
 }
