@@ -36,18 +36,57 @@ func (a azureToken) Token(ctx context.Context) (string, error) {
 	return tok.Token, nil
 }
 
-func graphClient(c *settings.Config, baseURL string) (*graph.Client, error) {
+// Entra command time limits: the mapping is a handful of calls; the sync
+// pages through every role group and every holder of the attribute.
+const (
+	defaultMapAttributeTimeout = 5 * time.Minute
+	defaultSyncTimeout         = 30 * time.Minute
+)
+
+// graphFlags are the flags every entra command shares.
+type graphFlags struct {
+	url     string
+	timeout time.Duration
+}
+
+func (g *graphFlags) register(cmd *cobra.Command, timeout time.Duration) {
+	f := cmd.Flags()
+	f.StringVar(&g.url, "graph-url", graph.DefaultBaseURL, "Microsoft Graph endpoint (national clouds differ)")
+	f.DurationVar(&g.timeout, "timeout", timeout, "give up after this long (Graph waits of more than "+graph.DefaultMaxWait.String()+" fail at once)")
+}
+
+// client returns a Graph client that says on stderr when it waits, and the
+// context bounded by --timeout.
+func (g *graphFlags) client(cmd *cobra.Command, c *settings.Config) (*graph.Client, context.Context, context.CancelFunc, error) {
+	if g.timeout <= 0 {
+		return nil, nil, nil, &exitError{code: exitUsage, err: fmt.Errorf("--timeout %s: must be positive", g.timeout)}
+	}
 	var tokens graph.TokenSource
 	if t := os.Getenv(GraphTokenEnv); t != "" {
 		tokens = graph.StaticToken(t)
 	} else {
 		cred, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{TenantID: c.Entra.TenantID})
 		if err != nil {
-			return nil, fmt.Errorf("no Entra credentials (az login, or AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, or %s): %w", GraphTokenEnv, err)
+			return nil, nil, nil, problem(fmt.Errorf("no Entra credentials (az login, or AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, or %s): %w", GraphTokenEnv, err))
 		}
 		tokens = azureToken{cred}
 	}
-	return graph.New(baseURL, tokens, graph.Options{})
+	stderr := cmd.ErrOrStderr()
+	gc, err := graph.New(g.url, tokens, graph.Options{OnWait: func(w graph.Wait) { fmt.Fprintf(stderr, "runas: %s\n", w) }})
+	if err != nil {
+		return nil, nil, nil, problem(err)
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
+	return gc, ctx, cancel, nil
+}
+
+// graphProblem is a Graph workflow's error as the command reports it,
+// naming --timeout when that is what stopped it.
+func (g *graphFlags) problem(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return problem(fmt.Errorf("gave up after --timeout %s: %w", g.timeout, err))
+	}
+	return problem(err)
 }
 
 func requireEntra(c *settings.Config) error {
@@ -69,15 +108,19 @@ func newEntraCommand() *cobra.Command {
 }
 
 func newMapAttributeCommand() *cobra.Command {
-	var path, spID, graphURL string
+	var path, spID, output string
 	var apply, start bool
+	var gf graphFlags
 	cmd := &cobra.Command{
-		Use:   "map-attribute --config FILE [--service-principal-id ID] [--apply] [--start]",
+		Use:   "map-attribute --config FILE [--service-principal-id ID] [--apply] [--start] [--timeout D]",
 		Short: "Map the Entra attribute to the SCIM attribute Identity Center reads",
 		Long: `map-attribute makes the SCIM provisioning job send entra.scim.sourceAttribute
-(e.g. extensionAttribute1) to entra.scim.targetAttribute (e.g. the enterprise
-costCenter that identityCenter.runAsSource reads). No Pulumi or Terraform
-resource edits synchronization schemas, so this runs after 'pulumi up':
+(e.g. extensionAttribute1, or onPremisesSamAccountName for the per-user
+models) to entra.scim.targetAttribute (e.g. the enterprise costCenter that
+identityCenter.runAsSource reads). With entra.scim.mapping lowercase (the
+per-user default) the source is the expression ToLower([source], ). No Pulumi
+or Terraform resource edits synchronization schemas, so this runs after
+'pulumi up':
 
   1. find the service principal (--service-principal-id, the stack output
      servicePrincipalObjectId; else by entra.applicationName)
@@ -91,11 +134,15 @@ resource edits synchronization schemas, so this runs after 'pulumi up':
 Without --apply it prints the change and writes nothing. Credentials: az
 login, the AZURE_* environment variables, a managed identity, or a bearer
 token in ` + GraphTokenEnv + `. The identity needs Synchronization.ReadWrite.All
-and Application.Read.All.`,
+and Application.Read.All. When Graph throttles, the wait is shown on stderr;
+a wait longer than ` + graph.DefaultMaxWait.String() + ` fails at once.`,
 		Example: `  runas entra map-attribute --config runas.yaml --service-principal-id 5c4a1f2e-0b3d-4e6f-8a9b-1c2d3e4f5a6b
   runas entra map-attribute --config runas.yaml --apply --start`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output, "table", "json"); err != nil {
+				return err
+			}
 			c, err := loadConfig(cmd, path)
 			if err != nil {
 				return err
@@ -103,78 +150,36 @@ and Application.Read.All.`,
 			if err := requireEntra(c); err != nil {
 				return err
 			}
-			gc, err := graphClient(c, graphURL)
+			gc, ctx, cancel, err := gf.client(cmd, c)
 			if err != nil {
-				return problem(err)
+				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Minute)
 			defer cancel()
+			req := entrasync.MappingRequestFor(c.Entra)
+			req.ServicePrincipalID, req.Apply, req.Start = spID, apply, start
+			res, err := entrasync.ConfigureMapping(ctx, gc, req)
 			stderr := cmd.ErrOrStderr()
-			e := c.Entra
-			if spID == "" {
-				sps, err := gc.ServicePrincipalsByName(ctx, e.ApplicationName)
-				if err != nil {
-					return problem(fmt.Errorf("finding the service principal %q: %w", e.ApplicationName, err))
-				}
-				if len(sps) != 1 {
-					return problem(fmt.Errorf("%d service principals are named %q: pass --service-principal-id", len(sps), e.ApplicationName))
-				}
-				spID = sps[0].ID
+			if res.Template.Note != "" {
+				fmt.Fprintln(stderr, res.Template.Note)
 			}
-			templates, lookupErr := gc.SyncTemplates(ctx, spID)
-			choice, err := graph.ChooseTemplate(templates, lookupErr, e.SCIM.TemplateID)
 			if err != nil {
-				return problem(err)
+				return gf.problem(ctx, err)
 			}
-			fmt.Fprintln(stderr, choice.Note)
-			jobs, err := gc.SyncJobs(ctx, spID)
-			if err != nil {
-				return problem(fmt.Errorf("listing the synchronization jobs: %w", err))
-			}
-			var jobID string
-			for _, j := range jobs {
-				if j.TemplateID == choice.ID {
-					jobID = j.ID
+			if output == "json" {
+				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
+					return err
 				}
+			} else {
+				writeMappingTable(cmd.OutOrStdout(), req.TargetAttribute, res)
 			}
-			if jobID == "" {
-				return problem(fmt.Errorf("no synchronization job from template %s on %s: run pulumi up (it creates the job) first", choice.ID, spID))
+			switch {
+			case !apply && res.Pending:
+				fmt.Fprintln(stderr, "dry run: nothing written; run again with --apply")
+			case res.Written:
+				fmt.Fprintf(stderr, "schema of %s written\n", res.JobID)
 			}
-			schema, err := gc.GetSchema(ctx, spID, jobID)
-			if err != nil {
-				return problem(fmt.Errorf("reading the schema of %s: %w", jobID, err))
-			}
-			updated, changes, err := graph.MapAttribute(schema, e.SCIM.SourceAttribute, e.SCIM.TargetAttribute)
-			if err != nil {
-				return problem(err)
-			}
-			out := cmd.OutOrStdout()
-			pending := false
-			for _, ch := range changes {
-				before := ch.Before
-				if before == "" {
-					before = "(none)"
-				}
-				fmt.Fprintf(out, "%s\t%s: %s -> %s\t[%s]\n", ch.Action, ch.ObjectMapping, before, ch.After, e.SCIM.TargetAttribute)
-				pending = pending || ch.Action != "unchanged"
-			}
-			if !apply {
-				if pending {
-					fmt.Fprintln(stderr, "dry run: nothing written; run again with --apply")
-				}
-				return nil
-			}
-			if pending {
-				if err := gc.PutSchema(ctx, spID, jobID, updated); err != nil {
-					return problem(fmt.Errorf("writing the schema of %s: %w", jobID, err))
-				}
-				fmt.Fprintf(stderr, "schema of %s written\n", jobID)
-			}
-			if start {
-				if err := gc.StartJob(ctx, spID, jobID); err != nil {
-					return problem(fmt.Errorf("starting %s: %w", jobID, err))
-				}
-				fmt.Fprintf(stderr, "job %s started\n", jobID)
+			if res.Started {
+				fmt.Fprintf(stderr, "job %s started\n", res.JobID)
 			}
 			return nil
 		},
@@ -184,26 +189,46 @@ and Application.Read.All.`,
 	f.StringVar(&spID, "service-principal-id", "", "object id of the application's service principal (stack output servicePrincipalObjectId)")
 	f.BoolVar(&apply, "apply", false, "write the schema (default: show the change only)")
 	f.BoolVar(&start, "start", false, "start the provisioning job after writing (with --apply)")
-	f.StringVar(&graphURL, "graph-url", graph.DefaultBaseURL, "Microsoft Graph endpoint (national clouds differ)")
+	f.StringVarP(&output, "output", "o", "table", "table or json")
+	gf.register(cmd, defaultMapAttributeTimeout)
 	return cmd
 }
 
-func newSyncAttributesCommand() *cobra.Command {
-	var path, graphURL, output string
-	var apply bool
-	cmd := &cobra.Command{
-		Use:   "sync-attributes --config FILE [--apply] [--output table|json]",
-		Short: "Write each role member's single Run As value to the Entra attribute",
-		Long: `sync-attributes reads the members of every role group (nested groups
-included) and everyone whose entra.scim.sourceAttribute holds a value, works
-out each person's one value (their highest-precedence role's linuxUser),
-and shows the difference. With --apply it writes it with PATCH /users/{id}.
+func writeMappingTable(w io.Writer, target string, res entrasync.MappingResult) {
+	for _, ch := range res.Changes {
+		before := ch.Before
+		if before == "" {
+			before = "(none)"
+		}
+		fmt.Fprintf(w, "%s\t%s: %s -> %s\t[%s]\n", ch.Action, ch.ObjectMapping, before, ch.After, target)
+	}
+}
 
-People in no role group get entra.attributeSync.revokedValue, an account that
-exists on no host: Identity Center keeps an attribute's old value when it is
-cleared, so clearing would not revoke anything. Conflicts at equal
-precedence, invalid values and users synced from on-premises AD (write those
-in AD) are reported and left alone; they make the exit code 1.
+func newSyncAttributesCommand() *cobra.Command {
+	var path, output string
+	var apply bool
+	var gf graphFlags
+	cmd := &cobra.Command{
+		Use:   "sync-attributes --config FILE [--apply] [--output table|json] [--timeout D]",
+		Short: "Write each role member's single Run As value to the Entra attribute (per-role model)",
+		Long: `sync-attributes reads the direct members of every role group (members of
+nested groups do not count: Entra provisioning does not carry them to
+Identity Center) and everyone whose entra.scim.sourceAttribute holds a value,
+works out each person's one value (their highest-precedence role's
+linuxUser), and shows the difference. With --apply it writes it with
+PATCH /users/{id}.
+
+People in no role group who hold a role account's value get
+entra.attributeSync.revokedValue, an account that exists on no host: Identity
+Center keeps an attribute's old value when it is cleared, so clearing would
+not revoke anything. Values that are neither a role account nor the revoked
+value belong to another use of the attribute: they are listed ("?") and left
+alone. Conflicts at equal precedence, invalid values and users synced from
+on-premises AD (write those in AD) are reported ("!") and left alone; they
+make the exit code 1.
+
+Only the per-role model computes values from groups; the per-user models take
+each person's own attribute through the SCIM mapping (map-attribute).
 
 A second run writes nothing. Credentials as for map-attribute; the identity
 needs User.ReadWrite.All and GroupMember.Read.All.`,
@@ -221,19 +246,22 @@ needs User.ReadWrite.All and GroupMember.Read.All.`,
 			if err := requireEntra(c); err != nil {
 				return err
 			}
+			if !c.RunAsFromGroups() {
+				return problem(fmt.Errorf("model %s: sync-attributes computes Run As values from role groups (model per-role); in this model each person's value is their own entra.scim.sourceAttribute %s, carried by the SCIM mapping: run 'runas entra map-attribute' instead",
+					c.Model, c.Entra.SCIM.SourceAttribute))
+			}
 			if !c.Entra.SourceAttributeIsExtension() {
 				return problem(fmt.Errorf("entra.scim.sourceAttribute %q: the sync writes onPremisesExtensionAttributes, so it must be extensionAttribute1-15", c.Entra.SCIM.SourceAttribute))
 			}
-			gc, err := graphClient(c, graphURL)
+			gc, ctx, cancel, err := gf.client(cmd, c)
 			if err != nil {
-				return problem(err)
+				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Minute)
 			defer cancel()
 			attr := c.Entra.SCIM.SourceAttribute
 			in, err := entrasync.Gather(ctx, gc, attr, c.Entra.AttributeSync.RevokedValue, entrasync.RolesFromConfig(c))
 			if err != nil {
-				return problem(err)
+				return gf.problem(ctx, err)
 			}
 			plan := entrasync.Compute(in)
 			var failed []entrasync.Problem
@@ -251,9 +279,12 @@ needs User.ReadWrite.All and GroupMember.Read.All.`,
 			if apply {
 				verb = "wrote"
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s %d, %d unchanged, %d problems, %d failed writes\n",
-				verb, len(plan.Changes)-len(failed), plan.Unchanged, len(plan.Problems), len(failed))
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s %d, %d unchanged, %d left alone (not ours), %d problems, %d failed writes\n",
+				verb, len(plan.Changes)-len(failed), plan.Unchanged, len(plan.Foreign), len(plan.Problems), len(failed))
 			if len(plan.Problems)+len(failed) > 0 {
+				if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+					fmt.Fprintf(cmd.ErrOrStderr(), "runas: gave up after --timeout %s\n", gf.timeout)
+				}
 				return &exitError{code: exitProblem, err: errors.New("problems found"), printed: true}
 			}
 			return nil
@@ -263,7 +294,7 @@ needs User.ReadWrite.All and GroupMember.Read.All.`,
 	f := cmd.Flags()
 	f.BoolVar(&apply, "apply", false, "write the values (default: show the difference only)")
 	f.StringVarP(&output, "output", "o", "table", "table or json")
-	f.StringVar(&graphURL, "graph-url", graph.DefaultBaseURL, "Microsoft Graph endpoint (national clouds differ)")
+	gf.register(cmd, defaultSyncTimeout)
 	return cmd
 }
 
@@ -275,6 +306,9 @@ func writeSyncTable(w io.Writer, attr string, p entrasync.Plan, failed []entrasy
 			from = `""`
 		}
 		fmt.Fprintf(tw, "~ %s\t%s: %s -> %s\t%s\n", c.UPN, attr, from, c.To, c.Reason)
+	}
+	for _, f := range p.Foreign {
+		fmt.Fprintf(tw, "? %s\t%s: %q left alone\tin no role group, and not a role account: another use of the attribute\n", f.UPN, attr, f.Value)
 	}
 	for _, pr := range append(append([]entrasync.Problem{}, p.Problems...), failed...) {
 		who := pr.UPN

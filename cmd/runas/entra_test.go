@@ -1,12 +1,21 @@
 package main
 
+// Microsoft Graph has no emulator: internal/fakegraph answers the endpoints
+// the entra commands use in Graph's documented shapes.
+
 import (
 	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/ssm-runas/ssm-runas/internal/fakegraph"
 )
+
+const exampleSPID = "5c4a1f2e-0b3d-4e6f-8a9b-1c2d3e4f5a6b"
 
 func TestEntraSyncAttributes(t *testing.T) {
 	g := fakegraph.New(t)
@@ -14,60 +23,198 @@ func TestEntraSyncAttributes(t *testing.T) {
 	g.AddUser("u1", "alice@corp.example", false, "")
 	g.AddUser("u2", "bob@corp.example", false, "admin") // lost the admin role
 	g.AddUser("u3", "carol@corp.example", false, "")
+	g.AddUser("u4", "dave@corp.example", false, "CC-4711") // another use of the attribute
+	g.AddUser("u5", "erin@corp.example", false, "")
 	g.SetGroup("SG-AWS-SSM-Admin")
 	g.SetGroup("SG-AWS-SSM-Oracle", "u3")
 	g.SetGroup("SG-AWS-SSM-Developer", "u1", "u3")
 	g.SetGroup("SG-AWS-SSM-Support")
+	// erin is in the admin group only through a nested group, which
+	// provisioning does not carry to Identity Center.
+	g.SetGroup("SG-Nested-Admins", "u5")
+	g.NestGroup("SG-AWS-SSM-Admin", "SG-Nested-Admins")
 
 	args := []string{"entra", "sync-attributes", "--config", example, "--graph-url", g.BaseURL()}
 	code, out, errOut := runCLI(t, args...)
-	if code != 0 || g.Patches != 0 {
-		t.Fatalf("dry run: exit %d, %d writes\n%s%s", code, g.Patches, out, errOut)
-	}
+	require.Equal(t, 0, code, "dry run\n%s%s", out, errOut)
+	assert.Zero(t, g.Patches, "a dry run wrote")
 	for _, want := range []string{
 		`~ alice@corp.example  extensionAttribute1: "" -> developer`,
 		`~ bob@corp.example    extensionAttribute1: admin -> ssm-revoked  in no role group`,
 		`~ carol@corp.example  extensionAttribute1: "" -> oracle`,
+		`? dave@corp.example   extensionAttribute1: "CC-4711" left alone`,
 	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("diff lacks %q:\n%s", want, out)
-		}
+		assert.Contains(t, out, want)
 	}
-	if code, _, errOut := runCLI(t, append(args, "--apply")...); code != 0 || g.Patches != 3 {
-		t.Fatalf("apply: exit %d, %d writes: %s", code, g.Patches, errOut)
-	}
+	assert.NotContains(t, out, "erin@corp.example", "a nested member holds no role")
+	assert.Contains(t, errOut, "would write 3, 0 unchanged, 1 left alone (not ours), 0 problems")
+
+	code, _, errOut = runCLI(t, append(args, "--apply")...)
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, 3, g.Patches)
+	assert.Equal(t, "CC-4711", g.Attribute("u4"))
+
 	code, out, errOut = runCLI(t, append(args, "--apply", "--output", "json")...)
-	if code != 0 || g.Patches != 3 || !strings.Contains(out, `"changes": null`) || !strings.Contains(errOut, "wrote 0, 3 unchanged") {
-		t.Fatalf("second run must write nothing: exit %d\n%s%s", code, out, errOut)
-	}
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, 3, g.Patches, "a second run must write nothing")
+	assert.Contains(t, out, `"changes": null`)
+	assert.Contains(t, out, `"value": "CC-4711"`)
+	assert.Contains(t, errOut, "wrote 0, 3 unchanged, 1 left alone")
 }
 
-func TestEntraMapAttribute(t *testing.T) {
+func TestEntraSyncAttributesRefusesPerUser(t *testing.T) {
+	t.Setenv(GraphTokenEnv, "test-token")
+	cfg := writeVariant(t, "model: per-role", "model: per-user")
+	cfg = rewrite(t, cfg, "    sourceAttribute: extensionAttribute1\n", "")
+	code, out, errOut := runCLI(t, "entra", "sync-attributes", "--config", cfg, "--graph-url", "http://127.0.0.1:1/v1.0")
+	assert.Equal(t, 1, code)
+	assert.Empty(t, out)
+	assert.Contains(t, errOut, "model per-user: sync-attributes computes Run As values from role groups (model per-role)")
+	assert.Contains(t, errOut, "entra.scim.sourceAttribute onPremisesSamAccountName")
+	assert.Contains(t, errOut, "run 'runas entra map-attribute' instead")
+}
+
+// rewrite applies one more edit to a variant written by writeVariant.
+func rewrite(t *testing.T, path, old, new string) string {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	require.NoError(t, err)
+	edited := strings.Replace(string(src), old, new, 1)
+	require.NotEqual(t, string(src), edited, "edit %q not applied", old)
+	require.NoError(t, os.WriteFile(path, []byte(edited), 0o644))
+	return path
+}
+
+func synchronization(t *testing.T) *fakegraph.Server {
 	g := fakegraph.New(t)
 	t.Setenv(GraphTokenEnv, "test-token")
 	read := func(name string) []byte {
 		b, err := os.ReadFile("../../pkg/runas/cloud/graph/testdata/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		return b
 	}
-	g.SetSynchronization("5c4a1f2e-0b3d-4e6f-8a9b-1c2d3e4f5a6b", "AWS IAM Identity Center", read("templates.json"), read("jobs.json"), read("schema.json"))
+	g.SetSynchronization(exampleSPID, "AWS IAM Identity Center", read("templates.json"), read("jobs.json"), read("schema.json"))
+	return g
+}
+
+func TestEntraMapAttribute(t *testing.T) {
+	g := synchronization(t)
 	args := []string{"entra", "map-attribute", "--config", example, "--graph-url", g.BaseURL()}
 
 	code, out, errOut := runCLI(t, args...)
-	if code != 0 || g.SchemaPuts != 0 || !strings.Contains(out, "added\tProvision Microsoft Entra ID Users: (none) -> [extensionAttribute1]") ||
-		!strings.Contains(errOut, "template aWSSingleSignon found by factory tag aWSSingleSignon") {
-		t.Fatalf("dry run: exit %d, %d puts\n%s%s", code, g.SchemaPuts, out, errOut)
-	}
-	if code, _, errOut := runCLI(t, append(args, "--apply", "--start")...); code != 0 || g.SchemaPuts != 1 || g.Starts != 1 {
-		t.Fatalf("apply: exit %d, %d puts, %d starts: %s", code, g.SchemaPuts, g.Starts, errOut)
-	}
-	if !strings.Contains(string(g.Schema()), `"targetAttributeName": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter"`) {
-		t.Fatal("the written schema lacks the mapping")
-	}
+	require.Equal(t, 0, code, errOut)
+	assert.Zero(t, g.SchemaPuts)
+	assert.Contains(t, out, "added\tProvision Microsoft Entra ID Users: (none) -> [extensionAttribute1]")
+	assert.Contains(t, errOut, "template aWSSingleSignon found by factory tag aWSSingleSignon")
+	assert.Contains(t, errOut, "dry run: nothing written")
+
+	code, _, errOut = runCLI(t, append(args, "--apply", "--start")...)
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, 1, g.SchemaPuts)
+	assert.Equal(t, 1, g.Starts)
+	assert.Contains(t, string(g.Schema()), `"targetAttributeName": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter"`)
+
 	code, out, _ = runCLI(t, append(args, "--apply")...)
-	if code != 0 || g.SchemaPuts != 1 || !strings.HasPrefix(out, "unchanged") {
-		t.Fatalf("second run must write nothing: exit %d, %d puts\n%s", code, g.SchemaPuts, out)
+	require.Equal(t, 0, code)
+	assert.Equal(t, 1, g.SchemaPuts, "a second run must write nothing")
+	assert.True(t, strings.HasPrefix(out, "unchanged"), out)
+}
+
+func TestEntraMapAttributePerUser(t *testing.T) {
+	g := synchronization(t)
+	cfg := writeVariant(t, "model: per-role", "model: per-user")
+	cfg = rewrite(t, cfg, "    sourceAttribute: extensionAttribute1\n", "")
+	args := []string{"entra", "map-attribute", "--config", cfg, "--graph-url", g.BaseURL(), "--service-principal-id", exampleSPID}
+
+	code, out, errOut := runCLI(t, append(args, "--output", "json")...)
+	require.Equal(t, 0, code, errOut)
+	assert.JSONEq(t, `{
+	  "servicePrincipalId": "`+exampleSPID+`",
+	  "template": {"id": "aWSSingleSignon", "lookedUp": true, "note": "template aWSSingleSignon found by factory tag aWSSingleSignon"},
+	  "jobId": "aWSSingleSignon.0f3a9c1e2b4d4e6f8a0b1c2d3e4f5a6b.61318f71-9c58-4f75-b8af-329e649fcd80",
+	  "changes": [{"action": "added", "rule": "USER_OUTBOUND_RULE", "objectMapping": "Provision Microsoft Entra ID Users",
+	               "before": "", "after": "ToLower([onPremisesSamAccountName], )"}],
+	  "pending": true, "written": false, "started": false}`, out)
+
+	code, _, errOut = runCLI(t, append(args, "--apply")...)
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, 1, g.SchemaPuts)
+	assert.Contains(t, string(g.Schema()), `"expression": "ToLower([onPremisesSamAccountName], )"`)
+}
+
+// TestEntraRetryAfterBeyondTheCap: a Graph that asks for a 100000 s pause
+// must not hang the command; it fails within seconds and says why.
+func TestEntraRetryAfterBeyondTheCap(t *testing.T) {
+	g := synchronization(t)
+	g.Throttle, g.RetryAfter = 1000, "100000"
+	start := time.Now()
+	code, out, errOut := runCLI(t, "entra", "map-attribute", "--config", example, "--graph-url", g.BaseURL())
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Equal(t, 1, code)
+	assert.Empty(t, out)
+	assert.Contains(t, errOut, "HTTP 429 TooManyRequests")
+	assert.Contains(t, errOut, "Graph asks to wait 27h46m40s before retrying, more than the 1m0s this client waits: try again later")
+	assert.Equal(t, 1, strings.Count(errOut, "\n"), "one line: %s", errOut)
+}
+
+// TestEntraWaitsAreShownAndBounded: each wait is announced on stderr, and
+// a wait that would outlast --timeout ends the command at once.
+func TestEntraWaitsAreShownAndBounded(t *testing.T) {
+	g := synchronization(t)
+	g.Throttle, g.RetryAfter = 1, "1"
+	code, _, errOut := runCLI(t, "entra", "map-attribute", "--config", example, "--graph-url", g.BaseURL())
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, errOut, "runas: graph GET /v1.0/servicePrincipals: HTTP 429 TooManyRequests; retrying in 1s (attempt 2 of 6)")
+
+	g.Throttle, g.RetryAfter = 1000, "30"
+	start := time.Now()
+	code, _, errOut = runCLI(t, "entra", "sync-attributes", "--config", example, "--graph-url", g.BaseURL(), "--timeout", "2s")
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "waiting 30s would pass the deadline")
+
+	code, _, errOut = runCLI(t, "entra", "sync-attributes", "--config", example, "--timeout", "0s")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "--timeout 0s: must be positive")
+}
+
+func TestEntraMappingValidation(t *testing.T) {
+	perUser := func(t *testing.T) string {
+		cfg := writeVariant(t, "model: per-role", "model: per-user")
+		return rewrite(t, cfg, "    sourceAttribute: extensionAttribute1\n", "")
 	}
+	tests := []struct {
+		name   string
+		config func(t *testing.T) string
+		want   string
+	}{
+		{"per-user source from groups' attribute list", func(t *testing.T) string {
+			return rewrite(t, perUser(t), "    targetAttribute:", "    sourceAttribute: displayName\n    targetAttribute:")
+		}, `entra.scim.sourceAttribute "displayName": must be an attribute of the person's own profile for model per-user: onPremisesSamAccountName, mailNickname or extensionAttribute1-15`},
+		{"per-user without lower-casing", func(t *testing.T) string {
+			return rewrite(t, perUser(t), "    targetAttribute:", "    mapping: direct\n    targetAttribute:")
+		}, `entra.scim.mapping "direct": must be lowercase for model per-user`},
+		{"unknown mapping", func(t *testing.T) string {
+			return writeVariant(t, "    sourceAttribute: extensionAttribute1\n", "    sourceAttribute: extensionAttribute1\n    mapping: upper\n")
+		}, `entra.scim.mapping "upper": must be direct or lowercase`},
+		{"target ABAC cannot read", func(t *testing.T) string {
+			return writeVariant(t, "targetAttribute: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter",
+				"targetAttribute: urn:ietf:params:scim:schemas:extension:custom:2.0:User:runAs")
+		}, `entra.scim.targetAttribute "urn:ietf:params:scim:schemas:extension:custom:2.0:User:runAs": has no ${path:...} Identity Center's ABAC can read`},
+		{"target and ABAC path disagree", func(t *testing.T) string {
+			return writeVariant(t, "targetAttribute: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter",
+				"targetAttribute: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division")
+		}, `Identity Center keeps it at ${path:enterprise.division}, but identityCenter.runAsSource reads ${path:enterprise.costCenter}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := runCLI(t, "validate", "--config", tc.config(t))
+			assert.Equal(t, 1, code)
+			assert.Contains(t, errOut, tc.want)
+		})
+	}
+	t.Run("per-user defaults are valid", func(t *testing.T) {
+		code, _, errOut := runCLI(t, "validate", "--config", perUser(t))
+		assert.Equal(t, 0, code, errOut)
+	})
 }

@@ -1,9 +1,11 @@
 // Package fakegraph is a stateful stand-in for the few Microsoft Graph
-// endpoints the role sync uses. Graph has no emulator; this server answers
-// in the documented shapes (collections with value and @odata.nextLink,
-// error envelopes) and enforces the rules that matter: advanced queries
-// need ConsistencyLevel eventual, and users synced from AD cannot have
-// their extension attributes written.
+// endpoints the role sync and the attribute mapping use. Graph has no
+// emulator; this server answers in the documented shapes (collections with
+// value and @odata.nextLink, error envelopes, 404 for unknown groups) and
+// enforces the rules that matter: advanced queries need ConsistencyLevel
+// eventual, users synced from AD cannot have their extension attributes
+// written, and groups nest, so /members lists direct members only while
+// /transitiveMembers expands nested groups, as Graph does.
 package fakegraph
 
 import (
@@ -13,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,18 +35,24 @@ type Server struct {
 	*httptest.Server
 	mu      sync.Mutex
 	users   map[string]*User
-	groups  map[string][]string // display name -> member ids
+	groups  map[string][]string // display name -> member user ids
+	nested  map[string][]string // display name -> member group names
 	Patches int
 	// PageSize bounds each page, so paging is exercised.
 	PageSize int
 	// Throttle answers this many requests with 429 first.
 	Throttle int
+	// RetryAfter is the Retry-After header of those 429s, default "0".
+	RetryAfter string
 
 	// Synchronization state of one service principal.
 	spID, spName       string
 	templates, jobs    []byte
 	schema             []byte
 	SchemaPuts, Starts int
+	// TemplatesForbidden answers the templates list with 403, as Graph does
+	// for an identity without Application.Read.All.
+	TemplatesForbidden bool
 }
 
 // SetSynchronization gives the service principal spID (named name) the
@@ -63,7 +72,7 @@ func (s *Server) Schema() []byte {
 
 // New starts a server on loopback; it stops with the test.
 func New(t testing.TB) *Server {
-	s := &Server{users: map[string]*User{}, groups: map[string][]string{}, PageSize: 2}
+	s := &Server{users: map[string]*User{}, groups: map[string][]string{}, nested: map[string][]string{}, PageSize: 2}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
@@ -90,6 +99,33 @@ func (s *Server) SetGroup(name string, ids ...string) {
 	s.groups[name] = ids
 }
 
+// NestGroup makes the group child a member of the group parent; both are
+// created when missing.
+func (s *Server) NestGroup(parent, child string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, g := range []string{parent, child} {
+		if _, ok := s.groups[g]; !ok {
+			s.groups[g] = nil
+		}
+	}
+	s.nested[parent] = append(s.nested[parent], child)
+}
+
+// transitive returns the user ids in a group and every group nested in it.
+func (s *Server) transitive(name string, seen map[string]bool) []string {
+	if seen[name] {
+		return nil
+	}
+	seen[name] = true
+	ids := append([]string(nil), s.groups[name]...)
+	for _, child := range s.nested[name] {
+		ids = append(ids, s.transitive(child, seen)...)
+	}
+	sort.Strings(ids)
+	return slices.Compact(ids)
+}
+
 // Attribute returns a user's extensionAttribute1.
 func (s *Server) Attribute(id string) string {
 	s.mu.Lock()
@@ -99,7 +135,7 @@ func (s *Server) Attribute(id string) string {
 
 var (
 	groupFilter = regexp.MustCompile(`^displayName eq '(.*)'$`)
-	membersPath = regexp.MustCompile(`^/v1\.0/groups/([^/]+)/transitiveMembers/microsoft\.graph\.user$`)
+	membersPath = regexp.MustCompile(`^/v1\.0/groups/([^/]+)/(members|transitiveMembers)/microsoft\.graph\.user$`)
 	extFilter   = regexp.MustCompile(`^onPremisesExtensionAttributes/(extensionAttribute\d+) ne null$`)
 )
 
@@ -108,7 +144,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	if s.Throttle > 0 {
 		s.Throttle--
-		w.Header().Set("Retry-After", "0")
+		ra := s.RetryAfter
+		if ra == "" {
+			ra = "0"
+		}
+		w.Header().Set("Retry-After", ra)
 		writeError(w, http.StatusTooManyRequests, "TooManyRequests", "Too many requests.")
 		return
 	}
@@ -126,6 +166,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, map[string]any{"value": out})
 	case s.spID != "" && r.Method == "GET" && r.URL.Path == sp+"/templates":
+		if s.TemplatesForbidden {
+			writeError(w, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(s.templates)
 	case s.spID != "" && r.Method == "GET" && r.URL.Path == sp+"/jobs":
@@ -153,11 +197,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, map[string]any{"value": out})
 	case r.Method == "GET" && membersPath.MatchString(r.URL.Path):
-		name := strings.TrimPrefix(membersPath.FindStringSubmatch(r.URL.Path)[1], "g-")
+		m := membersPath.FindStringSubmatch(r.URL.Path)
+		name := strings.TrimPrefix(m[1], "g-")
 		ids, ok := s.groups[name]
 		if !ok {
-			writeError(w, http.StatusNotFound, "Request_ResourceNotFound", "Resource does not exist.")
+			writeError(w, http.StatusNotFound, "Request_ResourceNotFound",
+				fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", m[1]))
 			return
+		}
+		if m[2] == "transitiveMembers" {
+			ids = s.transitive(name, map[string]bool{})
 		}
 		s.page(w, r, ids)
 	case r.Method == "GET" && r.URL.Path == "/v1.0/users":

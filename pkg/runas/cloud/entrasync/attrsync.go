@@ -1,14 +1,3 @@
-// Package attrsync computes and writes the one Run As value each person
-// should hold in an Entra attribute (e.g. extensionAttribute1), from their
-// role groups by precedence. SCIM carries the attribute to Identity Center,
-// whose ABAC turns it into the SSMSessionRunAs session tag.
-//
-// Identity Center keeps an attribute's old value when it is cleared in
-// Entra, so people who lost every role are not cleared but given the
-// revoked value, an account that exists on no host: their sessions fail
-// closed. Conflicts at equal precedence, invalid role values and users
-// synced from on-premises AD (whose attributes Graph cannot write) are
-// reported, never guessed.
 package entrasync
 
 import (
@@ -42,10 +31,12 @@ func RolesFromConfig(c *settings.Config) []Role {
 type Input struct {
 	// Attribute is the extension attribute, e.g. extensionAttribute1.
 	Attribute string
-	// RevokedValue is written for people in no role group.
+	// RevokedValue is written for people in no role group who hold a role
+	// account's value.
 	RevokedValue string
 	Roles        []Role
-	// Members maps a role name to the users of its group.
+	// Members maps a role name to the users who are direct members of its
+	// group.
 	Members map[string][]graph.User
 	// Holders are every user whose attribute has a value today.
 	Holders []graph.User
@@ -67,18 +58,33 @@ type Problem struct {
 	Problem string `json:"problem"`
 }
 
+// ForeignValue is a value in the attribute that the sync does not own:
+// held by someone in no role group, and neither a role account nor the
+// revoked value. The attribute has another use there; it is left alone.
+type ForeignValue struct {
+	UserID string `json:"userId"`
+	UPN    string `json:"userPrincipalName"`
+	Value  string `json:"value"`
+}
+
 // Plan is what a run would do.
 type Plan struct {
-	Changes   []Change  `json:"changes"`
-	Problems  []Problem `json:"problems"`
-	Unchanged int       `json:"unchanged"`
+	Changes  []Change  `json:"changes"`
+	Problems []Problem `json:"problems"`
+	// Foreign are values left alone because the sync does not own them.
+	Foreign   []ForeignValue `json:"foreignValues"`
+	Unchanged int            `json:"unchanged"`
 }
 
 // Compute works out every change and problem.
 func Compute(in Input) Plan {
 	var p Plan
 	valid := map[string]bool{}
+	// owned are the values the sync writes: every role account and the
+	// revoked value. Only these are ever revoked.
+	owned := map[string]bool{in.RevokedValue: true}
 	for _, r := range in.Roles {
+		owned[r.Value] = true
 		switch {
 		case username.Validate(r.Value) != nil:
 			p.Problems = append(p.Problems, Problem{Problem: fmt.Sprintf("role %s: value %q is not a valid Run As user name (%v); its members are skipped", r.Name, r.Value, username.Validate(r.Value))})
@@ -121,6 +127,10 @@ func Compute(in Input) Plan {
 		s := byID[id]
 		u := s.user
 		current := u.OnPremisesExtensionAttributes[in.Attribute]
+		if len(s.roles) == 0 && !owned[current] {
+			p.Foreign = append(p.Foreign, ForeignValue{UserID: u.ID, UPN: u.UserPrincipalName, Value: current})
+			continue
+		}
 		want, reason, problem := decide(s.roles, valid, in.RevokedValue)
 		if problem != "" {
 			p.Problems = append(p.Problems, Problem{UserID: u.ID, UPN: u.UserPrincipalName, Problem: problem})
@@ -130,8 +140,8 @@ func Compute(in Input) Plan {
 			p.Unchanged++
 			continue
 		}
-		if current != "" && username.Validate(current) != nil {
-			reason += fmt.Sprintf("; the current value %q is not a valid user name", current)
+		if current != "" && !owned[current] {
+			reason += fmt.Sprintf("; replaces %q, which is not a role account", current)
 		}
 		if u.Synced() {
 			p.Problems = append(p.Problems, Problem{UserID: u.ID, UPN: u.UserPrincipalName, Problem: fmt.Sprintf(
@@ -171,11 +181,11 @@ func decide(roles []Role, valid map[string]bool, revoked string) (value, reason,
 // Reader is the part of Graph Gather needs; *graph.Client satisfies it.
 type Reader interface {
 	GroupByName(ctx context.Context, name string) (graph.Group, error)
-	GroupUsers(ctx context.Context, groupID string) ([]graph.User, error)
+	GroupMemberUsers(ctx context.Context, groupID string) ([]graph.User, error)
 	UsersWithAttribute(ctx context.Context, attr string) ([]graph.User, error)
 }
 
-// Gather reads the role groups' members and everyone holding a value.
+// Gather reads the role groups' direct members and everyone holding a value.
 func Gather(ctx context.Context, r Reader, attribute, revoked string, roles []Role) (Input, error) {
 	in := Input{Attribute: attribute, RevokedValue: revoked, Roles: roles, Members: map[string][]graph.User{}}
 	for _, role := range roles {
@@ -183,7 +193,7 @@ func Gather(ctx context.Context, r Reader, attribute, revoked string, roles []Ro
 		if err != nil {
 			return Input{}, fmt.Errorf("role %s: %w", role.Name, err)
 		}
-		users, err := r.GroupUsers(ctx, g.ID)
+		users, err := r.GroupMemberUsers(ctx, g.ID)
 		if err != nil {
 			return Input{}, fmt.Errorf("reading the members of %s: %w", role.Group, err)
 		}

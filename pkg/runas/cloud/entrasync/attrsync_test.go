@@ -1,10 +1,16 @@
 package entrasync_test
 
+// Microsoft Graph has no emulator: internal/fakegraph answers the few
+// endpoints the sync uses in Graph's documented shapes.
+
 import (
 	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/ssm-runas/ssm-runas/internal/fakegraph"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/entrasync"
@@ -19,22 +25,22 @@ var roles = []entrasync.Role{
 	{Name: "support", Group: "SG-Support", Value: "support", Precedence: 4},
 }
 
-func run(t *testing.T, g *fakegraph.Server, rs []entrasync.Role, apply bool) entrasync.Plan {
+func newClient(t *testing.T, g *fakegraph.Server) *graph.Client {
 	t.Helper()
 	c, err := graph.New(g.BaseURL(), graph.StaticToken("t"), graph.Options{Sleep: func(context.Context, time.Duration) error { return nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	return c
+}
+
+func run(t *testing.T, g *fakegraph.Server, rs []entrasync.Role, apply bool) entrasync.Plan {
+	t.Helper()
+	c := newClient(t, g)
 	ctx := context.Background()
 	in, err := entrasync.Gather(ctx, c, attr, "ssm-revoked", rs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	p := entrasync.Compute(in)
 	if apply {
-		if failed := entrasync.Apply(ctx, c, attr, p); len(failed) > 0 {
-			t.Fatalf("apply failed: %+v", failed)
-		}
+		require.Empty(t, entrasync.Apply(ctx, c, attr, p), "apply failed")
 	}
 	return p
 }
@@ -52,41 +58,83 @@ func directory(t *testing.T) *fakegraph.Server {
 	return g
 }
 
+func summary(p entrasync.Plan) map[string]string {
+	out := map[string]string{}
+	for _, c := range p.Changes {
+		out[c.UPN] = c.From + "->" + c.To + " (" + c.Reason + ")"
+	}
+	return out
+}
+
 func TestSync(t *testing.T) {
 	g := directory(t)
 	g.Throttle = 1 // the first call is throttled and retried
 	p := run(t, g, roles, false)
-	want := map[string]string{
+	assert.Equal(t, map[string]string{
 		"alice@corp.example": "->developer (role developer)",
 		"bob@corp.example":   "developer->admin (role admin (precedence 1) over 1 other role(s))",
 		"carol@corp.example": "admin->ssm-revoked (in no role group: revoked (Identity Center keeps cleared values))",
-	}
-	if len(p.Changes) != len(want) || len(p.Problems) != 0 || p.Unchanged != 2 {
-		t.Fatalf("plan %+v", p)
-	}
-	for _, c := range p.Changes {
-		if got := c.From + "->" + c.To + " (" + c.Reason + ")"; got != want[c.UPN] {
-			t.Errorf("%s: %s, want %s", c.UPN, got, want[c.UPN])
-		}
-	}
-	if g.Patches != 0 {
-		t.Fatal("a dry run wrote")
-	}
+	}, summary(p))
+	assert.Empty(t, p.Problems)
+	assert.Equal(t, 2, p.Unchanged)
+	assert.Zero(t, g.Patches, "a dry run wrote")
 
 	run(t, g, roles, true)
 	for id, v := range map[string]string{"u1": "developer", "u2": "admin", "u3": "ssm-revoked", "u4": "ssm-revoked", "u5": "support"} {
-		if got := g.Attribute(id); got != v {
-			t.Errorf("%s holds %q, want %q", id, got, v)
-		}
+		assert.Equal(t, v, g.Attribute(id), id)
 	}
-	if g.Patches != 3 {
-		t.Fatalf("%d writes, want 3", g.Patches)
-	}
+	assert.Equal(t, 3, g.Patches)
 
 	second := run(t, g, roles, true)
-	if len(second.Changes) != 0 || g.Patches != 3 || second.Unchanged != 5 {
-		t.Fatalf("a second run must write nothing: %+v, %d writes", second, g.Patches)
-	}
+	assert.Empty(t, second.Changes, "a second run must write nothing")
+	assert.Equal(t, 3, g.Patches)
+	assert.Equal(t, 5, second.Unchanged)
+}
+
+// TestNestedGroupsDoNotEscalate: Entra provisioning carries direct group
+// members only, so Identity Center gives frank (nested in SG-Admin through
+// SG-Admin-Ops, directly in SG-Dev) the developer permission set. His Run
+// As value must be developer, not admin with its sudo rules. gina is only
+// nested in SG-Admin: for provisioning she is in no role group.
+func TestNestedGroupsDoNotEscalate(t *testing.T) {
+	g := directory(t)
+	g.AddUser("u6", "frank@corp.example", false, "")
+	g.AddUser("u7", "gina@corp.example", false, "admin")
+	g.SetGroup("SG-Admin-Ops", "u6", "u7")
+	g.NestGroup("SG-Admin", "SG-Admin-Ops")
+	g.SetGroup("SG-Dev", "u1", "u2", "u6")
+
+	p := run(t, g, roles, true)
+	got := summary(p)
+	assert.Equal(t, "->developer (role developer)", got["frank@corp.example"])
+	assert.Equal(t, "admin->ssm-revoked (in no role group: revoked (Identity Center keeps cleared values))", got["gina@corp.example"])
+	assert.Equal(t, "developer", g.Attribute("u6"))
+	assert.Equal(t, "ssm-revoked", g.Attribute("u7"))
+}
+
+// TestSyncLeavesOtherUsesAlone: the attribute may carry values for other
+// purposes (a cost centre, say). People in no role group keep those; only
+// role accounts are revoked. A role member's foreign value is replaced,
+// and the reason says so.
+func TestSyncLeavesOtherUsesAlone(t *testing.T) {
+	g := directory(t)
+	g.AddUser("u8", "hana@corp.example", false, "CC-4711")
+	g.AddUser("u9", "ivan@corp.example", false, "Bad Value!")
+	g.AddUser("u10", "jo@corp.example", false, "cc-0815")
+	g.SetGroup("SG-Support", "u5", "u10")
+
+	p := run(t, g, roles, false)
+	assert.ElementsMatch(t, []entrasync.ForeignValue{
+		{UserID: "u8", UPN: "hana@corp.example", Value: "CC-4711"},
+		{UserID: "u9", UPN: "ivan@corp.example", Value: "Bad Value!"},
+	}, p.Foreign)
+	assert.Equal(t, `cc-0815->support (role support; replaces "cc-0815", which is not a role account)`, summary(p)["jo@corp.example"])
+
+	run(t, g, roles, true)
+	assert.Equal(t, "CC-4711", g.Attribute("u8"))
+	assert.Equal(t, "Bad Value!", g.Attribute("u9"))
+	assert.Equal(t, "ssm-revoked", g.Attribute("u3"), "a role account's value is still revoked")
+	assert.Equal(t, 4, g.Patches)
 }
 
 func TestSyncReportsWhatItWillNotDecide(t *testing.T) {
@@ -110,13 +158,16 @@ func TestSyncReportsWhatItWillNotDecide(t *testing.T) {
 		`alice@corp.example: roles developer and oracle share precedence 3`,
 		`frank@corp.example: synced from on-premises AD: set extensionAttribute1 to "developer" there`,
 	} {
-		if !strings.Contains(all, want) {
-			t.Errorf("problems lack %q:\n%s", want, all)
-		}
+		assert.Contains(t, all, want)
 	}
 	for _, c := range p.Changes {
-		if c.UPN == "alice@corp.example" || c.UPN == "frank@corp.example" {
-			t.Errorf("a conflict or synced user must not be written: %+v", c)
-		}
+		assert.NotContains(t, []string{"alice@corp.example", "frank@corp.example"}, c.UPN, "a conflict or synced user must not be written: %+v", c)
 	}
+}
+
+func TestGatherUnknownGroup(t *testing.T) {
+	g := directory(t)
+	_, err := entrasync.Gather(context.Background(), newClient(t, g), attr, "ssm-revoked",
+		[]entrasync.Role{{Name: "oracle", Group: "SG-Missing", Value: "oracle", Precedence: 2}})
+	assert.ErrorContains(t, err, `role oracle: group "SG-Missing": 0 groups have that display name`)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -38,16 +39,59 @@ type Client struct {
 	opts   Options
 }
 
+// Retry limits. Graph's throttling guidance is to wait what Retry-After
+// says; a client that waits whatever it is told can hang for a day (values
+// of 100000 s are seen), so waits beyond MaxWait fail the call at once,
+// naming the wait, and all waits of one call share RetryBudget.
+// https://learn.microsoft.com/en-us/graph/throttling
+const (
+	DefaultMaxAttempts = 6
+	DefaultMaxWait     = 60 * time.Second
+	DefaultRetryBudget = 3 * time.Minute
+	DefaultBaseDelay   = time.Second
+	// maxBackoff caps the exponential backoff used without Retry-After.
+	maxBackoff = 30 * time.Second
+)
+
 // Options tune a Client; zero values take the defaults.
 type Options struct {
-	// HTTP is the client, default one with a 60s timeout.
+	// HTTP is optional, default a client with a 60s timeout per request.
 	HTTP *http.Client
-	// MaxAttempts per request, default 6.
+	// MaxAttempts per request is optional, default DefaultMaxAttempts.
 	MaxAttempts int
-	// BaseDelay is the first backoff without Retry-After, default 1s.
+	// BaseDelay is optional, default DefaultBaseDelay: the first backoff
+	// when Graph sends no Retry-After; it doubles per attempt up to 30s.
 	BaseDelay time.Duration
-	// Sleep waits between attempts; tests replace it.
+	// MaxWait is optional, default DefaultMaxWait: the longest single wait.
+	// When Graph asks for more, the call fails at once with the wait named.
+	MaxWait time.Duration
+	// RetryBudget is optional, default DefaultRetryBudget: the total time
+	// one call may spend waiting between attempts.
+	RetryBudget time.Duration
+	// OnWait is optional: called before each wait, so a command can say on
+	// stderr what it is waiting for. Nil says nothing.
+	OnWait func(Wait)
+	// Sleep is optional, default a timer that stops with the context;
+	// tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Wait describes one pause before a retry.
+type Wait struct {
+	// Method and Path name the call.
+	Method, Path string
+	// Attempt is the attempt that failed (1-based), of MaxAttempts.
+	Attempt, MaxAttempts int
+	// Delay is how long the client waits.
+	Delay time.Duration
+	// Reason is why: the HTTP status and Graph error code, or the
+	// transport error.
+	Reason string
+}
+
+// String is the one-line message a command prints for w.
+func (w Wait) String() string {
+	return fmt.Sprintf("graph %s %s: %s; retrying in %s (attempt %d of %d)", w.Method, w.Path, w.Reason, w.Delay, w.Attempt+1, w.MaxAttempts)
 }
 
 // New returns a client for baseURL (DefaultBaseURL when empty).
@@ -65,11 +109,17 @@ func New(baseURL string, tokens TokenSource, opts Options) (*Client, error) {
 	if opts.HTTP == nil {
 		opts.HTTP = &http.Client{Timeout: 60 * time.Second}
 	}
-	if opts.MaxAttempts == 0 {
-		opts.MaxAttempts = 6
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = DefaultMaxAttempts
 	}
-	if opts.BaseDelay == 0 {
-		opts.BaseDelay = time.Second
+	if opts.BaseDelay <= 0 {
+		opts.BaseDelay = DefaultBaseDelay
+	}
+	if opts.MaxWait <= 0 {
+		opts.MaxWait = DefaultMaxWait
+	}
+	if opts.RetryBudget <= 0 {
+		opts.RetryBudget = DefaultRetryBudget
 	}
 	if opts.Sleep == nil {
 		opts.Sleep = sleep
@@ -131,7 +181,7 @@ func (c *Client) resolve(path string) (*url.URL, error) {
 }
 
 // do sends req and decodes the JSON answer into out (when not nil),
-// retrying throttling and transient failures.
+// retrying throttling and transient failures within the retry limits.
 func (c *Client) do(ctx context.Context, req request, out any) error {
 	u, err := c.resolve(req.path)
 	if err != nil {
@@ -145,86 +195,111 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 			return fmt.Errorf("graph %s %s: encoding the body: %w", req.method, req.path, err)
 		}
 	}
-	var lastErr error
-	for attempt := 1; attempt <= c.opts.MaxAttempts; attempt++ {
-		token, err := c.tokens.Token(ctx)
-		if err != nil {
-			return fmt.Errorf("graph: getting a token: %w", err)
-		}
-		hr, err := http.NewRequestWithContext(ctx, req.method, u.String(), bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		hr.Header.Set("Authorization", "Bearer "+token)
-		hr.Header.Set("Accept", "application/json")
-		if body != nil {
-			hr.Header.Set("Content-Type", "application/json")
-		}
-		for k, v := range req.headers {
-			hr.Header.Set(k, v)
-		}
-		resp, err := c.opts.HTTP.Do(hr)
-		var wait time.Duration
-		switch {
-		case err != nil:
-			lastErr = fmt.Errorf("graph %s %s: %w", req.method, u.Path, err)
-			if ctx.Err() != nil {
-				return lastErr
-			}
-			wait = c.backoff(attempt)
-		default:
-			data, rerr := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if rerr != nil {
-				lastErr = fmt.Errorf("graph %s %s: reading the answer: %w", req.method, u.Path, rerr)
-				wait = c.backoff(attempt)
-				break
-			}
-			if resp.StatusCode/100 == 2 {
-				if out == nil || len(data) == 0 {
-					return nil
-				}
-				if err := json.Unmarshal(data, out); err != nil {
-					return fmt.Errorf("graph %s %s: decoding the answer: %w", req.method, u.Path, err)
-				}
-				return nil
-			}
-			ge := &Error{Method: req.method, Path: u.Path, Status: resp.StatusCode}
-			var env struct {
-				Error struct{ Code, Message string }
-			}
-			if json.Unmarshal(data, &env) == nil {
-				ge.Code, ge.Message = env.Error.Code, env.Error.Message
-			}
-			lastErr = ge
-			if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable &&
-				resp.StatusCode != http.StatusGatewayTimeout {
-				return ge
-			}
-			wait = retryAfter(resp.Header.Get("Retry-After"), c.backoff(attempt))
+	var waited time.Duration
+	for attempt := 1; ; attempt++ {
+		wait, reason, err := c.attempt(ctx, req, u, body, out, attempt)
+		if wait == 0 && reason == "" {
+			return err // done, or failed in a way retrying won't fix
 		}
 		if attempt == c.opts.MaxAttempts {
-			break
+			return fmt.Errorf("after %d attempts: %w", attempt, err)
 		}
-		if err := c.opts.Sleep(ctx, wait); err != nil {
-			return errors.Join(lastErr, err)
+		if wait > c.opts.MaxWait {
+			return fmt.Errorf("%w; Graph asks to wait %s before retrying, more than the %s this client waits: try again later", err, wait, c.opts.MaxWait)
 		}
+		if waited+wait > c.opts.RetryBudget {
+			return fmt.Errorf("%w; giving up after %d attempts: waiting %s more would pass the retry budget of %s", err, attempt, wait, c.opts.RetryBudget)
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			return fmt.Errorf("%w; giving up after %d attempts: waiting %s would pass the deadline", err, attempt, wait)
+		}
+		if c.opts.OnWait != nil {
+			c.opts.OnWait(Wait{Method: req.method, Path: u.Path, Attempt: attempt, MaxAttempts: c.opts.MaxAttempts, Delay: wait, Reason: reason})
+		}
+		if serr := c.opts.Sleep(ctx, wait); serr != nil {
+			return errors.Join(err, serr)
+		}
+		waited += wait
 	}
-	return fmt.Errorf("after %d attempts: %w", c.opts.MaxAttempts, lastErr)
+}
+
+// attempt sends req once. A retryable failure returns the wait before the
+// next attempt and a reason (wait may be 0 when Graph says so); otherwise
+// reason is "" and err is the result.
+func (c *Client) attempt(ctx context.Context, req request, u *url.URL, body []byte, out any, attempt int) (wait time.Duration, reason string, err error) {
+	token, err := c.tokens.Token(ctx)
+	if err != nil {
+		return 0, "", fmt.Errorf("graph: getting a token: %w", err)
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.method, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	hr.Header.Set("Authorization", "Bearer "+token)
+	hr.Header.Set("Accept", "application/json")
+	if body != nil {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range req.headers {
+		hr.Header.Set(k, v)
+	}
+	resp, err := c.opts.HTTP.Do(hr)
+	if err != nil {
+		err = fmt.Errorf("graph %s %s: %w", req.method, u.Path, err)
+		if ctx.Err() != nil {
+			return 0, "", err
+		}
+		return c.backoff(attempt), "no answer: " + errors.Unwrap(err).Error(), err
+	}
+	data, rerr := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if rerr != nil {
+		return c.backoff(attempt), "reading the answer failed", fmt.Errorf("graph %s %s: reading the answer: %w", req.method, u.Path, rerr)
+	}
+	if resp.StatusCode/100 == 2 {
+		if out == nil || len(data) == 0 {
+			return 0, "", nil
+		}
+		if err := json.Unmarshal(data, out); err != nil {
+			return 0, "", fmt.Errorf("graph %s %s: decoding the answer: %w", req.method, u.Path, err)
+		}
+		return 0, "", nil
+	}
+	ge := &Error{Method: req.method, Path: u.Path, Status: resp.StatusCode}
+	var env struct {
+		Error struct{ Code, Message string }
+	}
+	if json.Unmarshal(data, &env) == nil {
+		ge.Code, ge.Message = env.Error.Code, env.Error.Message
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return retryAfter(resp.Header.Get("Retry-After"), c.backoff(attempt)),
+			strings.TrimSpace(fmt.Sprintf("HTTP %d %s", resp.StatusCode, ge.Code)), ge
+	}
+	return 0, "", ge
 }
 
 func (c *Client) backoff(attempt int) time.Duration {
 	d := c.opts.BaseDelay << (attempt - 1)
-	if d > 30*time.Second {
-		d = 30 * time.Second
+	if d > maxBackoff || d <= 0 {
+		d = maxBackoff
 	}
 	return d
 }
 
-// retryAfter reads a Retry-After header in seconds (what Graph sends).
+// retryAfter reads a Retry-After header: seconds (what Graph sends) or an
+// HTTP date.
 func retryAfter(h string, fallback time.Duration) time.Duration {
-	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && s >= 0 {
+	h = strings.TrimSpace(h)
+	if s, err := strconv.ParseInt(h, 10, 64); err == nil && s >= 0 {
+		if s > int64(math.MaxInt64/time.Second) {
+			return time.Duration(math.MaxInt64)
+		}
 		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return max(time.Until(t), 0)
 	}
 	return fallback
 }

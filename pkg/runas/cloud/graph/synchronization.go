@@ -73,11 +73,12 @@ func (c *Client) StartJob(ctx context.Context, spID, jobID string) error {
 
 // TemplateChoice is the template to use and where it came from.
 type TemplateChoice struct {
-	ID string
+	ID string `json:"id"`
 	// LookedUp is false when the constant was used because the lookup
 	// was not possible.
-	LookedUp bool
-	Note     string
+	LookedUp bool `json:"lookedUp"`
+	// Note says in a sentence how the template was chosen.
+	Note string `json:"note"`
 }
 
 // ChooseTemplate picks the synchronization template whose factory tag is

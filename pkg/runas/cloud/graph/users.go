@@ -39,11 +39,15 @@ func (c *Client) GroupByName(ctx context.Context, name string) (Group, error) {
 	return groups[0], nil
 }
 
-// GroupUsers lists the users in a group, nested groups included, page by page.
-func (c *Client) GroupUsers(ctx context.Context, groupID string) ([]User, error) {
+// GroupMemberUsers lists the users that are direct members of a group, page
+// by page. Members of nested groups are not included: Entra provisioning
+// does not expand nested groups, so Identity Center knows only direct
+// members, and a value computed from transitive membership would give
+// people a role that their permission sets do not.
+func (c *Client) GroupMemberUsers(ctx context.Context, groupID string) ([]User, error) {
 	q := url.Values{"$select": {userFields}, "$top": {"999"}}
 	return list[User](ctx, c, request{method: "GET",
-		path: "/groups/" + url.PathEscape(groupID) + "/transitiveMembers/microsoft.graph.user?" + q.Encode()})
+		path: "/groups/" + url.PathEscape(groupID) + "/members/microsoft.graph.user?" + q.Encode()})
 }
 
 // UsersWithAttribute lists every user whose extension attribute attr has a
