@@ -26,5 +26,5 @@
 // Group members: https://learn.microsoft.com/en-us/graph/api/group-list-members
 // Provisioning and nested groups: https://learn.microsoft.com/en-us/entra/identity/app-provisioning/how-provisioning-works
 // Synchronization schema: https://learn.microsoft.com/en-us/graph/api/resources/synchronization-synchronizationschema
-// Identity Center and Entra: https://docs.aws.amazon.com/singlesignon/latest/userguide/idp-microsoft-entra.html
+// Identity Center and Entra: https://docs.aws.amazon.com/singlesignon/latest/userguide/azure-ad-idp.html
 package entrasync
