@@ -4,8 +4,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/ssm-runas/ssm-runas/internal/golden"
 	"github.com/ssm-runas/ssm-runas/internal/testtools"
@@ -16,33 +18,23 @@ import (
 func exampleSpec(t *testing.T) hostaccounts.Spec {
 	t.Helper()
 	c, err := settings.Load("../../../../examples/per-role/runas.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return hostaccounts.FromConfig(c)
 }
 
 func TestScript(t *testing.T) {
 	spec := exampleSpec(t)
-	if got := strings.Join(spec.Names(), ","); got != "admin,developer,oracle,ssm-fallback,support" {
-		t.Fatalf("accounts %s", got)
-	}
+	assert.Equal(t, []string{"admin", "developer", "oracle", "ssm-fallback", "support"}, spec.Names())
 	script, err := hostaccounts.Script(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	golden.Text(t, "script.sh", script)
 
 	p := filepath.Join(t.TempDir(), "script.sh")
-	if err := os.WriteFile(p, script, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("bash", "-n", p).CombinedOutput(); err != nil {
-		t.Fatalf("bash -n: %v\n%s", err, out)
-	}
-	if out, err := exec.Command(testtools.Require(t, "shellcheck", "apt-get install shellcheck"), "--severity=style", p).CombinedOutput(); err != nil {
-		t.Fatalf("shellcheck: %v\n%s", err, out)
-	}
+	require.NoError(t, os.WriteFile(p, script, 0o755))
+	out, err := exec.Command("bash", "-n", p).CombinedOutput()
+	assert.NoError(t, err, "bash -n:\n%s", out)
+	out, err = exec.Command(testtools.Require(t, "shellcheck", "apt-get install shellcheck"), "--severity=style", p).CombinedOutput()
+	assert.NoError(t, err, "shellcheck:\n%s", out)
 }
 
 func TestSudoersPassVisudo(t *testing.T) {
@@ -55,10 +47,9 @@ func TestSudoersPassVisudo(t *testing.T) {
 		t.Run(a.Name, func(t *testing.T) {
 			golden.Text(t, "sudoers", rule)
 			p := filepath.Join(t.TempDir(), hostaccounts.SudoersFile(a.Name))
-			os.WriteFile(p, rule, 0o440)
-			if out, err := exec.Command(visudo, "-cf", p).CombinedOutput(); err != nil {
-				t.Fatalf("visudo -cf: %v\n%s", err, out)
-			}
+			require.NoError(t, os.WriteFile(p, rule, 0o440))
+			out, err := exec.Command(visudo, "-cf", p).CombinedOutput()
+			assert.NoError(t, err, "visudo -cf:\n%s", out)
 		})
 	}
 }
@@ -67,10 +58,8 @@ func TestSudoersPassVisudo(t *testing.T) {
 func TestVisudoCatchesBrokenRules(t *testing.T) {
 	visudo := testtools.Require(t, "visudo", "apt-get install sudo")
 	p := filepath.Join(t.TempDir(), "broken")
-	os.WriteFile(p, []byte("admin ALL=(ALL NOPASSWD ALL\n"), 0o440)
-	if err := exec.Command(visudo, "-cf", p).Run(); err == nil {
-		t.Fatal("visudo accepted a broken rule")
-	}
+	require.NoError(t, os.WriteFile(p, []byte("admin ALL=(ALL NOPASSWD ALL\n"), 0o440))
+	assert.Error(t, exec.Command(visudo, "-cf", p).Run(), "visudo accepted a broken rule")
 }
 
 func TestScriptRefusesUnsafeInput(t *testing.T) {
@@ -83,6 +72,8 @@ func TestScriptRefusesUnsafeInput(t *testing.T) {
 		{"root", hostaccounts.Account{Name: "root"}, "root is not allowed"},
 		{"injection in name", hostaccounts.Account{Name: "a;reboot"}, "must match"},
 		{"injection in command", hostaccounts.Account{Name: "ops", Sudo: &settings.Sudo{RunAs: "ALL", Commands: []string{"/bin/ls; reboot"}}}, "sudo command"},
+		{"wildcard argument", hostaccounts.Account{Name: "ops", Sudo: &settings.Sudo{RunAs: "ALL", Commands: []string{"/usr/bin/less *"}}}, "sudo command"},
+		{"env assignment", hostaccounts.Account{Name: "ops", Sudo: &settings.Sudo{RunAs: "ALL", Commands: []string{"/usr/bin/env A=1 /bin/sh"}}}, "sudo command"},
 		{"comment quote", hostaccounts.Account{Name: "ops", Comment: "it's"}, "comment"},
 		{"empty sudo", hostaccounts.Account{Name: "ops", Sudo: &settings.Sudo{RunAs: "ALL"}}, "without commands"},
 	}
@@ -90,9 +81,21 @@ func TestScriptRefusesUnsafeInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := base
 			s.Accounts = []hostaccounts.Account{tc.account}
-			if _, err := hostaccounts.Script(s); err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("want an error containing %q, got %v", tc.want, err)
-			}
+			_, err := hostaccounts.Script(s)
+			assert.ErrorContains(t, err, tc.want)
 		})
 	}
+}
+
+// TestNoExecTag: NOEXEC goes into the rule, after NOPASSWD, and visudo
+// accepts the combination.
+func TestNoExecTag(t *testing.T) {
+	visudo := testtools.Require(t, "visudo", "apt-get install sudo")
+	rule := hostaccounts.Sudoers(hostaccounts.Account{Name: "support", Sudo: &settings.Sudo{
+		RunAs: "ALL", NoPassword: true, NoExec: true, Commands: []string{"/usr/bin/journalctl --no-pager -n 500"}}})
+	assert.Contains(t, string(rule), "support ALL=(ALL) NOPASSWD: NOEXEC: /usr/bin/journalctl --no-pager -n 500\n")
+	p := filepath.Join(t.TempDir(), "support")
+	require.NoError(t, os.WriteFile(p, rule, 0o440))
+	out, err := exec.Command(visudo, "-cf", p).CombinedOutput()
+	assert.NoError(t, err, "visudo -cf:\n%s", out)
 }

@@ -49,14 +49,14 @@ SSM_RUNAS_SUDOERS_END
 ensure_account oracle 'ssm-runas role oracle'
 install_sudoers ssm-runas-oracle <<'SSM_RUNAS_SUDOERS_END'
 # Managed by ssm-runas: the sudo rule of the oracle role account. Local changes are overwritten.
-oracle ALL=(ALL) NOPASSWD: /usr/bin/systemctl restart oracle-xe, /usr/bin/journalctl
+oracle ALL=(ALL) NOPASSWD: NOEXEC: /usr/bin/systemctl restart oracle-xe, /usr/bin/systemctl status oracle-xe --no-pager, /usr/bin/journalctl --no-pager -u oracle-xe
 SSM_RUNAS_SUDOERS_END
 ensure_account developer 'ssm-runas role developer'
 remove_sudoers ssm-runas-developer
 ensure_account support 'ssm-runas role support'
 install_sudoers ssm-runas-support <<'SSM_RUNAS_SUDOERS_END'
 # Managed by ssm-runas: the sudo rule of the support role account. Local changes are overwritten.
-support ALL=(ALL) NOPASSWD: /usr/bin/journalctl
+support ALL=(ALL) NOPASSWD: NOEXEC: /usr/bin/journalctl --no-pager -n 500
 SSM_RUNAS_SUDOERS_END
 ensure_account ssm-fallback 'ssm-runas fallback user'
 remove_sudoers ssm-runas-ssm-fallback
