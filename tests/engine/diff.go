@@ -1,0 +1,157 @@
+package engine
+
+import (
+	"slices"
+	"sort"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+)
+
+// diff compares what the provider holds (the old outputs, as the bridged
+// providers compare the Terraform state) with the program's new inputs,
+// the way a plan of the Terraform provider does:
+//   - an input the program sets and that differs is a change, and a
+//     replacement when the schema marks it ForceNew;
+//   - an input the program leaves out is no change when the schema computes
+//     it (Optional+Computed) or when the provider holds its zero value, and
+//     a change otherwise (the plan sets it to null);
+//   - paths in ignoreChanges take the value the provider holds.
+func diff(s resourceSchema, req plugin.DiffRequest) plugin.DiffResult {
+	news := req.NewInputs.Copy()
+	olds := req.OldOutputs
+	for _, p := range req.IgnoreChanges {
+		path, err := resource.ParsePropertyPath(p)
+		if err != nil {
+			continue
+		}
+		if v, ok := path.Get(resource.NewObjectProperty(olds)); ok {
+			path.Set(resource.NewObjectProperty(news), v)
+		} else {
+			path.Delete(resource.NewObjectProperty(news))
+		}
+	}
+
+	keys := map[resource.PropertyKey]bool{}
+	for k := range news {
+		keys[k] = true
+	}
+	for k := range req.OldInputs {
+		keys[k] = true
+	}
+	for _, k := range s.readBackInputs {
+		keys[resource.PropertyKey(k)] = true
+	}
+
+	var changed, replace []resource.PropertyKey
+	detailed := map[string]plugin.PropertyDiff{}
+	for k := range keys {
+		if isInternalKey(k) {
+			continue
+		}
+		nv, hasNew := news[k]
+		ov, hasOld := olds[k]
+		if !hasOld {
+			ov, hasOld = req.OldInputs[k]
+		}
+		kind := plugin.DiffUpdate
+		switch {
+		case !hasNew || nv.IsNull():
+			if slices.Contains(s.computedInputs, string(k)) || !hasOld || isZero(ov) {
+				continue
+			}
+			kind = plugin.DiffDelete
+		case nv.ContainsUnknowns():
+			// Not known until apply: it may change.
+		case !hasOld || isZero(ov):
+			if isZero(nv) {
+				continue
+			}
+			kind = plugin.DiffAdd
+		case plain(ov).DeepEquals(plain(nv)):
+			continue
+		}
+		changed = append(changed, k)
+		if slices.Contains(s.replaceOnChanges, string(k)) {
+			replace = append(replace, k)
+			kind = replaceKind(kind)
+		}
+		detailed[string(k)] = plugin.PropertyDiff{Kind: kind, InputDiff: true}
+	}
+	if len(changed) == 0 {
+		return plugin.DiffResult{Changes: plugin.DiffNone}
+	}
+	sortKeys(changed)
+	sortKeys(replace)
+	return plugin.DiffResult{
+		Changes:      plugin.DiffSome,
+		ChangedKeys:  changed,
+		ReplaceKeys:  replace,
+		DetailedDiff: detailed,
+	}
+}
+
+func replaceKind(k plugin.DiffKind) plugin.DiffKind {
+	switch k {
+	case plugin.DiffAdd:
+		return plugin.DiffAddReplace
+	case plugin.DiffDelete:
+		return plugin.DiffDeleteReplace
+	default:
+		return plugin.DiffUpdateReplace
+	}
+}
+
+// isInternalKey tells the bridge's bookkeeping keys from inputs.
+func isInternalKey(k resource.PropertyKey) bool {
+	return len(k) > 2 && k[:2] == "__"
+}
+
+// isZero reports the values the Terraform plugin SDK treats as unset: null,
+// "", false, 0 and empty collections.
+func isZero(v resource.PropertyValue) bool {
+	v = plain(v)
+	switch {
+	case v.IsNull():
+		return true
+	case v.IsString():
+		return v.StringValue() == ""
+	case v.IsBool():
+		return !v.BoolValue()
+	case v.IsNumber():
+		return v.NumberValue() == 0
+	case v.IsArray():
+		return len(v.ArrayValue()) == 0
+	case v.IsObject():
+		return len(v.ObjectValue()) == 0
+	}
+	return false
+}
+
+// plain drops secret markers: the provider compares values, not their
+// secrecy.
+func plain(v resource.PropertyValue) resource.PropertyValue {
+	switch {
+	case v.IsSecret():
+		return plain(v.SecretValue().Element)
+	case v.IsOutput():
+		return plain(v.OutputValue().Element)
+	case v.IsArray():
+		arr := make([]resource.PropertyValue, len(v.ArrayValue()))
+		for i, e := range v.ArrayValue() {
+			arr[i] = plain(e)
+		}
+		return resource.NewArrayProperty(arr)
+	case v.IsObject():
+		obj := resource.PropertyMap{}
+		for k, e := range v.ObjectValue() {
+			obj[k] = plain(e)
+		}
+		return resource.NewObjectProperty(obj)
+	}
+	return v
+}
+
+func sortKeys(ks []resource.PropertyKey) {
+	sort.Slice(ks, func(i, j int) bool { return ks[i] < ks[j] })
+}

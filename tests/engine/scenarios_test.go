@@ -1,0 +1,441 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
+	"github.com/pulumi/pulumi/pkg/v3/resource/deploy/providers"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const examplePerRole = "../../examples/per-role/runas.yaml"
+
+// roleGroups are the example's role groups (Entra groups that SCIM
+// provisions into the identity store under the same names).
+var roleGroups = []string{"SG-AWS-SSM-Admin", "SG-AWS-SSM-Oracle", "SG-AWS-SSM-Developer", "SG-AWS-SSM-Support"}
+
+// exampleAssignments is how many account assignments the example makes in
+// NewWorld's organization: admin 4 accounts, oracle 2, developer 2
+// (222222222222 is in the sandboxes OU too), support 2.
+const exampleAssignments = 10
+
+// layerVariants run a scenario on the AWS layers alone and with the Entra
+// application, so that a failure in one layer does not hide the other's.
+var layerVariants = []struct {
+	name  string
+	entra bool
+}{
+	{"organization and Identity Center", false},
+	{"with the Entra application", true},
+}
+
+// deployedStack returns a stack of the example deployed once into an
+// organization whose identity store SCIM has provisioned.
+func deployedStack(t *testing.T, entra bool) *Stack {
+	t.Helper()
+	w := NewWorld()
+	w.ProvisionGroups(roleGroups...)
+	s := NewStack(t, w, examplePerRole)
+	if !entra {
+		delete(s.Settings, "entra")
+	}
+	up := s.Up()
+	require.NoError(t, up.Err, "first deployment: %s", strings.Join(up.Messages, "\n"))
+	require.Len(t, w.Resources(typeAccountAssignment), exampleAssignments, "first deployment: assignments")
+	return s
+}
+
+// TestFirstDeploymentOnAnEmptyIdentityStore follows a new organization:
+// nothing in the identity store (SCIM needs the Entra application this very
+// deployment creates) and no SCIM token yet (Identity Center issues it once
+// the identity source is switched to Entra). Preview and update must
+// succeed and name what comes next; once the token is stored and SCIM has
+// provisioned the groups, the next updates complete the assignments.
+func TestFirstDeploymentOnAnEmptyIdentityStore(t *testing.T) {
+	t.Parallel()
+	w := NewWorld()
+	s := NewStack(t, w, examplePerRole)
+	delete(s.Config, "ssm-runas:scimToken")
+
+	preview := s.Preview()
+	require.NoError(t, preview.Err, "preview on a fresh organization: %s", strings.Join(preview.Messages, "\n"))
+
+	first := s.Up()
+	require.NoError(t, first.Err, "first update on a fresh organization: %s", strings.Join(first.Messages, "\n"))
+	said := strings.Join(append(outputStrings(first.Outputs), first.Messages...), "\n")
+	for _, g := range roleGroups {
+		assert.Contains(t, said, g, "the first deployment must say that group %s is not provisioned yet (stack outputs or messages)", g)
+	}
+	assert.Empty(t, w.Resources(typeAccountAssignment), "no assignment can exist before SCIM has provisioned the groups")
+	assert.Empty(t, first.Deletes(), "first deployment")
+
+	// Identity Center issued the SCIM token; the stack stores it.
+	s.Config["ssm-runas:scimToken"] = "scim-token-from-identity-center"
+	second := s.Up()
+	require.NoError(t, second.Err, "update with the SCIM token: %s", strings.Join(second.Messages, "\n"))
+	assert.Len(t, w.Resources(typeSynchronizationJob), 1, "the provisioning job starts once the real token is stored")
+	assert.Empty(t, second.Deletes(), "update with the SCIM token")
+
+	// SCIM has provisioned the role groups.
+	w.ProvisionGroups(roleGroups...)
+	third := s.Up()
+	require.NoError(t, third.Err, "update after SCIM provisioned the groups: %s", strings.Join(third.Messages, "\n"))
+	assert.Len(t, w.Resources(typeAccountAssignment), exampleAssignments, "every role's group is assigned in every account once it exists")
+	assert.Empty(t, third.Deletes(), "update after SCIM provisioned the groups")
+}
+
+// TestSecondUpReportsNoChanges deploys the example, then previews and
+// updates again with nothing changed: nothing may change, in particular no
+// organization-wide UpdateStackSet because the service reports
+// administrationRoleArn for a service-managed StackSet.
+func TestSecondUpReportsNoChanges(t *testing.T) {
+	t.Parallel()
+	for _, v := range layerVariants {
+		t.Run(v.name, func(t *testing.T) {
+			t.Parallel()
+			s := deployedStack(t, v.entra)
+
+			preview := s.Preview()
+			require.NoError(t, preview.Err, strings.Join(preview.Messages, "\n"))
+			assert.Empty(t, stepStrings(preview.Changed()), "preview after a deployment with nothing changed")
+
+			up := s.Up()
+			require.NoError(t, up.Err, strings.Join(up.Messages, "\n"))
+			assert.Empty(t, stepStrings(up.Changed()), "update after a deployment with nothing changed")
+			assert.Empty(t, up.Changes, "provider calls that change something")
+		})
+	}
+}
+
+// TestAddingAnOUAndARegionDeletesNothing extends the rollout to one more
+// OU (StackSet target, SCP target and admin's assignments) and one more
+// region: nothing already deployed may be deleted or replaced (deleting a
+// StackSet instance makes the writer restore the old documents in every
+// account of its OUs, turning Run As off), and nobody may lose access while
+// the update runs.
+func TestAddingAnOUAndARegionDeletesNothing(t *testing.T) {
+	t.Parallel()
+	for _, v := range layerVariants {
+		t.Run(v.name, func(t *testing.T) {
+			t.Parallel()
+			s := deployedStack(t, v.entra)
+			stacksBefore := s.World.MemberStacks()
+			access := newAccessTracker(s.World)
+
+			org := s.Settings["organization"].(map[string]any)
+			org["targets"] = append(org["targets"].([]any), "ou-a1b2-newteam01")
+			org["regions"] = append(org["regions"].([]any), "ap-southeast-2")
+			admin := role(t, s, "admin")
+			admin["assignments"] = append(admin["assignments"].([]any), "ou-a1b2-newteam01")
+
+			up := s.Up()
+			require.NoError(t, up.Err, strings.Join(up.Messages, "\n"))
+			assert.Empty(t, stepStrings(up.Deletes()), "steps that delete or replace")
+			assert.Empty(t, deletions(up.Changes), "provider deletions")
+			access.replay(t, up.Changes)
+
+			stacks := s.World.MemberStacks()
+			for k, n := range stacksBefore {
+				assert.GreaterOrEqual(t, stacks[k], n, "StackSet stacks in %s", k)
+			}
+			for _, region := range []string{"eu-west-1", "eu-central-1", "us-east-1", "ap-southeast-2"} {
+				assert.Positive(t, stacks["666666666666/"+region], "the new OU's account gets the preferences in %s", region)
+			}
+			assert.Positive(t, stacks["333333333333/ap-southeast-2"], "existing accounts get the preferences in the new region")
+			assert.Len(t, s.World.Resources(typeAccountAssignment), exampleAssignments+1, "admin is assigned in the new OU's account")
+		})
+	}
+}
+
+// TestRenamingARoleDeletesNothingBeforeItsReplacementExists renames a role
+// (its name only: same group, permission set name, Linux user). Identity
+// Center refuses a second permission set with the same name, so creating
+// the new one first fails, and deleting the old one first leaves the
+// group without access: neither may happen.
+func TestRenamingARoleDeletesNothingBeforeItsReplacementExists(t *testing.T) {
+	t.Parallel()
+	for _, v := range layerVariants {
+		t.Run(v.name, func(t *testing.T) {
+			t.Parallel()
+			s := deployedStack(t, v.entra)
+			access := newAccessTracker(s.World)
+			role(t, s, "support")["name"] = "helpdesk"
+
+			up := s.Up()
+			require.NoError(t, up.Err, strings.Join(up.Messages, "\n"))
+			assertDeletesFollowCreates(t, up.Changes)
+			access.replay(t, up.Changes)
+			assert.Len(t, s.World.Resources(typePermissionSet), 4, "one permission set per role")
+			assert.Len(t, s.World.Resources(typeAccountAssignment), exampleAssignments, "assignments after the rename")
+		})
+	}
+}
+
+// TestRemovingARoleDeletesOnlyItsResources removes one role: its
+// permission set, assignments and Entra app role assignment go, and
+// nothing else is deleted or replaced (the StackSet template may change in
+// place: the role's Linux account is no longer created).
+func TestRemovingARoleDeletesOnlyItsResources(t *testing.T) {
+	t.Parallel()
+	for _, v := range layerVariants {
+		t.Run(v.name, func(t *testing.T) {
+			t.Parallel()
+			s := deployedStack(t, v.entra)
+			access := newAccessTracker(s.World)
+			owned := ownedBy(s, "support")
+			removeRole(t, s, "support")
+
+			up := s.Up()
+			require.NoError(t, up.Err, strings.Join(up.Messages, "\n"))
+			for _, st := range up.Deletes() {
+				assert.Contains(t, owned, st.URN, "%s does not belong to the removed role", st)
+				assert.NotEqual(t, deploy.OpReplace, st.Op, "%s: removing a role replaces nothing", st)
+				assert.NotEqual(t, deploy.OpCreateReplacement, st.Op, "%s: removing a role replaces nothing", st)
+			}
+			assert.NotContains(t, permissionSetNames(s.World), "SSM-Support", "the removed role's permission set is deleted")
+			assert.Len(t, s.World.Resources(typeAccountAssignment), exampleAssignments-2, "the removed role's assignments are deleted")
+			if v.entra {
+				assert.Len(t, s.World.Resources(typeAppRoleAssignment), len(roleGroups)-1, "the removed role's group leaves the application")
+			}
+			access.replay(t, up.Changes, s.World.GroupID("SG-AWS-SSM-Support"))
+		})
+	}
+}
+
+// role returns the named role of the stack's settings, to edit.
+func role(t *testing.T, s *Stack, name string) map[string]any {
+	t.Helper()
+	for _, r := range s.Settings["roles"].([]any) {
+		if m := r.(map[string]any); m["name"] == name {
+			return m
+		}
+	}
+	t.Fatalf("no role %q in the settings", name)
+	return nil
+}
+
+func removeRole(t *testing.T, s *Stack, name string) {
+	t.Helper()
+	var kept []any
+	for _, r := range s.Settings["roles"].([]any) {
+		if r.(map[string]any)["name"] != name {
+			kept = append(kept, r)
+		}
+	}
+	require.Len(t, kept, len(s.Settings["roles"].([]any))-1, "role %s", name)
+	s.Settings["roles"] = kept
+}
+
+// ownedBy returns the URNs in the stack's state that belong to a role: the
+// resources whose inputs or outputs name the role's permission set or its
+// groups, the resources under a component that belongs, and the components
+// all of whose children belong.
+func ownedBy(s *Stack, name string) map[resource.URN]bool {
+	r := findRole(s, name)
+	ps := r["permissionSet"].(map[string]any)["name"].(string)
+	group := r["entraGroup"].(string)
+	marks := map[string]bool{ps: true}
+	s.World.mu.Lock()
+	if id := s.World.groups[group]; id != "" {
+		marks[id] = true
+	}
+	if id := s.World.entraGroups[group]; id != "" {
+		marks[id] = true
+	}
+	for k, rec := range s.World.records {
+		if k.typ == typePermissionSet && str(rec.outputs, "name") == ps {
+			marks[str(rec.outputs, "arn")] = true
+		}
+	}
+	s.World.mu.Unlock()
+
+	owned := map[resource.URN]bool{}
+	children := map[resource.URN][]resource.URN{}
+	for _, st := range s.snap.Resources {
+		if st.Parent != "" {
+			children[st.Parent] = append(children[st.Parent], st.URN)
+		}
+		if st.Custom && (mentions(st.Inputs, marks) || mentions(st.Outputs, marks)) {
+			owned[st.URN] = true
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, st := range s.snap.Resources {
+			if owned[st.URN] {
+				continue
+			}
+			// A component belongs when everything it manages does (the
+			// providers under it follow it).
+			all := len(children[st.URN]) > 0 && !st.Custom
+			for _, c := range children[st.URN] {
+				all = all && (owned[c] || providers.IsProviderType(c.Type()))
+			}
+			if all || (st.Parent != "" && owned[st.Parent]) {
+				owned[st.URN] = true
+				changed = true
+			}
+		}
+	}
+	return owned
+}
+
+func findRole(s *Stack, name string) map[string]any {
+	for _, r := range s.Settings["roles"].([]any) {
+		if m := r.(map[string]any); m["name"] == name {
+			return m
+		}
+	}
+	return nil
+}
+
+// mentions reports whether any string in m equals one of marks.
+func mentions(m resource.PropertyMap, marks map[string]bool) bool {
+	found := false
+	var walk func(v resource.PropertyValue)
+	walk = func(v resource.PropertyValue) {
+		v = plain(v)
+		switch {
+		case v.IsString():
+			found = found || marks[v.StringValue()]
+		case v.IsArray():
+			for _, e := range v.ArrayValue() {
+				walk(e)
+			}
+		case v.IsObject():
+			for _, e := range v.ObjectValue() {
+				walk(e)
+			}
+		}
+	}
+	walk(resource.NewObjectProperty(m))
+	return found
+}
+
+func permissionSetNames(w *World) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for k, r := range w.records {
+		if k.typ == typePermissionSet {
+			out = append(out, str(r.outputs, "name"))
+		}
+	}
+	return out
+}
+
+// assertDeletesFollowCreates checks that the provider deleted no resource
+// before every resource of the same type that this update created existed.
+func assertDeletesFollowCreates(t *testing.T, ops []Operation) {
+	t.Helper()
+	lastCreate := map[string]int{}
+	for i, op := range ops {
+		if op.Op == "create" {
+			lastCreate[op.Type] = i
+		}
+	}
+	for i, op := range ops {
+		if op.Op == "delete" {
+			if last, ok := lastCreate[op.Type]; ok && last > i {
+				assert.Failf(t, "deleted before its replacement exists",
+					"%s %s deleted at step %d, before %s was created at step %d",
+					op.Type, op.URN.Name(), i, ops[last].URN.Name(), last)
+			}
+		}
+	}
+}
+
+// accessTracker follows who can sign in where: the (group, account) pairs
+// of the account assignments.
+type accessTracker struct {
+	before map[string]int
+}
+
+func newAccessTracker(w *World) *accessTracker {
+	a := &accessTracker{before: map[string]int{}}
+	for _, id := range w.Resources(typeAccountAssignment) {
+		a.before[accessPair(id)]++
+	}
+	return a
+}
+
+// accessPair is "group id/account" of an assignment id
+// (principal,type,target,targetType,permissionSet,instance).
+func accessPair(id resource.ID) string {
+	parts := strings.Split(string(id), ",")
+	return parts[0] + "/" + parts[2]
+}
+
+// replay applies the update's provider changes in order and fails if a
+// group loses access to an account at any point, except for the groups
+// whose access ends on purpose (identity store ids).
+func (a *accessTracker) replay(t *testing.T, ops []Operation, ending ...string) {
+	t.Helper()
+	live := map[string]int{}
+	for k, v := range a.before {
+		live[k] = v
+	}
+	for i, op := range ops {
+		if op.Type != typeAccountAssignment {
+			continue
+		}
+		pair := accessPair(op.ID)
+		switch op.Op {
+		case "create":
+			live[pair]++
+		case "delete":
+			live[pair]--
+			group, _, _ := strings.Cut(pair, "/")
+			if live[pair] == 0 && !slices.Contains(ending, group) {
+				assert.Failf(t, "access lost during the update",
+					"group/account %s has no assignment after step %d (%s %s)", pair, i, op.Op, op.URN.Name())
+			}
+		}
+	}
+}
+
+func deletions(ops []Operation) []string {
+	var out []string
+	for _, op := range ops {
+		if op.Op == "delete" {
+			out = append(out, fmt.Sprintf("%s %s", op.Type, op.URN.Name()))
+		}
+	}
+	return out
+}
+
+func stepStrings(steps []Step) []string {
+	out := make([]string, 0, len(steps))
+	for _, s := range steps {
+		out = append(out, s.String())
+	}
+	return out
+}
+
+// outputStrings returns every string in the stack outputs.
+func outputStrings(m resource.PropertyMap) []string {
+	var out []string
+	var walk func(v resource.PropertyValue)
+	walk = func(v resource.PropertyValue) {
+		v = plain(v)
+		switch {
+		case v.IsString():
+			out = append(out, v.StringValue())
+		case v.IsArray():
+			for _, e := range v.ArrayValue() {
+				walk(e)
+			}
+		case v.IsObject():
+			for _, e := range v.ObjectValue() {
+				walk(e)
+			}
+		}
+	}
+	walk(resource.NewObjectProperty(m))
+	return out
+}

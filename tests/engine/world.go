@@ -1,0 +1,276 @@
+package engine
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// World is the cloud the fake providers act on: one AWS organization with
+// its IAM Identity Center instance, and one Entra ID tenant. It keeps what
+// exists, refuses what the real services refuse (a second permission set
+// with the same name, a second ABAC configuration, an assignment to a
+// group SCIM has not provisioned, a bucket that still holds versions ...),
+// and logs every change the providers make, in order.
+type World struct {
+	mu sync.Mutex
+
+	// ManagementAccount is the organization's management account, where
+	// the providers act unless they assume a role elsewhere.
+	ManagementAccount string
+	// OrganizationID is the organization's id (o-...).
+	OrganizationID string
+	// OUs maps each organizational unit to the accounts it holds.
+	OUs map[string][]Account
+	// IdentityStoreID is the Identity Center identity store (d-...).
+	IdentityStoreID string
+
+	// groups are the identity store's groups by display name (what SCIM
+	// has provisioned).
+	groups map[string]string
+	// entraGroups are the tenant's security groups by display name.
+	entraGroups map[string]string
+	// clientIDs are the applications' client ids by object id.
+	clientIDs map[string]string
+
+	records map[recordKey]*record
+	unique  map[string]resource.ID
+	// buckets holds, per bucket, how many object versions it keeps.
+	buckets map[string]*bucketState
+	// memberStacks counts the StackSet stacks in each "account/region".
+	memberStacks map[string]int
+
+	log []Operation
+	seq int
+}
+
+// Account is one member account.
+type Account struct {
+	ID, Name string
+	// Status is what Organizations reports in the account's Status field.
+	Status string
+}
+
+// Operation is one change a provider made.
+type Operation struct {
+	// Op is "create", "update" or "delete".
+	Op string
+	// Type is the resource type token.
+	Type string
+	// URN is the resource's URN in the stack.
+	URN resource.URN
+	// ID is the provider's id of the resource.
+	ID resource.ID
+}
+
+// recordKey names a resource: ids are unique per type only (a permission
+// set and its inline policy share "permissionSetArn,instanceArn").
+type recordKey struct {
+	typ string
+	id  resource.ID
+}
+
+type record struct {
+	typ     string
+	urn     resource.URN
+	account string
+	region  string
+	inputs  resource.PropertyMap
+	outputs resource.PropertyMap
+	keys    []string
+}
+
+type bucketState struct {
+	versioned bool
+	objects   int
+	versions  int
+}
+
+// NewWorld returns the organization the examples describe: management
+// account 111111111111, two OUs with ACTIVE 12-digit accounts (one more OU
+// to add later), an identity store SCIM has not provisioned yet, and an
+// Entra tenant that holds the role groups.
+func NewWorld() *World {
+	w := &World{
+		ManagementAccount: "111111111111",
+		OrganizationID:    "o-a1b2c3d4e5",
+		IdentityStoreID:   "d-9067a1b2c3",
+		OUs: map[string][]Account{
+			"ou-a1b2-workloads1": {
+				{ID: "333333333333", Name: "workloads-prod", Status: "ACTIVE"},
+				{ID: "444444444444", Name: "workloads-test", Status: "ACTIVE"},
+			},
+			"ou-a1b2-sandboxes1": {
+				{ID: "222222222222", Name: "sandbox-shared", Status: "ACTIVE"},
+				{ID: "555555555555", Name: "sandbox-alice", Status: "ACTIVE"},
+			},
+			"ou-a1b2-newteam01": {
+				{ID: "666666666666", Name: "newteam-prod", Status: "ACTIVE"},
+			},
+		},
+		groups:       map[string]string{},
+		entraGroups:  map[string]string{},
+		clientIDs:    map[string]string{},
+		records:      map[recordKey]*record{},
+		unique:       map[string]resource.ID{},
+		buckets:      map[string]*bucketState{},
+		memberStacks: map[string]int{},
+	}
+	for _, g := range []string{"SG-AWS-SSM-Admin", "SG-AWS-SSM-Oracle", "SG-AWS-SSM-Developer", "SG-AWS-SSM-Support"} {
+		w.entraGroups[g] = w.uuid()
+	}
+	return w
+}
+
+// ProvisionGroups does what SCIM does once the Entra application
+// provisions: the named groups appear in the identity store.
+func (w *World) ProvisionGroups(names ...string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, n := range names {
+		if _, ok := w.groups[n]; !ok {
+			// Identity store ids: ten hex digits, a dash, a UUID.
+			w.groups[n] = "9067a1b2c3-" + w.uuid()
+		}
+	}
+}
+
+// GroupID returns the identity store id of a provisioned group ("" when
+// SCIM has not provisioned it).
+func (w *World) GroupID(name string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.groups[name]
+}
+
+// Log returns the changes made so far, in order.
+func (w *World) Log() []Operation {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]Operation(nil), w.log...)
+}
+
+// Resources returns the ids of the resources of type typ that exist.
+func (w *World) Resources(typ string) []resource.ID {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []resource.ID
+	for k := range w.records {
+		if k.typ == typ {
+			out = append(out, k.id)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// MemberStacks returns how many StackSet stacks exist in account/region
+// pairs, keyed "account/region".
+func (w *World) MemberStacks() map[string]int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range w.memberStacks {
+		if v > 0 {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func (w *World) uuid() string {
+	w.seq++
+	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", 0x5e5e0000+w.seq, w.seq%0xffff, w.seq%0xfff, w.seq%0xfff, w.seq)
+}
+
+func (w *World) hex(n int) string {
+	w.seq++
+	s := fmt.Sprintf("%0*x", n, w.seq*7919)
+	return s[len(s)-n:]
+}
+
+// accountOf returns the account an account id or OU id stands for, and
+// whether it is part of the organization.
+func (w *World) knownTarget(id string) bool {
+	if id == w.ManagementAccount || strings.HasPrefix(id, "r-") {
+		return true
+	}
+	if _, ok := w.OUs[id]; ok {
+		return true
+	}
+	for _, accts := range w.OUs {
+		for _, a := range accts {
+			if a.ID == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (w *World) findByOutput(typ, key, value string) *record {
+	for _, r := range w.records {
+		if r.typ == typ && str(r.outputs, key) == value {
+			return r
+		}
+	}
+	return nil
+}
+
+// claim reserves the unique keys of a new resource, or names the conflict.
+func (w *World) claim(keys []string, id resource.ID) (string, bool) { //nolint:unparam
+	for _, k := range keys {
+		if _, taken := w.unique[k]; taken {
+			return k, false
+		}
+	}
+	for _, k := range keys {
+		w.unique[k] = id
+	}
+	return "", true
+}
+
+func (w *World) release(r *record) {
+	for _, k := range r.keys {
+		delete(w.unique, k)
+	}
+}
+
+// str returns a string property, looking through secrets; "" otherwise.
+func str(m resource.PropertyMap, key string) string {
+	v, ok := m[resource.PropertyKey(key)]
+	if !ok {
+		return ""
+	}
+	v = plain(v)
+	if v.IsString() {
+		return v.StringValue()
+	}
+	return ""
+}
+
+// strs returns a list of strings property.
+func strs(v resource.PropertyValue) []string {
+	v = plain(v)
+	if !v.IsArray() {
+		return nil
+	}
+	var out []string
+	for _, e := range v.ArrayValue() {
+		if e = plain(e); e.IsString() {
+			out = append(out, e.StringValue())
+		}
+	}
+	return out
+}
+
+func object(m resource.PropertyMap, key string) resource.PropertyMap {
+	v := plain(m[resource.PropertyKey(key)])
+	if v.IsObject() {
+		return v.ObjectValue()
+	}
+	return resource.PropertyMap{}
+}
