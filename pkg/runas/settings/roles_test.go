@@ -66,3 +66,32 @@ func indexOf(c *settings.Config, group string) int {
 	}
 	return -1
 }
+
+func TestPolicyArgsFromExample(t *testing.T) {
+	c, err := settings.Load(examplePath)
+	require.NoError(t, err)
+	var oracle settings.Role
+	for _, r := range c.Roles {
+		if r.Name == "oracle" {
+			oracle = r
+		}
+	}
+	require.Equal(t, "oracle", oracle.Name)
+
+	ps := c.PermissionSetPolicyArgs(oracle)
+	assert.Equal(t, []string{"admin", "developer", "oracle", "support"}, ps.RoleUsers)
+	assert.Equal(t, []string{"AWS-StartPortForwardingSession"}, ps.AllowedDocuments)
+	assert.Equal(t, []string{"eu-west-1", "eu-central-1", "us-east-1"}, ps.Regions)
+	assert.Equal(t, "workload", ps.InstanceTagKey)
+	assert.Equal(t, "oracle", ps.InstanceTagValue)
+	assert.Equal(t, "alias/ssm-sessions", ps.KMSKeyID)
+	assert.False(t, ps.AllowCommands)
+	assert.NotContains(t, ps.ReservedUsers, "admin", "a role's own user is never denied")
+
+	scp := c.GuardrailSCPArgs()
+	assert.Equal(t, "ssm-runas-session-preferences", scp.StackSetName)
+	assert.ElementsMatch(t, c.Guardrail.ExemptRoleARNs, scp.ExemptRoleARNs)
+	assert.Equal(t, ps.Regions, scp.Regions)
+	assert.Equal(t, ps.ReservedUsers, scp.ReservedUsers)
+	assert.Contains(t, scp.ReservedUsers, "ec2-user")
+}

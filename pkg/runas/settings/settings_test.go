@@ -1,11 +1,15 @@
 package settings_test
 
 import (
-	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/field"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
@@ -15,15 +19,10 @@ const examplePath = "../../../examples/per-role/runas.yaml"
 
 func TestLoadExample(t *testing.T) {
 	c, err := settings.Load(examplePath)
-	if err != nil {
-		t.Fatalf("the shipped example must be valid: %v", err)
-	}
-	if c.Model != settings.ModelPerRole || len(c.Organization.Regions) != 3 {
-		t.Fatalf("unexpected example: %+v", c.Organization)
-	}
-	if got := c.Organization.ArtifactBucket("eu-west-1"); got != "ssm-runas-artifacts-111111111111-eu-west-1" {
-		t.Fatalf("ArtifactBucket = %s", got)
-	}
+	require.NoError(t, err, "the shipped example must be valid")
+	assert.Equal(t, settings.ModelPerRole, c.Model)
+	assert.Len(t, c.Organization.Regions, 3)
+	assert.Equal(t, "ssm-runas-artifacts-111111111111-eu-west-1", c.Organization.ArtifactBucket("eu-west-1"))
 }
 
 const minimal = `
@@ -50,9 +49,7 @@ roles:
 
 func TestDefaults(t *testing.T) {
 	c, err := settings.Parse([]byte(minimal))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	o := c.Organization
 	checks := map[string][2]any{
 		"artifact prefix":   {o.ArtifactBucketPrefix, "ssm-runas-artifacts-012345678901"},
@@ -68,14 +65,12 @@ func TestDefaults(t *testing.T) {
 		"leading zero kept": {o.ManagementAccountID, "012345678901"},
 	}
 	for name, v := range checks {
-		if v[0] != v[1] {
-			t.Errorf("%s = %v, want %v", name, v[0], v[1])
-		}
+		assert.Equal(t, v[1], v[0], name)
 	}
+	assert.Equal(t, settings.DefaultReservedUsers, c.Guardrail.ReservedUsers, "reserved users")
 	// Unset preferences stay unmanaged: the writer must keep what accounts have.
-	if c.SessionPreferences.S3 != nil || c.SessionPreferences.IdleSessionTimeoutMinutes != nil {
-		t.Errorf("unset preferences must stay nil: %+v", c.SessionPreferences)
-	}
+	assert.Nil(t, c.SessionPreferences.S3)
+	assert.Nil(t, c.SessionPreferences.IdleSessionTimeoutMinutes)
 }
 
 func TestParseJSONFromPulumiConfig(t *testing.T) {
@@ -84,12 +79,9 @@ func TestParseJSONFromPulumiConfig(t *testing.T) {
 	"identityCenter":{"instanceArn":"arn:aws:sso:::instance/ssoins-1234567890abcdef","region":"eu-west-1","identityStoreId":"d-1234567890"},
 	"roles":[{"name":"dev","entraGroup":"SG-Dev","linuxUser":"developer","precedence":1,"permissionSet":{"name":"SSM-Dev"},"assignments":["222222222222"]}]}`
 	c, err := settings.Parse([]byte(js))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if *c.SessionPreferences.IdleSessionTimeoutMinutes != 15 {
-		t.Fatal("idle timeout lost")
-	}
+	require.NoError(t, err)
+	require.NotNil(t, c.SessionPreferences.IdleSessionTimeoutMinutes)
+	assert.Equal(t, 15, *c.SessionPreferences.IdleSessionTimeoutMinutes)
 }
 
 func TestValidationProblems(t *testing.T) {
@@ -117,8 +109,20 @@ func TestValidationProblems(t *testing.T) {
 			[]string{`organization.managementAccountId "12345": must be 12 digits`}},
 		{"root and OU", "targets: [r-ab12]", "targets: [r-ab12, ou-ab12-abcdefgh]",
 			[]string{`organization.targets: the root already covers every OU`}},
-		{"bad region and model", "regions: [eu-west-1]", "regions: [eu-west-1, mars-1]\nmodel: per-person",
-			nil}, // duplicate key "model": the YAML parser refuses it
+		{"duplicate key", "regions: [eu-west-1]", "regions: [eu-west-1]\nmodel: per-person",
+			[]string{`model: duplicate key (line 8; first at line 2)`}},
+		{"unknown field and value errors together", "model: per-role", "model: per-role\nroless: []",
+			nil},
+		{"made-up region", "regions: [eu-west-1]", "regions: [eu-west-1, zz-fake-9]\n  homeRegion: eu-west-1",
+			[]string{`organization.regions[1] "zz-fake-9": is not a region of partition aws`}},
+		{"new region listed", "regions: [eu-west-1]", "regions: [eu-west-1, zz-fake-9]\n  homeRegion: eu-west-1\nnewRegions: [zz-fake-9]", []string{}},
+		{"reserved fallback user", "runAsDefaultUser: ssm-fallback", "runAsDefaultUser: ec2-user",
+			[]string{`sessionPreferences.runAsDefaultUser "ec2-user": is in guardrail.reservedUsers`}},
+		{"exemption by pattern in every account", "runAsDefaultUser: ssm-fallback", "runAsDefaultUser: ssm-fallback\nguardrail: {exemptRoleArns: [\"arn:aws:iam::*:role/stacksets-exec-*\"]}",
+			[]string{`guardrail.exemptRoleArns[0] "arn:aws:iam::*:role/stacksets-exec-*": with * as the account the role name must be exact`}},
+		{"exact exemption in every account", "runAsDefaultUser: ssm-fallback", "runAsDefaultUser: ssm-fallback\nguardrail: {exemptRoleArns: [\"arn:aws:iam::*:role/ssm-runas-remediation\"]}", []string{}},
+		{"bad reserved user", "runAsDefaultUser: ssm-fallback", "runAsDefaultUser: ssm-fallback\nguardrail: {reservedUsers: [root, \"Bad!\"]}",
+			[]string{`guardrail.reservedUsers[1] "Bad!": must match`}},
 		{"several at once", "runAsDefaultUser: ssm-fallback",
 			"runAsDefaultUser: -x\n  idleSessionTimeoutMinutes: 0\n  maxSessionDurationMinutes: 2000",
 			[]string{"sessionPreferences.runAsDefaultUser", "sessionPreferences.idleSessionTimeoutMinutes", "sessionPreferences.maxSessionDurationMinutes"}},
@@ -132,41 +136,28 @@ func TestValidationProblems(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			src := strings.Replace(minimal, tc.old, tc.new, 1)
-			if src == minimal {
-				t.Fatalf("edit %q not applied", tc.old)
-			}
+			require.NotEqual(t, minimal, src, "edit %q not applied", tc.old)
 			_, err := settings.Parse([]byte(src))
-			if err == nil {
-				t.Fatal("want an error")
+			if tc.want != nil && len(tc.want) == 0 {
+				assert.NoError(t, err)
+				return
 			}
+			require.Error(t, err)
 			if tc.want == nil {
 				return
 			}
-			var list field.List
-			if !errors.As(err, &list) {
-				t.Fatalf("want a field.List, got %T: %v", err, err)
-			}
-			if len(list) != len(tc.want) {
-				t.Fatalf("got %d problems, want %d:\n%v", len(list), len(tc.want), err)
-			}
-			for i, w := range tc.want {
-				if !strings.HasPrefix(list[i].Error(), w) {
-					t.Errorf("problem %d:\n got %s\nwant %s...", i, list[i].Error(), w)
-				}
-			}
+			assertProblems(t, err, tc.want)
 		})
 	}
 }
 
 func TestParseRejectsEmptyAndBrokenFiles(t *testing.T) {
 	for name, src := range map[string]string{"empty": "", "comments only": "# nothing\n", "broken": "model: [", "list": "- a\n- b\n"} {
-		if _, err := settings.Parse([]byte(src)); err == nil {
-			t.Errorf("%s: want an error", name)
-		}
+		_, err := settings.Parse([]byte(src))
+		assert.Error(t, err, name)
 	}
-	if _, err := settings.Load(filepath.Join(t.TempDir(), "missing.yaml")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("missing file: %v", err)
-	}
+	_, err := settings.Load(filepath.Join(t.TempDir(), "missing.yaml"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
 }
 
 func TestRoleValidation(t *testing.T) {
@@ -201,6 +192,24 @@ func TestRoleValidation(t *testing.T) {
 			[]string{`roles[1].assignments[0] "2222": must be a 12-digit account id or an OU id`}},
 		{"sudo injection", "", role + "    sudo: {commands: [\"/bin/ls, /bin/sh\"]}\n",
 			[]string{`roles[1].sudo.commands[0] "/bin/ls, /bin/sh": must be ALL, or an absolute path`}},
+		{"sudo wildcard", "", role + "    sudo: {commands: [\"/usr/bin/less *\"]}\n",
+			[]string{`roles[1].sudo.commands[0] "/usr/bin/less *": must be ALL, or an absolute path`}},
+		{"sudo env assignment", "", role + "    sudo: {commands: [\"/usr/bin/env A=1 /bin/sh\"]}\n",
+			[]string{`roles[1].sudo.commands[0] "/usr/bin/env A=1 /bin/sh": must be ALL, or an absolute path`}},
+		{"sudo no arguments allowed", "", role + "    sudo: {commands: [\"/usr/bin/uptime \\\"\\\"\"]}\n", nil},
+		{"group differing only in case", "", strings.Replace(role, "entraGroup: SG-Ops", "entraGroup: sg-dev", 1),
+			[]string{`roles[1].entraGroup "sg-dev": is also used by roles[0]`}},
+		{"ssm-user as a role", "", strings.Replace(role, "linuxUser: ops", "linuxUser: ssm-user", 1),
+			[]string{`roles[1].linuxUser "ssm-user": must not be ssm-user`}},
+		{"SSH document", "  identityStoreId: d-1234567890\n", "  identityStoreId: d-1234567890\n  allowedSessionDocuments: [{name: AWS-StartSSHSession}]\n",
+			[]string{`identityCenter.allowedSessionDocuments[0].name "AWS-StartSSHSession": goes around Run As: it tunnels SSH`}},
+		{"remote host document", "  identityStoreId: d-1234567890\n", "  identityStoreId: d-1234567890\n  allowedSessionDocuments: [{name: AWS-StartPortForwardingSessionToRemoteHost}]\n",
+			[]string{`identityCenter.allowedSessionDocuments[0].name "AWS-StartPortForwardingSessionToRemoteHost": goes around Run As`}},
+		{"command document", "  identityStoreId: d-1234567890\n", "  identityStoreId: d-1234567890\n  allowedSessionDocuments: [{name: AWS-StartInteractiveCommand, runAsEnabled: true, runAsDefaultUser: ops}]\n",
+			[]string{`identityCenter.allowedSessionDocuments[0].name "AWS-StartInteractiveCommand": goes around Run As: it runs the command`}},
+		{"home-made shell with Run As off", "  identityStoreId: d-1234567890\n", "  identityStoreId: d-1234567890\n  allowedSessionDocuments: [{name: Corp-Shell}]\n",
+			[]string{`identityCenter.allowedSessionDocuments[0].name "Corp-Shell": goes around Run As: it has Run As off`}},
+		{"acknowledged", "  identityStoreId: d-1234567890\n", "  identityStoreId: d-1234567890\n  allowedSessionDocuments: [{name: AWS-StartSSHSession, acknowledgeRisk: true}]\n", nil},
 		{"no identity center", "identityCenter:\n  instanceArn: arn:aws:sso:::instance/ssoins-1234567890abcdef\n  region: eu-west-1\n  identityStoreId: d-1234567890\n", "",
 			[]string{"identityCenter: is required for the per-role model"}},
 		{"bad ABAC source", "  identityStoreId: d-1234567890\n", "  identityStoreId: d-1234567890\n  runAsSource: costCenter\n",
@@ -216,32 +225,17 @@ func TestRoleValidation(t *testing.T) {
 			}
 			_, err := settings.Parse([]byte(src))
 			if tc.want == nil {
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				return
 			}
-			var list field.List
-			if !errors.As(err, &list) {
-				t.Fatalf("want a field.List, got %v", err)
-			}
-			if len(list) != len(tc.want) {
-				t.Fatalf("got %d problems, want %d:\n%v", len(list), len(tc.want), err)
-			}
-			for i, w := range tc.want {
-				if !strings.HasPrefix(list[i].Error(), w) {
-					t.Errorf("problem %d:\n got %s\nwant %s...", i, list[i].Error(), w)
-				}
-			}
+			assertProblems(t, err, tc.want)
 		})
 	}
 }
 
 func TestEntraValidation(t *testing.T) {
 	src, err := os.ReadFile(examplePath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	tests := []struct {
 		name, old, new, want string
 	}{
@@ -263,19 +257,133 @@ func TestEntraValidation(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			edited := strings.Replace(string(src), tc.old, tc.new, 1)
-			if edited == string(src) {
-				t.Fatalf("edit %q not applied", tc.old)
-			}
+			require.NotEqual(t, string(src), edited, "edit %q not applied", tc.old)
 			_, err := settings.Parse([]byte(edited))
 			if tc.want == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Count(err.Error(), "\n") != 0 {
-				t.Fatalf("want exactly one problem containing %q, got:\n%v", tc.want, err)
-			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.Zero(t, strings.Count(err.Error(), "\n"), "want exactly one problem:\n%v", err)
 		})
+	}
+}
+
+// assertProblems checks err is a field.List whose problems start with want,
+// in order.
+func assertProblems(t *testing.T, err error, want []string) {
+	t.Helper()
+	var list field.List
+	require.ErrorAs(t, err, &list)
+	got := make([]string, len(list))
+	for i, e := range list {
+		got[i] = e.Error()
+	}
+	require.Len(t, got, len(want), "problems:\n%s", strings.Join(got, "\n"))
+	for i, w := range want {
+		assert.True(t, strings.HasPrefix(got[i], w), "problem %d:\n got %s\nwant %s...", i, got[i], w)
+	}
+}
+
+// TestStructuralErrorsDoNotHideValueErrors: an unknown field, a wrong type
+// and a duplicate key are reported together with the rules the rest of
+// the file breaks.
+func TestStructuralErrorsDoNotHideValueErrors(t *testing.T) {
+	src := strings.NewReplacer(
+		"model: per-role", "model: per-role\nroless: []",
+		"runAsDefaultUser: ssm-fallback", "runAsDefaultUser: root\n  idleSessionTimeoutMinutes: soon",
+		"id: o-a1b2c3d4e5", "id: o-BAD\n  id: o-a1b2c3d4e5",
+	).Replace(minimal)
+	_, err := settings.Parse([]byte(src))
+	assertProblems(t, err, []string{
+		`roless: unknown field (line 3)`,
+		`organization.id: duplicate key (line 6; first at line 5)`,
+		`sessionPreferences.idleSessionTimeoutMinutes "soon": must be a whole number`,
+		`organization.id "o-BAD": must match`,
+		`sessionPreferences.runAsDefaultUser "root": root is not allowed`,
+	})
+}
+
+func TestSecondDocumentRefused(t *testing.T) {
+	_, err := settings.Parse([]byte(minimal + "---\nmodel: per-user\n"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "second YAML document (line 21, after ---)")
+	assert.NotContains(t, err.Error(), "\n")
+}
+
+func TestAliasesRefusedFast(t *testing.T) {
+	t.Run("one alias", func(t *testing.T) {
+		src := strings.Replace(minimal, "targets: [r-ab12]", "targets: &t [r-ab12]\n  regionsAgain: *t", 1)
+		_, err := settings.Parse([]byte(src))
+		assert.ErrorContains(t, err, "config uses YAML anchors or aliases (line 6, 2 in all)")
+	})
+	t.Run("a 650 KB alias bomb", func(t *testing.T) {
+		// Each level names the previous one ten times: expanded, the last
+		// level would be 10^n nodes.
+		var b strings.Builder
+		b.WriteString("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+		for i := 1; b.Len() < 650*1024; i++ {
+			fmt.Fprintf(&b, "a%d: &a%d [", i, i)
+			for j := 0; j < 10; j++ {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "*a%d", i-1)
+			}
+			b.WriteString("]\n")
+		}
+		require.GreaterOrEqual(t, b.Len(), 650*1024)
+		start := time.Now()
+		_, err := settings.Parse([]byte(b.String()))
+		assert.ErrorContains(t, err, "YAML anchors or aliases")
+		assert.Less(t, time.Since(start), 5*time.Second)
+	})
+}
+
+func TestWarnings(t *testing.T) {
+	c, err := settings.Load(examplePath)
+	require.NoError(t, err)
+	var got []string
+	for _, w := range c.Warnings() {
+		got = append(got, w.Error())
+	}
+	// The example keeps admin (Debian's stock account) for its admin role,
+	// on purpose, and warns; its sudo rules are otherwise safe.
+	require.Len(t, got, 1, "warnings:\n%s", strings.Join(got, "\n"))
+	assert.Contains(t, got[0], `roles[0].linuxUser "admin": is also in guardrail.reservedUsers`)
+	assert.NotContains(t, c.ReservedRunAsUsers(), "admin")
+	assert.Contains(t, c.ReservedRunAsUsers(), "ec2-user")
+}
+
+func TestSudoCommandRisk(t *testing.T) {
+	tests := []struct {
+		cmd    string
+		noExec bool
+		want   string
+	}{
+		{"ALL", false, ""},
+		{"/usr/bin/journalctl", true, "without arguments sudo allows any arguments"},
+		{"/usr/bin/journalctl -u app", false, "journalctl can start other programs"},
+		{"/usr/bin/journalctl -u app", true, ""},
+		{"/usr/bin/journalctl --no-pager -u app", false, ""},
+		{"/usr/bin/less /var/log/syslog", false, "less can start other programs"},
+		{"/usr/bin/find /var/log -name x", false, "find can start other programs"},
+		{"/usr/bin/vim /etc/hosts", true, "vim is a shell, interpreter or editor"},
+		{"/usr/bin/python3 /opt/tool.py", true, "python3 is a shell, interpreter or editor"},
+		{"/usr/bin/env A /bin/sh", true, "env is a shell, interpreter or editor"},
+		{"/usr/bin/systemctl restart app", false, ""},
+		{"/usr/bin/systemctl status app", false, "systemctl shows this in a pager"},
+		{"/usr/bin/systemctl status app --no-pager", false, ""},
+		{"/usr/bin/systemctl edit app", true, "systemctl edit opens an editor"},
+		{`/usr/bin/uptime ""`, false, ""},
+	}
+	for _, tc := range tests {
+		got := settings.SudoCommandRisk(tc.cmd, tc.noExec)
+		if tc.want == "" {
+			assert.Empty(t, got, tc.cmd)
+		} else {
+			assert.Contains(t, got, tc.want, tc.cmd)
+		}
 	}
 }

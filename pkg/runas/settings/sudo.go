@@ -19,7 +19,7 @@ var (
 	// a wrapper that runs its arguments): sudoers' NOEXEC stops that.
 	spawnsPrograms = []string{
 		"awk", "busybox", "ftp", "find", "gawk", "gdb", "git", "journalctl", "less", "man", "mawk", "more",
-		"most", "nice", "nohup", "pg", "rsync", "scp", "script", "ssh", "strace", "systemctl", "tar",
+		"most", "nice", "nohup", "pg", "rsync", "scp", "script", "ssh", "strace", "tar",
 		"timeout", "watch", "xargs", "zip",
 	}
 	// alwaysRoot are shells, interpreters, editors and tools that write any
@@ -29,6 +29,11 @@ var (
 		"ex", "fish", "install", "ksh", "kubectl", "ln", "lua", "mount", "mv", "nano", "node", "nsenter",
 		"nvim", "passwd", "perl", "php", "pico", "podman", "ruby", "sh", "su", "sudo", "sudoedit", "tclsh",
 		"tcsh", "tee", "useradd", "usermod", "vi", "view", "vim", "visudo", "zsh",
+	}
+	// systemctlPages are the systemctl verbs that show their output in a
+	// pager; the other verbs run without one.
+	systemctlPages = []string{
+		"cat", "help", "list-dependencies", "list-sockets", "list-timers", "list-unit-files", "list-units", "show", "status",
 	}
 	// noPagerFlag turns off the pager of systemd's tools.
 	noPagerFlag = "--no-pager"
@@ -51,6 +56,13 @@ func SudoCommandRisk(cmd string, noExec bool) string {
 		return base + " is a shell, interpreter or editor, or writes files or changes identity: it gives root even with noExec"
 	case len(args) == 0:
 		return `without arguments sudo allows any arguments: name them, or add "" to allow none`
+	case base == "systemctl" && slices.Contains(args, "edit"):
+		return "systemctl edit opens an editor as root: it gives root even with noExec"
+	case base == "systemctl":
+		if !noExec && !slices.Contains(args, noPagerFlag) && slices.ContainsFunc(args, func(a string) bool { return slices.Contains(systemctlPages, a) }) {
+			return "systemctl shows this in a pager, which can start a shell (!sh): add --no-pager or set noExec: true"
+		}
+		return ""
 	case slices.Contains(spawnsPrograms, base) && !noExec &&
 		!((base == "journalctl" || base == "systemctl") && slices.Contains(args, noPagerFlag)):
 		return base + " can start other programs (a pager's !sh, -exec): set noExec: true"
