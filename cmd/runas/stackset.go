@@ -23,7 +23,9 @@ as plain stacks: the preferences writer Lambda (code from the artifact bucket
 of the stack's region), its role ssm-runas-prefs-writer-<region>, its log
 group, the custom resource carrying the configured preferences, and (per-role
 model) the State Manager association that creates the role accounts and their
-sudo rules on instances tagged hostAccounts.targetTagKey=targetTagValue.
+sudo rules on instances tagged hostAccounts.targetTagKey=targetTagValue, then
+any further section the configuration deploys. The stacks deploy exactly this
+template (the same builder, cfn.MemberTemplateFor).
 
 Parameters: ArtifactBucketPrefix (buckets are <prefix>-<region>) and
 ArtifactKey (ssm-prefs-writer/<sha256>.zip); the Pulumi program sets both.`,
@@ -35,7 +37,7 @@ ArtifactKey (ssm-prefs-writer/<sha256>.zip); the Pulumi program sets both.`,
 			if err != nil {
 				return err
 			}
-			t, err := cfn.MemberTemplate(c)
+			t, err := cfn.MemberTemplateFor(c)
 			if err != nil {
 				return problem(err)
 			}

@@ -3,6 +3,9 @@ package main
 import (
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/ssm-runas/ssm-runas/internal/testtools"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
@@ -10,18 +13,20 @@ import (
 
 func TestStackSetTemplatePassesCfnLint(t *testing.T) {
 	code, out, errOut := runCLI(t, "stackset", "template", "--config", example)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
+	require.Equal(t, 0, code, errOut)
 	c, err := settings.Load(example)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, _ := cfn.MemberTemplate(c)
-	if out != string(tpl.JSON()) {
-		t.Fatal("the command must print the builder's template unchanged")
-	}
+	require.NoError(t, err)
+	tpl, err := cfn.MemberTemplateFor(c)
+	require.NoError(t, err)
+	assert.Equal(t, string(tpl.JSON()), out, "the command must print the builder's template unchanged")
 	testtools.CfnLint(t, []byte(out))
+}
+
+func TestStackSetTemplateRefusesBadConfig(t *testing.T) {
+	code, out, errOut := runCLI(t, "stackset", "template", "--config", "does-not-exist.yaml")
+	assert.NotEqual(t, 0, code)
+	assert.Empty(t, out, "nothing may be printed on bad input")
+	assert.NotEmpty(t, errOut)
 }
 
 type planRow struct {

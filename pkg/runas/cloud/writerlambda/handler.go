@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/ssmprefs"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/writerprops"
 )
 
 // Request types.
@@ -38,7 +38,10 @@ const DefaultMargin = 10 * time.Second
 
 // Event is a custom resource request.
 type Event struct {
-	RequestType           string          `json:"RequestType"`
+	RequestType string `json:"RequestType"`
+	// ServiceToken is the function CloudFormation invoked; Lambda-backed
+	// requests carry it beside ResourceProperties.ServiceToken.
+	ServiceToken          string          `json:"ServiceToken,omitempty"`
 	ResponseURL           string          `json:"ResponseURL"`
 	StackID               string          `json:"StackId"`
 	RequestID             string          `json:"RequestId"`
@@ -64,6 +67,12 @@ type Response struct {
 type Handler struct {
 	// API is required: the SSM client of this account and region.
 	API ssmprefs.DocumentAPI
+	// Stack is required: the CloudFormation client of this account and
+	// region, to check each request against CloudFormation's record.
+	Stack StackResourceAPI
+	// Self is required: the stack this function belongs to (ParseSelf of
+	// the environment variable writerprops.EnvStackID).
+	Self Self
 	// HTTP is optional, default a client with a 30s timeout; it PUTs the response.
 	HTTP *http.Client
 	// Margin is optional, default DefaultMargin.
@@ -78,15 +87,29 @@ type outcome struct {
 	err        error
 }
 
-// Handle processes ev and always answers its response URL. The returned
-// error is only about that answer: a failed write is reported to
-// CloudFormation as FAILED, not returned.
+// Handle processes ev and answers its response URL. A request whose
+// response URL is not CloudFormation's (for this stack's region and
+// partition) is not answered at all: it is logged and returned as a
+// *RefusedError. Every other request is answered; the returned error is
+// then only about that answer: a failed or refused request is reported to
+// CloudFormation as FAILED, not returned. Nothing is written for a request
+// that does not come from CloudFormation for this stack.
 func (h *Handler) Handle(ctx context.Context, ev Event) error {
 	log := h.Log
 	if log == nil {
 		log = slog.Default()
 	}
 	log = log.With("requestType", ev.RequestType, "requestId", ev.RequestID, "stackId", ev.StackID)
+	if h.Self.StackID == "" {
+		err := refused("the function does not know its stack (%s is not set)", writerprops.EnvStackID)
+		log.Error("request not answered", "error", err)
+		return err
+	}
+	if err := h.Self.CheckResponseURL(ev.ResponseURL); err != nil {
+		// Never send anything to an address CloudFormation did not make.
+		log.Error("request not answered", "error", err)
+		return err
+	}
 	margin := h.Margin
 	if margin == 0 {
 		margin = DefaultMargin
@@ -130,6 +153,10 @@ func (h *Handler) Handle(ctx context.Context, ev Event) error {
 		// carry this id and must do nothing.
 		resp.PhysicalResourceID = failedCreateID(ev.RequestID)
 	}
+	var ref *RefusedError
+	if errors.As(out.err, &ref) {
+		log.Warn("refused a request that does not come from CloudFormation for this stack", "reason", ref.Reason)
+	}
 	if out.err != nil {
 		resp.Status = StatusFailed
 		resp.Reason = out.err.Error()
@@ -142,20 +169,28 @@ func (h *Handler) Handle(ctx context.Context, ev Event) error {
 }
 
 func (h *Handler) process(ctx context.Context, ev Event, log *slog.Logger) outcome {
-	var props cfn.PreferencesProperties
-	if err := json.Unmarshal(ev.ResourceProperties, &props); err != nil {
-		return outcome{err: fmt.Errorf("reading ResourceProperties: %w", err)}
+	var req writerprops.Request
+	var err error
+	switch ev.RequestType {
+	case RequestCreate, RequestUpdate:
+		req, err = writerprops.Decode(ev.ResourceProperties)
+	case RequestDelete:
+		req, err = writerprops.DecodeDelete(ev.ResourceProperties)
+	default:
+		return outcome{err: fmt.Errorf("request type %q: must be Create, Update or Delete", ev.RequestType)}
 	}
-	if props.DocumentName != sessiondoc.DocumentName && ev.RequestType != RequestDelete {
-		return outcome{err: fmt.Errorf("property DocumentName %q: only %s is managed", props.DocumentName, sessiondoc.DocumentName)}
+	if err != nil {
+		return outcome{err: err}
+	}
+	if err := h.Self.checkEvent(ctx, ev, req.ServiceToken); err != nil {
+		return outcome{err: err}
 	}
 	switch ev.RequestType {
 	case RequestCreate, RequestUpdate:
-		prefs, err := sessiondoc.ParsePreferences(props.Preferences)
-		if err != nil {
-			return outcome{err: fmt.Errorf("property Preferences: %s", oneLine(err))}
+		if err := h.Self.checkRecord(ctx, h.Stack, ev); err != nil {
+			return outcome{err: err}
 		}
-		res, err := ssmprefs.Upsert(ctx, h.API, sessiondoc.DocumentName, prefs, ssmprefs.Options{})
+		res, err := ssmprefs.Upsert(ctx, h.API, sessiondoc.DocumentName, req.Preferences, ssmprefs.Options{})
 		if err != nil {
 			return outcome{err: err}
 		}
@@ -165,12 +200,16 @@ func (h *Handler) process(ctx context.Context, ev Event, log *slog.Logger) outco
 			// The restore point is what the first write found; updates keep it.
 			id = EncodePhysicalID(ssmprefs.PriorOf(res.Before))
 		}
-		return outcome{physicalID: id, data: map[string]string{cfn.DataDefaultVersion: res.DefaultVersion}}
-	case RequestDelete:
+		return outcome{physicalID: id, data: map[string]string{writerprops.DataDefaultVersion: res.DefaultVersion}}
+	default: // RequestDelete
 		prior, ok := DecodePhysicalID(ev.PhysicalResourceID)
 		if !ok {
 			log.Info("nothing to restore", "physicalResourceId", ev.PhysicalResourceID)
 			return outcome{physicalID: ev.PhysicalResourceID}
+		}
+		// The restore point is trusted only as CloudFormation recorded it.
+		if err := h.Self.checkRecord(ctx, h.Stack, ev); err != nil {
+			return outcome{physicalID: ev.PhysicalResourceID, err: err}
 		}
 		action, err := ssmprefs.Restore(ctx, h.API, sessiondoc.DocumentName, prior)
 		if err != nil {
@@ -178,12 +217,8 @@ func (h *Handler) process(ctx context.Context, ev Event, log *slog.Logger) outco
 		}
 		log.Info("restored", "action", action)
 		return outcome{physicalID: ev.PhysicalResourceID}
-	default:
-		return outcome{err: fmt.Errorf("request type %q: must be Create, Update or Delete", ev.RequestType)}
 	}
 }
-
-func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
 
 // Physical ids. They carry the restore point:
 //

@@ -79,13 +79,17 @@ type AssociationTarget struct {
 	Values []string `json:"Values"`
 }
 
-// addHostAccounts puts the Command document and its association into t.
-func addHostAccounts(t *Template, h *HostAccountsArgs) error {
+// AddTo puts the Command document and its association into t: the
+// role-account section of the member template.
+func (h *HostAccountsArgs) AddTo(t *Template) error {
 	if len(h.Script) == 0 || h.TargetTagKey == "" || h.TargetTagValue == "" || h.Schedule == "" {
 		return errors.New("building the template: host accounts need a script, a target tag and a schedule")
 	}
 	if strings.Contains(string(h.Script), "{{") {
 		return errors.New("building the template: the host accounts script contains {{, which SSM reads as a parameter")
+	}
+	if err := t.free(LogicalHostAccountsDocument, LogicalHostAccountsAssociation); err != nil {
+		return err
 	}
 	t.Resources[LogicalHostAccountsDocument] = Resource{
 		Type: "AWS::SSM::Document",
@@ -140,15 +144,4 @@ func HostAccountsFor(c *settings.Config) (*HostAccountsArgs, error) {
 	}
 	h := c.HostAccounts
 	return &HostAccountsArgs{Script: script, TargetTagKey: h.TargetTagKey, TargetTagValue: h.TargetTagValue, Schedule: h.Schedule}, nil
-}
-
-// MemberTemplate is the template every member account and region gets for
-// the configuration c: `runas stackset template` prints it, the StackSet
-// and the management-account stacks deploy it.
-func MemberTemplate(c *settings.Config) (Template, error) {
-	hosts, err := HostAccountsFor(c)
-	if err != nil {
-		return Template{}, err
-	}
-	return SessionPreferencesTemplate(&c.SessionPreferences, hosts)
 }

@@ -31,17 +31,24 @@ type LogGroupProperties struct {
 
 // FunctionProperties are AWS::Lambda::Function properties.
 type FunctionProperties struct {
-	FunctionName  string         `json:"FunctionName"`
-	Description   string         `json:"Description,omitempty"`
-	Runtime       string         `json:"Runtime"`
-	Handler       string         `json:"Handler"`
-	Architectures []string       `json:"Architectures"`
-	MemorySize    int            `json:"MemorySize"`
-	Timeout       int            `json:"Timeout"`
-	Role          any            `json:"Role"`
-	Code          FunctionCode   `json:"Code"`
-	LoggingConfig *LoggingConfig `json:"LoggingConfig,omitempty"`
-	Tags          []Tag          `json:"Tags,omitempty"`
+	FunctionName  string               `json:"FunctionName"`
+	Description   string               `json:"Description,omitempty"`
+	Runtime       string               `json:"Runtime"`
+	Handler       string               `json:"Handler"`
+	Architectures []string             `json:"Architectures"`
+	MemorySize    int                  `json:"MemorySize"`
+	Timeout       int                  `json:"Timeout"`
+	Role          any                  `json:"Role"`
+	Code          FunctionCode         `json:"Code"`
+	Environment   *FunctionEnvironment `json:"Environment,omitempty"`
+	LoggingConfig *LoggingConfig       `json:"LoggingConfig,omitempty"`
+	Tags          []Tag                `json:"Tags,omitempty"`
+}
+
+// FunctionEnvironment sets the function's environment variables; values
+// may be intrinsic functions.
+type FunctionEnvironment struct {
+	Variables map[string]any `json:"Variables"`
 }
 
 // FunctionCode points at the zip in S3.

@@ -6,6 +6,7 @@ import (
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/naming"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/writerprops"
 )
 
 // Logical ids and parameter names of the session preferences template.
@@ -13,16 +14,17 @@ const (
 	ParamArtifactBucketPrefix = "ArtifactBucketPrefix"
 	ParamArtifactKey          = "ArtifactKey"
 
-	LogicalWriterRole         = "WriterRole"
-	LogicalWriterLogGroup     = "WriterLogGroup"
-	LogicalWriterFunction     = "WriterFunction"
-	LogicalSessionPreferences = "SessionPreferences"
+	LogicalWriterRole     = "WriterRole"
+	LogicalWriterLogGroup = "WriterLogGroup"
+	LogicalWriterFunction = "WriterFunction"
+	// LogicalSessionPreferences is the custom resource (writerprops.LogicalID).
+	LogicalSessionPreferences = writerprops.LogicalID
 
 	// PreferencesResourceType is the custom resource type the writer serves.
-	PreferencesResourceType = "Custom::SessionManagerPreferences"
+	PreferencesResourceType = writerprops.ResourceType
 	// DataDefaultVersion is the attribute the writer returns: the default
 	// version of the document after the write.
-	DataDefaultVersion = "DefaultVersion"
+	DataDefaultVersion = writerprops.DataDefaultVersion
 )
 
 // Writer function settings.
@@ -40,36 +42,65 @@ const (
 	WriterLogRetentionDays           = 365
 )
 
-// PreferencesProperties are the custom resource's properties. The writer
-// decodes the same struct from the event; CloudFormation passes every value
-// as a string, hence the untyped ServiceTimeout.
-type PreferencesProperties struct {
-	ServiceToken   any    `json:"ServiceToken"`
-	ServiceTimeout any    `json:"ServiceTimeout,omitempty"`
-	DocumentName   string `json:"DocumentName"`
-	// Preferences is sessiondoc.Preferences as compact JSON.
-	Preferences string `json:"Preferences"`
-}
+// PreferencesProperties are the custom resource's properties: the writer's
+// wire contract, which lives in writerprops so the Lambda need not import
+// this package.
+type PreferencesProperties = writerprops.Properties
 
 // ArtifactKeyPattern is what the ArtifactKey parameter accepts: a
 // content-addressed zip of the writer.
 const ArtifactKeyPattern = `^ssm-prefs-writer/[0-9a-f]{64}\.zip$`
 
-// SessionPreferencesTemplate builds the template that installs the writer
-// and asks it to upsert SSM-SessionManagerRunShell with prefs, and, when
-// hosts is given, the association that creates the role accounts. The
+// Section is one optional part of the member template: the role-account
+// association, a domain-join association, a broker's session role. AddTo
+// adds its parameters, resources and outputs to t; it must not replace what
+// is there (check before writing a logical id) and must fail, not half
+// write, when its own input is wrong. Sections are added in order after the
+// preferences writer.
+type Section interface {
+	AddTo(t *Template) error
+}
+
+// MemberArgs are everything the member template is built from.
+type MemberArgs struct {
+	// Preferences is required: what every SSM-SessionManagerRunShell holds.
+	Preferences sessiondoc.Preferences
+	// Sections are optional: further parts of the template, in order.
+	Sections []Section
+}
+
+// MemberTemplate builds the template the StackSet deploys into every member
+// account and region (and the management account gets as plain stacks):
+// the writer that upserts SSM-SessionManagerRunShell with args.Preferences,
+// then each of args.Sections. It is the only builder of that template:
+// `runas stackset template` prints it and the stacks deploy it. The
 // preferences are validated again here: this template reaches every account.
-func SessionPreferencesTemplate(prefs *sessiondoc.Preferences, hosts *HostAccountsArgs) (Template, error) {
-	t, err := sessionPreferencesTemplate(prefs)
+func MemberTemplate(args MemberArgs) (Template, error) {
+	t, err := sessionPreferencesTemplate(&args.Preferences)
 	if err != nil {
 		return Template{}, err
 	}
-	if hosts != nil {
-		if err := addHostAccounts(&t, hosts); err != nil {
+	for i, sec := range args.Sections {
+		if sec == nil {
+			return Template{}, fmt.Errorf("building the member template: section %d is nil", i)
+		}
+		if err := sec.AddTo(&t); err != nil {
 			return Template{}, err
 		}
 	}
 	return t, nil
+}
+
+// SessionPreferencesTemplate builds the member template with the writer for
+// prefs and, when hosts is given, the role-account association.
+//
+// Deprecated: use MemberTemplate (with MemberArgsFor for a configuration).
+func SessionPreferencesTemplate(prefs *sessiondoc.Preferences, hosts *HostAccountsArgs) (Template, error) {
+	args := MemberArgs{Preferences: *prefs}
+	if hosts != nil {
+		args.Sections = append(args.Sections, hosts)
+	}
+	return MemberTemplate(args)
 }
 
 func sessionPreferencesTemplate(prefs *sessiondoc.Preferences) (Template, error) {
@@ -134,6 +165,16 @@ func sessionPreferencesTemplate(prefs *sessiondoc.Preferences) (Template, error)
 									Resource: policy.Values{Sub(documentARN)},
 								},
 								{
+									// To check that a request is one
+									// CloudFormation is processing for this
+									// stack, and to read the restore point
+									// from CloudFormation's own record.
+									Sid:      "ReadOwnStackResource",
+									Effect:   policy.Allow,
+									Action:   policy.Strings{"cloudformation:DescribeStackResource"},
+									Resource: policy.Values{Ref("AWS::StackId")},
+								},
+								{
 									Sid:      "WriteOwnLogs",
 									Effect:   policy.Allow,
 									Action:   policy.Strings{"logs:CreateLogStream", "logs:PutLogEvents"},
@@ -166,18 +207,16 @@ func sessionPreferencesTemplate(prefs *sessiondoc.Preferences) (Template, error)
 						S3Bucket: Sub("${" + ParamArtifactBucketPrefix + "}-${AWS::Region}"),
 						S3Key:    Ref(ParamArtifactKey),
 					},
+					// The writer refuses requests that do not come from
+					// CloudFormation for this very stack.
+					Environment:   &FunctionEnvironment{Variables: map[string]any{writerprops.EnvStackID: Ref("AWS::StackId")}},
 					LoggingConfig: &LoggingConfig{LogGroup: Ref(LogicalWriterLogGroup), LogFormat: "JSON"},
 					Tags:          managedBy,
 				},
 			},
 			LogicalSessionPreferences: {
-				Type: PreferencesResourceType,
-				Properties: PreferencesProperties{
-					ServiceToken:   GetAtt(LogicalWriterFunction, "Arn"),
-					ServiceTimeout: PreferencesServiceTimeoutSeconds,
-					DocumentName:   sessiondoc.DocumentName,
-					Preferences:    prefs.ManagedInputsJSON(),
-				},
+				Type:       PreferencesResourceType,
+				Properties: writerprops.New(GetAtt(LogicalWriterFunction, "Arn"), PreferencesServiceTimeoutSeconds, prefs),
 			},
 		},
 		Outputs: map[string]Output{

@@ -66,3 +66,14 @@ func (t Template) JSON() []byte {
 	}
 	return buf.Bytes()
 }
+
+// free reports an error when one of ids is already a resource of t: a
+// section must never replace what another one wrote.
+func (t *Template) free(ids ...string) error {
+	for _, id := range ids {
+		if _, taken := t.Resources[id]; taken {
+			return fmt.Errorf("building the template: logical id %s is already taken", id)
+		}
+	}
+	return nil
+}

@@ -170,23 +170,6 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func TestParsePreferencesRoundTrip(t *testing.T) {
-	want := fullPreferences()
-	got, err := sessiondoc.ParsePreferences(want.ManagedInputsJSON())
-	require.NoError(t, err)
-	assert.Equal(t, want, got)
-	assert.Equal(t, want.ManagedInputsJSON(), got.ManagedInputsJSON(), "round trip changed the payload")
-	for _, bad := range []string{
-		`{"runAsDefaultUser":"root"}`,
-		`{"runAsDefaultUser":"ops","extra":1}`,
-		`{"runAsDefaultUser":"$(reboot)"}`,
-		`not json`,
-	} {
-		_, err := sessiondoc.ParsePreferences(bad)
-		assert.Error(t, err, "ParsePreferences(%s) accepted a bad payload", bad)
-	}
-}
-
 func ExampleDesired() {
 	doc := sessiondoc.Desired(nil, &sessiondoc.Preferences{RunAsDefaultUser: "ssm-fallback"})
 	for _, c := range sessiondoc.Changes(nil, doc) {

@@ -1,7 +1,6 @@
 package sessiondoc
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -57,7 +56,8 @@ const (
 // always on; that is the point of the project.
 //
 // The same struct is the `sessionPreferences` section of the configuration
-// (YAML) and the payload of the custom resource the Lambda receives (JSON).
+// (YAML) and, encoded by writerprops, the payload of the custom resource the
+// Lambda receives (JSON).
 type Preferences struct {
 	// RunAsDefaultUser is required: the Linux user a session opens as when the
 	// caller carries no SSMSessionRunAs tag. It must exist on every host.
@@ -207,29 +207,4 @@ func (pr *Preferences) Inputs() map[string]any {
 		in[InputShellProfile] = map[string]any{"linux": sp.Linux, "windows": sp.Windows}
 	}
 	return in
-}
-
-// ManagedInputsJSON renders pr as the compact JSON payload the custom
-// resource carries to the Lambda.
-func (pr *Preferences) ManagedInputsJSON() string {
-	b, err := marshalRaw(pr)
-	if err != nil {
-		panic(fmt.Sprintf("marshal preferences: %v", err))
-	}
-	return string(b)
-}
-
-// ParsePreferences reads and validates the custom resource payload. Unknown
-// fields are refused: a payload from a newer template must not be half applied.
-func ParsePreferences(payload string) (*Preferences, error) {
-	dec := json.NewDecoder(strings.NewReader(payload))
-	dec.DisallowUnknownFields()
-	var pr Preferences
-	if err := dec.Decode(&pr); err != nil {
-		return nil, fmt.Errorf("parsing preferences: %w", err)
-	}
-	if err := pr.Validate("preferences").Err(); err != nil {
-		return nil, err
-	}
-	return &pr, nil
 }
