@@ -5,6 +5,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,27 @@ import (
 	"github.com/ssm-runas/ssm-runas/internal/fakegraph"
 )
 
-const exampleSPID = "5c4a1f2e-0b3d-4e6f-8a9b-1c2d3e4f5a6b"
+const (
+	exampleSPID    = "5c4a1f2e-0b3d-4e6f-8a9b-1c2d3e4f5a6b"
+	perUserExample = "../../examples/per-user/runas.yaml"
+)
+
+// perUserVariant writes the per-user example with the edits applied, in
+// pairs of old and new text.
+func perUserVariant(t *testing.T, edits ...string) string {
+	t.Helper()
+	src, err := os.ReadFile(perUserExample)
+	require.NoError(t, err)
+	text := string(src)
+	for i := 0; i+1 < len(edits); i += 2 {
+		edited := strings.Replace(text, edits[i], edits[i+1], 1)
+		require.NotEqual(t, text, edited, "edit %q not applied", edits[i])
+		text = edited
+	}
+	p := filepath.Join(t.TempDir(), "runas.yaml")
+	require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
+	return p
+}
 
 func TestEntraSyncAttributes(t *testing.T) {
 	g := fakegraph.New(t)
@@ -64,25 +85,12 @@ func TestEntraSyncAttributes(t *testing.T) {
 
 func TestEntraSyncAttributesRefusesPerUser(t *testing.T) {
 	t.Setenv(GraphTokenEnv, "test-token")
-	cfg := writeVariant(t, "model: per-role", "model: per-user")
-	cfg = rewrite(t, cfg, "    sourceAttribute: extensionAttribute1\n", "")
-	code, out, errOut := runCLI(t, "entra", "sync-attributes", "--config", cfg, "--graph-url", "http://127.0.0.1:1/v1.0")
+	code, out, errOut := runCLI(t, "entra", "sync-attributes", "--config", perUserExample, "--graph-url", "http://127.0.0.1:1/v1.0")
 	assert.Equal(t, 1, code)
 	assert.Empty(t, out)
 	assert.Contains(t, errOut, "model per-user: sync-attributes computes Run As values from role groups (model per-role)")
 	assert.Contains(t, errOut, "entra.scim.sourceAttribute onPremisesSamAccountName")
 	assert.Contains(t, errOut, "run 'runas entra map-attribute' instead")
-}
-
-// rewrite applies one more edit to a variant written by writeVariant.
-func rewrite(t *testing.T, path, old, new string) string {
-	t.Helper()
-	src, err := os.ReadFile(path)
-	require.NoError(t, err)
-	edited := strings.Replace(string(src), old, new, 1)
-	require.NotEqual(t, string(src), edited, "edit %q not applied", old)
-	require.NoError(t, os.WriteFile(path, []byte(edited), 0o644))
-	return path
 }
 
 func synchronization(t *testing.T) *fakegraph.Server {
@@ -122,8 +130,8 @@ func TestEntraMapAttribute(t *testing.T) {
 
 func TestEntraMapAttributePerUser(t *testing.T) {
 	g := synchronization(t)
-	cfg := writeVariant(t, "model: per-role", "model: per-user")
-	cfg = rewrite(t, cfg, "    sourceAttribute: extensionAttribute1\n", "")
+	// Without entra.scim.mapping the per-user model lower-cases.
+	cfg := perUserVariant(t, "    mapping: lowercase\n", "")
 	args := []string{"entra", "map-attribute", "--config", cfg, "--graph-url", g.BaseURL(), "--service-principal-id", exampleSPID}
 
 	code, out, errOut := runCLI(t, append(args, "--output", "json")...)
@@ -179,20 +187,13 @@ func TestEntraWaitsAreShownAndBounded(t *testing.T) {
 }
 
 func TestEntraMappingValidation(t *testing.T) {
-	perUser := func(t *testing.T) string {
-		cfg := writeVariant(t, "model: per-role", "model: per-user")
-		return rewrite(t, cfg, "    sourceAttribute: extensionAttribute1\n", "")
-	}
 	tests := []struct {
 		name   string
 		config func(t *testing.T) string
 		want   string
 	}{
-		{"per-user source from groups' attribute list", func(t *testing.T) string {
-			return rewrite(t, perUser(t), "    targetAttribute:", "    sourceAttribute: displayName\n    targetAttribute:")
-		}, `entra.scim.sourceAttribute "displayName": must be an attribute of the person's own profile for model per-user: onPremisesSamAccountName, mailNickname or extensionAttribute1-15`},
 		{"per-user without lower-casing", func(t *testing.T) string {
-			return rewrite(t, perUser(t), "    targetAttribute:", "    mapping: direct\n    targetAttribute:")
+			return perUserVariant(t, "    mapping: lowercase\n", "    mapping: direct\n")
 		}, `entra.scim.mapping "direct": must be lowercase for model per-user`},
 		{"unknown mapping", func(t *testing.T) string {
 			return writeVariant(t, "    sourceAttribute: extensionAttribute1\n", "    sourceAttribute: extensionAttribute1\n    mapping: upper\n")
@@ -202,9 +203,9 @@ func TestEntraMappingValidation(t *testing.T) {
 				"targetAttribute: urn:ietf:params:scim:schemas:extension:custom:2.0:User:runAs")
 		}, `entra.scim.targetAttribute "urn:ietf:params:scim:schemas:extension:custom:2.0:User:runAs": has no ${path:...} Identity Center's ABAC can read`},
 		{"target and ABAC path disagree", func(t *testing.T) string {
-			return writeVariant(t, "targetAttribute: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter",
+			return perUserVariant(t, "targetAttribute: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter",
 				"targetAttribute: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division")
-		}, `Identity Center keeps it at ${path:enterprise.division}, but identityCenter.runAsSource reads ${path:enterprise.costCenter}`},
+		}, `entra.scim.targetAttribute "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division": Identity Center keeps it at ${path:enterprise.division}, but identityCenter.runAsSource reads ${path:enterprise.costCenter}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -213,8 +214,8 @@ func TestEntraMappingValidation(t *testing.T) {
 			assert.Contains(t, errOut, tc.want)
 		})
 	}
-	t.Run("per-user defaults are valid", func(t *testing.T) {
-		code, _, errOut := runCLI(t, "validate", "--config", perUser(t))
+	t.Run("per-user example is valid", func(t *testing.T) {
+		code, _, errOut := runCLI(t, "validate", "--config", perUserExample)
 		assert.Equal(t, 0, code, errOut)
 	})
 }

@@ -3,7 +3,6 @@ package settings
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/field"
@@ -45,9 +44,10 @@ type SCIM struct {
 	// SourceAttribute is optional: the Entra user attribute holding the Run
 	// As value. Per-role default extensionAttribute1 (written by
 	// `runas entra sync-attributes` from group membership). Per-user and
-	// domain-controller default onPremisesSamAccountName (the person's own
-	// AD name, synced by Entra Connect or Cloud Sync); mailNickname and
-	// extensionAttribute1-15 are the other choices there.
+	// domain-controller: default onPremisesSamAccountName (the person's own
+	// AD name, synced by Entra Connect or Cloud Sync); it must equal
+	// perUser.userSource, whose rule allows mailNickname and
+	// extensionAttribute1-15 besides.
 	SourceAttribute string `yaml:"sourceAttribute,omitempty" json:"sourceAttribute,omitempty"`
 	// Mapping is optional: how the provisioning job turns the source into
 	// the SCIM value. "direct" copies it ([extensionAttribute1]);
@@ -243,12 +243,10 @@ func (c *Config) validateSCIMMapping(sp field.Path) field.List {
 	var errs field.List
 	e := c.Entra
 	src := e.SCIM.SourceAttribute
-	switch {
-	case !sourceAttrRe.MatchString(src):
+	// Which attributes the per-user models may read is perUser.userSource's
+	// rule (per_user.go), which also requires the two to agree.
+	if !sourceAttrRe.MatchString(src) {
 		errs.Add(field.Invalid(sp.Child("sourceAttribute"), src, "must be an Entra user attribute name such as extensionAttribute1"))
-	case c.PerUserModel() && !e.SourceAttributeIsExtension() && !slices.Contains(PerUserAttributes, src):
-		errs.Add(field.Invalid(sp.Child("sourceAttribute"), src, fmt.Sprintf(
-			"must be an attribute of the person's own profile for model %s: %s or extensionAttribute1-15", c.Model, strings.Join(PerUserAttributes, ", "))))
 	}
 	switch m := e.SCIM.Mapping; {
 	case m != MappingDirect && m != MappingLowercase:
