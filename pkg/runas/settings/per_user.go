@@ -378,3 +378,22 @@ func nonEmpty(s, fallback string) string {
 	}
 	return s
 }
+
+// Line renders the rule as one sudoers line for principal (a user name, or
+// %group with special characters already escaped): runAs, then the
+// NOPASSWD and NOEXEC tags, then the commands. Role accounts and AD groups
+// share it, so both read the same way.
+func (s Sudo) Line(principal string) string {
+	runAs := s.RunAs
+	if runAs == "" {
+		runAs = DefaultSudoRunAs
+	}
+	tags := ""
+	if s.NoPassword {
+		tags += "NOPASSWD: "
+	}
+	if s.NoExec {
+		tags += "NOEXEC: "
+	}
+	return fmt.Sprintf("%s ALL=(%s) %s%s", principal, runAs, tags, strings.Join(s.Commands, ", "))
+}
