@@ -264,9 +264,10 @@ needs User.ReadWrite.All and GroupMember.Read.All.`,
 				return gf.problem(ctx, err)
 			}
 			plan := entrasync.Compute(in)
+			written := len(plan.Changes)
 			var failed []entrasync.Problem
 			if apply {
-				failed = entrasync.Apply(ctx, gc, attr, plan)
+				written, failed = entrasync.Apply(ctx, gc, attr, plan)
 			}
 			if output == "json" {
 				if err := writeJSON(cmd.OutOrStdout(), map[string]any{"attribute": attr, "applied": apply, "plan": plan, "failed": failed}); err != nil {
@@ -280,7 +281,7 @@ needs User.ReadWrite.All and GroupMember.Read.All.`,
 				verb = "wrote"
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "%s %d, %d unchanged, %d left alone (not ours), %d problems, %d failed writes\n",
-				verb, len(plan.Changes)-len(failed), plan.Unchanged, len(plan.Foreign), len(plan.Problems), len(failed))
+				verb, written, plan.Unchanged, len(plan.Foreign), len(plan.Problems), len(failed))
 			if len(plan.Problems)+len(failed) > 0 {
 				if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 					fmt.Fprintf(cmd.ErrOrStderr(), "runas: gave up after --timeout %s\n", gf.timeout)

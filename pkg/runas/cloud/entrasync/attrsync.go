@@ -212,13 +212,20 @@ type Writer interface {
 	SetExtensionAttribute(ctx context.Context, userID, attr, value string) error
 }
 
-// Apply writes every change and returns the failures, one per user.
-func Apply(ctx context.Context, w Writer, attribute string, p Plan) []Problem {
-	var failed []Problem
-	for _, c := range p.Changes {
+// Apply writes every change and returns how many were written and the
+// failures, one per user. When ctx ends it stops, and one more entry says
+// how many changes were not written.
+func Apply(ctx context.Context, w Writer, attribute string, p Plan) (written int, failed []Problem) {
+	for i, c := range p.Changes {
+		if ctx.Err() != nil {
+			failed = append(failed, Problem{Problem: fmt.Sprintf("stopped before writing %d more change(s): %v", len(p.Changes)-i, context.Cause(ctx))})
+			break
+		}
 		if err := w.SetExtensionAttribute(ctx, c.UserID, attribute, c.To); err != nil {
 			failed = append(failed, Problem{UserID: c.UserID, UPN: c.UPN, Problem: "writing " + attribute + ": " + err.Error()})
+			continue
 		}
+		written++
 	}
-	return failed
+	return written, failed
 }

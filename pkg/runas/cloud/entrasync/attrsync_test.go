@@ -5,6 +5,7 @@ package entrasync_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +41,9 @@ func run(t *testing.T, g *fakegraph.Server, rs []entrasync.Role, apply bool) ent
 	require.NoError(t, err)
 	p := entrasync.Compute(in)
 	if apply {
-		require.Empty(t, entrasync.Apply(ctx, c, attr, p), "apply failed")
+		written, failed := entrasync.Apply(ctx, c, attr, p)
+		require.Empty(t, failed, "apply failed")
+		require.Equal(t, len(p.Changes), written)
 	}
 	return p
 }
@@ -170,4 +173,37 @@ func TestGatherUnknownGroup(t *testing.T) {
 	_, err := entrasync.Gather(context.Background(), newClient(t, g), attr, "ssm-revoked",
 		[]entrasync.Role{{Name: "oracle", Group: "SG-Missing", Value: "oracle", Precedence: 2}})
 	assert.ErrorContains(t, err, `role oracle: group "SG-Missing": 0 groups have that display name`)
+}
+
+// recorder is a Writer that records writes; it stands in for Graph where
+// the test is about Apply's own bookkeeping, not about Graph.
+type recorder struct{ ids []string }
+
+func (r *recorder) SetExtensionAttribute(_ context.Context, userID, _, _ string) error {
+	r.ids = append(r.ids, userID)
+	if userID == "u-synced" {
+		return errors.New("HTTP 400 Request_BadRequest")
+	}
+	return nil
+}
+
+func TestApplyStopsWhenTheContextEnds(t *testing.T) {
+	plan := entrasync.Plan{Changes: []entrasync.Change{
+		{UserID: "u1", UPN: "alice@corp.example", To: "developer"},
+		{UserID: "u-synced", UPN: "frank@corp.example", To: "developer"},
+		{UserID: "u3", UPN: "carol@corp.example", To: "ssm-revoked"},
+	}}
+	r := &recorder{}
+	written, failed := entrasync.Apply(context.Background(), r, attr, plan)
+	assert.Equal(t, 2, written)
+	require.Len(t, failed, 1)
+	assert.Equal(t, "frank@corp.example", failed[0].UPN)
+
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("--timeout 1s reached"))
+	r = &recorder{}
+	written, failed = entrasync.Apply(ctx, r, attr, plan)
+	assert.Zero(t, written)
+	assert.Empty(t, r.ids, "nothing is written after the context ended")
+	assert.Equal(t, []entrasync.Problem{{Problem: "stopped before writing 3 more change(s): --timeout 1s reached"}}, failed)
 }

@@ -1,7 +1,12 @@
 package entrasync_test
 
 import (
+	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/entrasync"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/graph"
@@ -46,4 +51,50 @@ func ExampleMappingSourceFor() {
 	e := &settings.Entra{SCIM: settings.SCIM{SourceAttribute: "onPremisesSamAccountName", Mapping: settings.MappingLowercase}}
 	fmt.Println(entrasync.MappingSourceFor(e).Expression)
 	// Output: ToLower([onPremisesSamAccountName], )
+}
+
+// ConfigureMapping runs the whole mapping workflow against Graph. Here a
+// local server answers with the recorded Graph shapes; a real run passes a
+// client for graph.DefaultBaseURL with the tenant's credentials.
+func ExampleConfigureMapping() {
+	replies := map[string]string{
+		"/synchronization/templates": "../graph/testdata/templates.json",
+		"/synchronization/jobs":      "../graph/testdata/jobs.json",
+		"/schema":                    "../graph/testdata/schema.json",
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for suffix, file := range replies {
+			if strings.HasSuffix(r.URL.Path, suffix) {
+				body, _ := os.ReadFile(file)
+				w.Header().Set("Content-Type", "application/json")
+				w.Write(body)
+				return
+			}
+		}
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	gc, err := graph.New(srv.URL+"/v1.0", graph.StaticToken("token"), graph.Options{})
+	if err != nil {
+		panic(err)
+	}
+
+	req := entrasync.MappingRequestFor(&settings.Entra{SCIM: settings.SCIM{
+		SourceAttribute: "onPremisesSamAccountName",
+		Mapping:         settings.MappingLowercase,
+		TargetAttribute: settings.DefaultTargetAttribute,
+		TemplateID:      settings.DefaultSyncTemplateID,
+	}})
+	req.ServicePrincipalID = "5c4a1f2e-0b3d-4e6f-8a9b-1c2d3e4f5a6b"       // the stack output servicePrincipalObjectId
+	res, err := entrasync.ConfigureMapping(context.Background(), gc, req) // a dry run: req.Apply is false
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.Template.Note)
+	for _, c := range res.Changes {
+		fmt.Printf("%s: %s\n", c.Action, c.After)
+	}
+	// Output:
+	// template aWSSingleSignon found by factory tag aWSSingleSignon
+	// added: ToLower([onPremisesSamAccountName], )
 }
