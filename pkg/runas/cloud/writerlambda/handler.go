@@ -100,8 +100,8 @@ func (h *Handler) Handle(ctx context.Context, ev Event) error {
 		log = slog.Default()
 	}
 	log = log.With("requestType", ev.RequestType, "requestId", ev.RequestID, "stackId", ev.StackID)
-	if h.Self.StackID == "" {
-		err := refused("the function does not know its stack (%s is not set)", writerprops.EnvStackID)
+	if h.Self.StackID == "" || h.Stack == nil {
+		err := refused("the function does not know its stack (%s is not set) or cannot read it", writerprops.EnvStackID)
 		log.Error("request not answered", "error", err)
 		return err
 	}
