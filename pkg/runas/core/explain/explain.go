@@ -1,22 +1,28 @@
-// Package resolve models, without any AWS call, which Linux user a person's
-// Session Manager shell opens as, following the documented order:
+// Package explain models, without any AWS call, which Linux user a person's
+// Session Manager shell opens as, following the documented order and the
+// policies ssm-runas emits:
 //
 //  1. the SSMSessionRunAs value: in the per-role model computed from the
 //     person's role groups by precedence (what the attribute sync writes),
-//     in the per-user model the person's own account name;
+//     otherwise the value Identity Center holds, exactly as stored;
 //  2. Identity Center refuses sign-in when the attribute is multi-valued,
 //     and otherwise puts the value on the role session as a session tag;
 //  3. the permission set must be assigned to one of the person's groups;
-//     ssm-runas permission sets deny StartSession without the tag and allow
-//     only the configured session documents;
-//  4. Run As takes the tag on the calling principal, else the
+//  4. IAM: the permission-set policy and the guardrail SCP, from the same
+//     arguments the stack deploys (settings.Config.PermissionSetPolicyArgs
+//     and GuardrailSCPArgs): the value must be a role user (per-role) and
+//     not a reserved account, the region must have the preferences
+//     document, and the document must be allowed;
+//  5. Run As takes the tag on the calling principal, else the
 //     runAsDefaultUser of the document used (the one named at StartSession,
 //     else SSM-SessionManagerRunShell); with Run As off the shell opens as
 //     ssm-user, and there is no fallback to ssm-user when Run As is on;
-//  5. the agent refuses invalid names and root, and the user must exist on
+//  6. the agent refuses invalid names and root, and the user must exist on
 //     the host ("failed to start pty since RunAs user X does not exist").
 //
-// Each step of the trace names the rule that decided it.
+// Each step of the trace names the rule (and the policy statement) that
+// decided it. internal/iamsim checks the IAM step against a real policy
+// evaluator.
 //
 // https://docs.aws.amazon.com/systems-manager/latest/userguide/session-preferences-run-as.html
 package explain
@@ -26,8 +32,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/hostaccounts"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/username"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
@@ -44,6 +52,12 @@ const (
 	MultipleValues Failure = "multiple-values"
 	// TagAbsent: no SSMSessionRunAs tag; the permission set denies StartSession.
 	TagAbsent Failure = "tag-absent"
+	// NotRoleUser: per-role, the value is not one of the roles' Linux users.
+	NotRoleUser Failure = "not-a-role-user"
+	// Reserved: the value is a reserved account (stock sudo user, ssm-user, root).
+	Reserved Failure = "reserved-user"
+	// RegionNotCovered: the region has no preferences document; sessions there are denied.
+	RegionNotCovered Failure = "region-not-covered"
 	// DocumentNotAllowed: the permission set does not allow the named document.
 	DocumentNotAllowed Failure = "document-not-allowed"
 	// RunAsOff: the document has Run As off; the shell opens as ssm-user.
@@ -66,15 +80,18 @@ type Request struct {
 	// Groups are the person's Entra groups (per-role model). Exactly one of
 	// Groups and AttributeValues is set.
 	Groups []string
-	// AttributeValues are the attribute's values as Identity Center holds
-	// them (per-user model, or to check a stored value); more than one is a
-	// multi-valued attribute.
+	// AttributeValues are the attribute's values exactly as Identity Center
+	// holds them (whitespace included); more than one is a multi-valued
+	// attribute.
 	AttributeValues []string
 	// PermissionSet is optional: the permission set picked at sign-in, by
-	// name or ARN. By default, that of the person's winning role.
+	// name or ARN. With Groups, by default that of the person's winning
+	// role; without Groups, unknown.
 	PermissionSet string
 	// Document is optional: the document named at StartSession.
 	Document string
+	// Region is optional: the region the session starts in.
+	Region string
 	// HostUsers are optional: the accounts on the host. By default, what the
 	// host accounts association creates.
 	HostUsers []string
@@ -98,6 +115,10 @@ type Result struct {
 
 // Opens reports whether a shell opens at all (as LinuxUser).
 func (r Result) Opens() bool { return r.LinuxUser != nil }
+
+// OK reports whether the shell opens as intended: it opens, and nothing
+// failed (a document with Run As off opens a shell, as ssm-user, and fails).
+func (r Result) OK() bool { return r.LinuxUser != nil && r.Failure == nil }
 
 func (r *Result) step(step, rule, result string) { r.Steps = append(r.Steps, Step{step, rule, result}) }
 
@@ -152,7 +173,11 @@ func Explain(c *settings.Config, req Request) (Result, error) {
 		}
 	} else {
 		values = req.AttributeValues
-		res.step("attribute", "given as the value Identity Center holds", strings.Join(values, ", "))
+		quoted := make([]string, len(values))
+		for i, v := range values {
+			quoted[i] = fmt.Sprintf("%q", v)
+		}
+		res.step("attribute", "given as the value Identity Center holds, exactly as stored", strings.Join(quoted, ", "))
 	}
 
 	// 2. Sign-in and the session tag.
@@ -161,38 +186,27 @@ func Explain(c *settings.Config, req Request) (Result, error) {
 			fmt.Sprintf("sign-in rejected: %d values", len(values)))
 		return res.fail(MultipleValues), nil
 	}
-	tag := ""
-	if len(values) == 1 {
+	tag, hasTag := "", len(values) == 1
+	if hasTag {
 		tag = values[0]
-		res.step("session-tag", "ABAC maps "+sourceOf(c)+" to the session tag "+settings.RunAsTagKey, settings.RunAsTagKey+"="+tag)
+		res.step("session-tag", "ABAC maps "+sourceOf(c)+" to the session tag "+settings.RunAsTagKey, fmt.Sprintf("%s=%q", settings.RunAsTagKey, tag))
 	} else {
 		res.step("session-tag", "no value, so the role session carries no "+settings.RunAsTagKey+" tag", "absent")
 	}
 
 	// 3. The permission set.
-	ps, ok := pickPermissionSet(c, req, winner, memberOf, &res)
+	ps, known, ok := pickPermissionSet(c, req, winner, memberOf, &res)
 	if !ok {
 		return res.fail(NotAssigned), nil
 	}
 
-	// 4. The policy and the document.
+	// 4. IAM.
 	doc := sessiondoc.DocumentName
 	if req.Document != "" {
 		doc = req.Document
 	}
-	if ps.Managed() {
-		if tag == "" {
-			res.step("policy", "DenyStartSessionWithoutRunAsTag: Null aws:PrincipalTag/"+settings.RunAsTagKey, "ssm:StartSession denied")
-			return res.fail(TagAbsent), nil
-		}
-		if _, ok := findDocument(c, doc); !ok {
-			res.step("policy", "StartSessionWithAllowedDocuments allows "+allowedDocuments(c), "ssm:StartSession denied for "+doc)
-			return res.fail(DocumentNotAllowed), nil
-		}
-		res.step("policy", "tag present and document "+doc+" allowed", "ssm:StartSession allowed")
-	} else {
-		res.step("policy", "permission set "+ps.ARN+" is not managed by ssm-runas; its policy is assumed to allow the session",
-			"not checked")
+	if f, denied := decideIAM(c, ps, known, tag, hasTag, doc, req.Region, &res); denied {
+		return res.fail(f), nil
 	}
 
 	// 5. Run As.
@@ -201,18 +215,17 @@ func Explain(c *settings.Config, req Request) (Result, error) {
 	// its Run As settings: it counts as Run As off, as a document without
 	// the inputs has.
 	d, _ := findDocument(c, doc)
-	runAsOn, fallback := d.RunAsEnabled, d.RunAsDefaultUser
-	if !runAsOn {
-		res.step("run-as", "document "+doc+" has Run As off: sessions open as "+SSMUser, SSMUser)
+	if !d.RunAsEnabled {
+		res.step("run-as", "document "+doc+" has Run As off: sessions open as "+SSMUser+", which has sudo", SSMUser)
 		u := SSMUser
 		res.LinuxUser = &u
 		return res.fail(RunAsOff), nil
 	}
 	user := tag
-	if user != "" {
+	if hasTag {
 		res.step("run-as", "the "+settings.RunAsTagKey+" tag on the calling principal wins over the document's runAsDefaultUser", user)
 	} else {
-		user = fallback
+		user = d.RunAsDefaultUser
 		res.step("run-as", "no tag: runAsDefaultUser of "+doc+" (there is no fallback to "+SSMUser+" when Run As is on)", user)
 	}
 	if err := username.Validate(user); err != nil {
@@ -220,7 +233,8 @@ func Explain(c *settings.Config, req Request) (Result, error) {
 			res.step("agent", "Session Manager does not allow root as a Run As user", "refused")
 			return res.fail(Root), nil
 		}
-		res.step("agent", "the agent checks the name with a shell; it must match "+username.Pattern, "refused: "+user)
+		res.step("agent", "the agent checks the name with a shell; it must match "+username.Pattern+whitespaceNote(user),
+			fmt.Sprintf("refused: %q", user))
 		return res.fail(InvalidName), nil
 	}
 
@@ -243,48 +257,134 @@ func Explain(c *settings.Config, req Request) (Result, error) {
 	return res, nil
 }
 
-func pickPermissionSet(c *settings.Config, req Request, winner *settings.Role, memberOf []settings.Role, res *Result) (settings.PermissionSet, bool) {
+// decideIAM applies the session rules of the permission-set policy and the
+// guardrail SCP, from the arguments the stack deploys them with. ps is the
+// permission set when known; every ssm-runas permission set applies the
+// same Run As, region and document rules.
+func decideIAM(c *settings.Config, ps *settings.Role, known bool, tag string, hasTag bool, doc, region string, res *Result) (Failure, bool) {
+	var args policy.PermissionSetPolicyArgs
+	managed := true
+	switch {
+	case ps != nil:
+		args = c.PermissionSetPolicyArgs(*ps)
+		managed = ps.PermissionSet.Managed()
+	case len(c.Roles) > 0:
+		args = c.PermissionSetPolicyArgs(c.Roles[0])
+	default:
+		managed = false
+	}
+	scp := c.GuardrailSCPArgs()
+	guarded := c.GuardrailEnabled()
+	scope := ""
+	if !known {
+		scope = " (the same in every ssm-runas permission set)"
+	}
+
+	// The guardrail SCP, in every member account.
+	if guarded && hasTag && slices.Contains(scp.ReservedUsers, tag) {
+		res.step("policy", "SCP "+policy.SidDenyReservedRunAsUsers+": "+fmt.Sprintf("%q", tag)+
+			" is a reserved account (guardrail.reservedUsers: a stock account with sudo, ssm-user or root)", "ssm:StartSession denied")
+		return Reserved, true
+	}
+	if guarded && region != "" && !slices.Contains(scp.Regions, region) {
+		res.step("policy", "SCP "+policy.SidDenyStartSessionOutsideRegions+": "+region+
+			" has no preferences document, so Run As would be off there (covered: "+strings.Join(scp.Regions, ", ")+")", "ssm:StartSession denied")
+		return RegionNotCovered, true
+	}
+
+	if !managed {
+		if ps != nil {
+			res.step("policy", "permission set "+ps.PermissionSet.ARN+" is not managed by ssm-runas; its policy is not known",
+				"not checked beyond the SCP")
+		} else {
+			res.step("policy", "no ssm-runas permission set is configured", "not checked beyond the SCP")
+		}
+		return "", false
+	}
+
+	// The permission-set policy (which also holds in the management account).
+	switch {
+	case len(args.RoleUsers) > 0 && !hasTag:
+		res.step("policy", policy.SidDenyRunAsOutsideRoleUsers+scope+": no "+settings.RunAsTagKey+" tag", "ssm:StartSession denied")
+		return TagAbsent, true
+	case len(args.RoleUsers) > 0 && !slices.Contains(args.RoleUsers, tag):
+		why := fmt.Sprintf("%q is not a role user (%s)", tag, strings.Join(args.RoleUsers, ", "))
+		if slices.Contains(scp.ReservedUsers, strings.TrimSpace(tag)) {
+			why += "; it names a reserved account"
+		}
+		res.step("policy", policy.SidDenyRunAsOutsideRoleUsers+scope+": "+why+whitespaceNote(tag), "ssm:StartSession denied")
+		return NotRoleUser, true
+	case len(args.RoleUsers) == 0 && !hasTag:
+		res.step("policy", policy.SidDenyStartSessionWithoutRunAsTag+scope+": Null aws:PrincipalTag/"+settings.RunAsTagKey, "ssm:StartSession denied")
+		return TagAbsent, true
+	case len(args.RoleUsers) == 0 && slices.Contains(args.ReservedUsers, tag):
+		res.step("policy", policy.SidDenyReservedRunAsUsers+scope+": "+fmt.Sprintf("%q", tag)+" is a reserved account", "ssm:StartSession denied")
+		return Reserved, true
+	}
+	if region != "" && len(args.Regions) > 0 && !slices.Contains(args.Regions, region) {
+		res.step("policy", policy.SidDenyStartSessionOutsideRegions+scope+": "+region+" has no preferences document", "ssm:StartSession denied")
+		return RegionNotCovered, true
+	}
+	if doc != sessiondoc.DocumentName && !slices.Contains(args.AllowedDocuments, doc) {
+		res.step("policy", policy.SidDenyOtherSessionDocuments+scope+": only "+allowedDocuments(c)+" are allowed", "ssm:StartSession denied for "+doc)
+		return DocumentNotAllowed, true
+	}
+	where := "region not given: sessions start only in " + strings.Join(args.Regions, ", ")
+	if region != "" {
+		where = "region " + region + " covered"
+	}
+	res.step("policy", fmt.Sprintf("%q allowed as Run As value, document %s allowed, %s%s", tag, doc, where, scope), "ssm:StartSession allowed")
+	return "", false
+}
+
+func whitespaceNote(v string) string {
+	if strings.IndexFunc(v, unicode.IsSpace) >= 0 {
+		return "; the stored value holds whitespace (fix it in the directory: it is not trimmed on the way)"
+	}
+	return ""
+}
+
+// pickPermissionSet returns the role whose permission set the session uses
+// (nil when not known), whether it is known, and false when the person
+// cannot use it.
+func pickPermissionSet(c *settings.Config, req Request, winner *settings.Role, memberOf []settings.Role, res *Result) (*settings.Role, bool, bool) {
 	if req.PermissionSet == "" {
 		if winner != nil {
-			res.step("permission-set", "none named: the permission set of role "+winner.Name, winner.PermissionSet.DisplayName())
-			return winner.PermissionSet, true
+			res.step("permission-set", "none named: the permission set of role "+winner.Name+" (name another with --permission-set)",
+				winner.PermissionSet.DisplayName())
+			return winner, true, true
 		}
 		if req.Groups != nil {
 			res.step("permission-set", "no role group, so no ssm-runas permission set is assigned", "none")
-			return settings.PermissionSet{}, false
+			return nil, false, false
 		}
-		// Per-user: any ssm-runas permission set behaves the same way.
-		if len(c.Roles) == 0 {
-			res.step("permission-set", "none named and none configured", "none")
-			return settings.PermissionSet{}, false
-		}
-		ps := c.RolesByPrecedence()[0].PermissionSet
-		res.step("permission-set", "none named: assuming "+ps.DisplayName()+"; assignments not checked without --groups", ps.DisplayName())
-		return ps, true
+		res.step("permission-set", "none named, and assignments are not known without the person's groups; "+
+			"IAM decides the session by the Run As value, the region and the document", "unknown")
+		return nil, false, true
 	}
 	var named *settings.Role
-	for _, r := range c.Roles {
+	for i, r := range c.Roles {
 		if r.PermissionSet.Name == req.PermissionSet || r.PermissionSet.ARN == req.PermissionSet {
-			named = &r
+			named = &c.Roles[i]
 			break
 		}
 	}
 	if named == nil {
 		res.step("permission-set", "no role of the configuration uses "+req.PermissionSet, "unknown permission set")
-		return settings.PermissionSet{}, false
+		return nil, false, false
 	}
 	if req.Groups == nil {
-		res.step("permission-set", "assignment not checked without --groups", named.PermissionSet.DisplayName())
-		return named.PermissionSet, true
+		res.step("permission-set", "assignment not checked without the person's groups", named.PermissionSet.DisplayName())
+		return named, true, true
 	}
 	for _, r := range memberOf {
 		if r.Name == named.Name {
 			res.step("permission-set", "assigned to "+r.EntraGroup, named.PermissionSet.DisplayName())
-			return named.PermissionSet, true
+			return named, true, true
 		}
 	}
 	res.step("permission-set", req.PermissionSet+" is assigned only to "+named.EntraGroup+", which the user is not in", "not assigned")
-	return settings.PermissionSet{}, false
+	return nil, false, false
 }
 
 // sessionDocuments are the documents ssm-runas permission sets allow:
