@@ -181,6 +181,14 @@ func TestEntraWaitsAreShownAndBounded(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, "waiting 30s would pass the deadline")
 
+	g.Throttle, g.Delay = 0, time.Minute // Graph stops answering
+	start = time.Now()
+	code, out, errOut := runCLI(t, "entra", "map-attribute", "--config", example, "--graph-url", g.BaseURL(), "--timeout", "500ms")
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Equal(t, 1, code)
+	assert.Empty(t, out)
+	assert.Contains(t, errOut, "runas: gave up after --timeout 500ms: finding the service principal")
+
 	code, _, errOut = runCLI(t, "entra", "sync-attributes", "--config", example, "--timeout", "0s")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "--timeout 0s: must be positive")

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // User is a directory user.
@@ -44,6 +45,9 @@ type Server struct {
 	Throttle int
 	// RetryAfter is the Retry-After header of those 429s, default "0".
 	RetryAfter string
+	// Delay holds every answer back this long (or until the client goes),
+	// as a slow or hanging Graph would.
+	Delay time.Duration
 
 	// Synchronization state of one service principal.
 	spID, spName       string
@@ -140,6 +144,16 @@ var (
 )
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	delay := s.Delay
+	s.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.Throttle > 0 {
