@@ -1,29 +1,32 @@
 package field_test
 
 import (
-	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/field"
 )
 
 func TestListReportsEveryProblemOnItsOwnLine(t *testing.T) {
 	var l field.List
-	if l.Err() != nil {
-		t.Fatal("empty list must be no error")
-	}
+	require.NoError(t, l.Err(), "an empty list is no error")
 	root := field.Path("roles")
 	l.Add(field.Invalid(root.Index(2).Child("linuxUser"), "Admin!", "must match ^[a-z_][a-z0-9_-]{0,31}$"), nil,
 		field.Required(field.Path("organization").Child("regions"), ""))
-	want := "roles[2].linuxUser \"Admin!\": must match ^[a-z_][a-z0-9_-]{0,31}$\norganization.regions: is required"
-	if got := l.Err().Error(); got != want {
-		t.Fatalf("got\n%s\nwant\n%s", got, want)
-	}
+	assert.EqualError(t, l.Err(), "roles[2].linuxUser \"Admin!\": must match ^[a-z_][a-z0-9_-]{0,31}$\norganization.regions: is required")
 	var list field.List
-	if !errors.As(l.Err(), &list) || len(list) != 2 {
-		t.Fatalf("errors.As to field.List: %v", list)
-	}
+	require.ErrorAs(t, l.Err(), &list)
+	assert.Len(t, list, 2)
+}
+
+func TestPathKeyAndEmptyValue(t *testing.T) {
+	p := field.Path("tags").Key("a b")
+	assert.Equal(t, field.Path(`tags["a b"]`), p)
+	assert.Equal(t, `x "": must not be empty`, field.Invalid("x", "", "must not be empty").Error())
+	assert.Equal(t, `top: is required`, field.Required(field.Path("").Child("top"), "").Error())
 }
 
 func ExamplePath() {
