@@ -77,6 +77,9 @@ type Handler struct {
 	HTTP *http.Client
 	// Margin is optional, default DefaultMargin.
 	Margin time.Duration
+	// PermissionWait is optional, default DefaultPermissionWait: the pauses
+	// between asking CloudFormation again while it answers AccessDenied.
+	PermissionWait []time.Duration
 	// Log is optional, default slog.Default().
 	Log *slog.Logger
 }
@@ -168,6 +171,13 @@ func (h *Handler) Handle(ctx context.Context, ev Event) error {
 	return h.send(ctx, ev.ResponseURL, resp)
 }
 
+func (h *Handler) permissionWait() []time.Duration {
+	if h.PermissionWait == nil {
+		return DefaultPermissionWait
+	}
+	return h.PermissionWait
+}
+
 func (h *Handler) process(ctx context.Context, ev Event, log *slog.Logger) outcome {
 	var req writerprops.Request
 	var err error
@@ -187,7 +197,7 @@ func (h *Handler) process(ctx context.Context, ev Event, log *slog.Logger) outco
 	}
 	switch ev.RequestType {
 	case RequestCreate, RequestUpdate:
-		if err := h.Self.checkRecord(ctx, h.Stack, ev); err != nil {
+		if err := h.Self.checkRecord(ctx, h.Stack, ev, h.permissionWait()); err != nil {
 			return outcome{err: err}
 		}
 		res, err := ssmprefs.Upsert(ctx, h.API, sessiondoc.DocumentName, req.Preferences, ssmprefs.Options{})
@@ -208,7 +218,7 @@ func (h *Handler) process(ctx context.Context, ev Event, log *slog.Logger) outco
 			return outcome{physicalID: ev.PhysicalResourceID}
 		}
 		// The restore point is trusted only as CloudFormation recorded it.
-		if err := h.Self.checkRecord(ctx, h.Stack, ev); err != nil {
+		if err := h.Self.checkRecord(ctx, h.Stack, ev, h.permissionWait()); err != nil {
 			return outcome{physicalID: ev.PhysicalResourceID, err: err}
 		}
 		action, err := ssmprefs.Restore(ctx, h.API, sessiondoc.DocumentName, prior)

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/naming"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/writerprops"
@@ -155,6 +157,29 @@ func unqualified(fn string) string {
 	return fn
 }
 
+// DefaultPermissionWait is how long the writer keeps asking, pause by
+// pause, when CloudFormation answers AccessDenied: the role's grant may have
+// been added by the very stack update that invokes the writer, and IAM
+// changes take seconds to propagate.
+var DefaultPermissionWait = []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second}
+
+func describeOwnResource(ctx context.Context, api StackResourceAPI, stack string, waits []time.Duration) (*cloudformation.DescribeStackResourceOutput, error) {
+	in := &cloudformation.DescribeStackResourceInput{StackName: aws.String(stack), LogicalResourceId: aws.String(writerprops.LogicalID)}
+	for _, wait := range waits {
+		out, err := api.DescribeStackResource(ctx, in)
+		var ae smithy.APIError
+		if err == nil || !errors.As(err, &ae) || (ae.ErrorCode() != "AccessDenied" && ae.ErrorCode() != "AccessDeniedException") {
+			return out, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+	return api.DescribeStackResource(ctx, in)
+}
+
 // inProgress is the status CloudFormation's record shows while it waits
 // for the answer to each request type.
 var inProgress = map[string]cfntypes.ResourceStatus{
@@ -169,11 +194,8 @@ var inProgress = map[string]cfntypes.ResourceStatus{
 // request names. The physical id holds the restore point, so a Delete can
 // only restore what CloudFormation recorded from an earlier answer of this
 // writer, never a fabricated one.
-func (s Self) checkRecord(ctx context.Context, api StackResourceAPI, ev Event) error {
-	out, err := api.DescribeStackResource(ctx, &cloudformation.DescribeStackResourceInput{
-		StackName:         aws.String(s.StackID),
-		LogicalResourceId: aws.String(writerprops.LogicalID),
-	})
+func (s Self) checkRecord(ctx context.Context, api StackResourceAPI, ev Event, waits []time.Duration) error {
+	out, err := describeOwnResource(ctx, api, s.StackID, waits)
 	if err != nil {
 		return fmt.Errorf("reading CloudFormation's record of %s in %s: %w", writerprops.LogicalID, s.StackID, err)
 	}

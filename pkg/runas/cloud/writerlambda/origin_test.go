@@ -1,14 +1,17 @@
 package writerlambda_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -212,4 +215,46 @@ func TestParseSelf(t *testing.T) {
 		_, err := writerlambda.ParseSelf(bad)
 		assert.Error(t, err, bad)
 	}
+}
+
+// denyingFirst answers AccessDenied a few times, as CloudFormation does
+// until a grant added by the same stack update has propagated, then hands
+// over to the record.
+type denyingFirst struct {
+	*record
+	denials int
+	calls   int
+}
+
+func (d *denyingFirst) DescribeStackResource(ctx context.Context, in *cloudformation.DescribeStackResourceInput, o ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourceOutput, error) {
+	d.calls++
+	if d.calls <= d.denials {
+		return nil, &smithy.GenericAPIError{Code: "AccessDenied",
+			Message: "User: arn:aws:sts::123456789012:assumed-role/ssm-runas-prefs-writer-eu-west-1/ssm-runas-prefs-writer is not authorized to perform: cloudformation:DescribeStackResource"}
+	}
+	return d.record.DescribeStackResource(ctx, in, o...)
+}
+
+func TestRecordWaitsForTheGrant(t *testing.T) {
+	srv := motoserver.Start(t)
+	ctx := motoserver.Context(t)
+	waits := []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
+	api := ssm.NewFromConfig(srv.Config(region))
+	cf := newCloudFormation(t, "")
+
+	stack := &denyingFirst{record: &record{stack: stackID, status: cfntypes.ResourceStatusCreateInProgress}, denials: 2}
+	h := &writerlambda.Handler{API: api, Stack: stack, Self: mustSelf(t, stackID), HTTP: cf.client(), PermissionWait: waits}
+	require.NoError(t, h.Handle(ctx, event(t, stackID, "Create", "", "ssm-fallback")))
+	assert.Equal(t, "SUCCESS", cf.last(t).Status, cf.last(t).Reason)
+	assert.Equal(t, 3, stack.calls)
+
+	srv.Reset(t)
+	never := &denyingFirst{record: &record{stack: stackID, status: cfntypes.ResourceStatusCreateInProgress}, denials: 100}
+	h = &writerlambda.Handler{API: api, Stack: never, Self: mustSelf(t, stackID), HTTP: cf.client(), PermissionWait: waits}
+	require.NoError(t, h.Handle(ctx, event(t, stackID, "Create", "", "ssm-fallback")))
+	resp := cf.last(t)
+	assert.Equal(t, "FAILED", resp.Status)
+	assert.Contains(t, resp.Reason, "not authorized")
+	assert.Equal(t, len(waits)+1, never.calls, "it gives up")
+	assert.False(t, read(t, api).Exists, "nothing written without CloudFormation's word")
 }
