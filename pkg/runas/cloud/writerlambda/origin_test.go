@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
@@ -257,4 +258,27 @@ func TestRecordWaitsForTheGrant(t *testing.T) {
 	assert.Contains(t, resp.Reason, "not authorized")
 	assert.Equal(t, len(waits)+1, never.calls, "it gives up")
 	assert.False(t, read(t, api).Exists, "nothing written without CloudFormation's word")
+}
+
+func TestInvokedFunctionMustBeTheStacks(t *testing.T) {
+	srv := motoserver.Start(t)
+	ctx := motoserver.Context(t)
+	api := ssm.NewFromConfig(srv.Config(region))
+	cf := newCloudFormation(t, "")
+	h := &writerlambda.Handler{API: api, Stack: &record{stack: stackID, status: cfntypes.ResourceStatusCreateInProgress},
+		Self: mustSelf(t, stackID), HTTP: cf.client()}
+
+	// The same code deployed as another function, its environment copied.
+	copied := lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
+		InvokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:copy-of-the-writer"})
+	require.NoError(t, h.Handle(copied, event(t, stackID, "Create", "", "ssm-fallback")))
+	resp := cf.last(t)
+	assert.Equal(t, "FAILED", resp.Status)
+	assert.Contains(t, resp.Reason, "invoked as arn:aws:lambda:eu-west-1:123456789012:function:copy-of-the-writer")
+	assert.False(t, read(t, api).Exists)
+
+	// The stack's own function, invoked through a version qualifier.
+	own := lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{InvokedFunctionArn: functionARN + ":$LATEST"})
+	require.NoError(t, h.Handle(own, event(t, stackID, "Create", "", "ssm-fallback")))
+	assert.Equal(t, "SUCCESS", cf.last(t).Status, cf.last(t).Reason)
 }
