@@ -13,7 +13,7 @@ import (
 
 func newExplainCommand() *cobra.Command {
 	var (
-		path, user, groups, attribute, permissionSet, document, hostUsers, output string
+		path, user, groups, attribute, permissionSet, document, region, hostUsers, output string
 	)
 	cmd := &cobra.Command{
 		Use:   "explain --config FILE --user NAME (--groups G1,G2 | --attribute VALUE) [flags]",
@@ -23,19 +23,25 @@ calling AWS, and prints every step with the rule that decided it:
 
   the SSMSessionRunAs value (from role groups by precedence, or as given),
   Identity Center sign-in (multi-valued attributes are rejected), the session
-  tag, the permission set and its policy (no tag, no session; only allowed
-  documents), Run As (the tag wins over the document's runAsDefaultUser; Run
-  As off means ssm-user), the agent's name checks, and the host's accounts.
+  tag, the permission set, what IAM decides from the permission-set policy and
+  the guardrail SCP as deployed (the value must be a role user in the per-role
+  model and not a reserved account; the region must have the preferences
+  document; only allowed documents), Run As (the tag wins over the document's
+  runAsDefaultUser; Run As off means ssm-user), the agent's name checks, and
+  the host's accounts.
 
 --groups gives the person's Entra groups (per-role model); --attribute gives
-the value Identity Center holds instead (per-user model, or to check a stored
-value; "a,b" is a multi-valued attribute).
+the value Identity Center holds instead, exactly as stored: whitespace is kept
+("a,b" is a multi-valued attribute). Without --groups the assignments are not
+known, and no permission set is assumed unless --permission-set names one.
 
-Exit code 0 when a shell would open, 1 when it would not.
+Exit code 0 when a shell would open as intended, 1 when it would not (IAM
+denies it, the agent refuses the name, or it would open as ssm-user).
 JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step","rule","result"}]}`,
 		Example: `  runas explain --config examples/per-role/runas.yaml --user alice@corp.example --groups SG-AWS-SSM-Developer
   runas explain --config examples/per-role/runas.yaml --user bob@corp.example --attribute bob --host-users bob,alice
-  runas explain --config examples/per-role/runas.yaml --user carol@corp.example --groups SG-AWS-SSM-Admin,SG-AWS-SSM-Developer --output json`,
+  runas explain --config examples/per-role/runas.yaml --user carol@corp.example --groups SG-AWS-SSM-Admin,SG-AWS-SSM-Developer --output json
+  runas explain --config examples/per-role/runas.yaml --user dave@corp.example --attribute ec2-user --region ap-southeast-2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkOutput(output, "table", "json"); err != nil {
@@ -49,11 +55,11 @@ JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step"
 			if err != nil {
 				return err
 			}
-			req := explain.Request{User: user, PermissionSet: permissionSet, Document: document}
+			req := explain.Request{User: user, PermissionSet: permissionSet, Document: document, Region: region}
 			if flags.Changed("groups") {
 				req.Groups = splitList(groups)
 			} else {
-				req.AttributeValues = splitList(attribute)
+				req.AttributeValues = splitValues(attribute)
 			}
 			if flags.Changed("host-users") {
 				req.HostUsers = splitList(hostUsers)
@@ -69,8 +75,13 @@ JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step"
 			} else {
 				writeExplainTable(cmd.OutOrStdout(), res)
 			}
-			if !res.Opens() {
-				return &exitError{code: exitProblem, err: fmt.Errorf("no shell for %s: %s", user, *res.Failure), printed: true}
+			if !res.OK() {
+				what := "no shell"
+				if res.Opens() {
+					what = "shell as " + *res.LinuxUser
+				}
+				// The report is on stdout; stderr gets the one-line reason.
+				return &exitError{code: exitProblem, err: fmt.Errorf("%s for %s: %s", what, user, *res.Failure)}
 			}
 			return nil
 		},
@@ -80,7 +91,8 @@ JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step"
 	f.StringVarP(&user, "user", "u", "", "the person, e.g. their Identity Center user name (required)")
 	f.StringVar(&groups, "groups", "", "the person's Entra groups, comma-separated (per-role model)")
 	f.StringVar(&attribute, "attribute", "", "the attribute value(s) Identity Center holds, comma-separated")
-	f.StringVar(&permissionSet, "permission-set", "", "the permission set picked at sign-in, by name or ARN (default: that of the winning role)")
+	f.StringVar(&permissionSet, "permission-set", "", "the permission set picked at sign-in, by name or ARN (default with --groups: that of the winning role)")
+	f.StringVar(&region, "region", "", "the region the session starts in (default: not checked)")
 	f.StringVar(&document, "document", "", "the document named at StartSession (default: SSM-SessionManagerRunShell)")
 	f.StringVar(&hostUsers, "host-users", "", "the accounts on the host, comma-separated (default: what the host accounts association creates)")
 	f.StringVarP(&output, "output", "o", "table", "table or json")
@@ -96,6 +108,16 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// splitValues splits attribute values on commas and keeps them exactly as
+// given: a stored value with whitespace is what the directory holds, and
+// explain must report it, not a tidied copy.
+func splitValues(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
 }
 
 func writeExplainTable(w io.Writer, res explain.Result) {

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestExplain(t *testing.T) {
@@ -20,31 +23,41 @@ func TestExplain(t *testing.T) {
 			"the highest precedence wins, developer (3) over support (4)"},
 		{"no role group", []string{"--groups", "All-Staff"}, 1, nil, "not-assigned", "the user is in none of"},
 		{"multi-valued attribute", []string{"--attribute", "admin,developer"}, 1, nil, "multiple-values", "Identity Center rejects multi-valued attributes"},
+		{"stored value with trailing whitespace is not trimmed", []string{"--attribute", "admin "}, 1, nil, "not-a-role-user",
+			`\"admin \" is not a role user`},
+		{"run as off exits 1", []string{"--groups", "SG-AWS-SSM-Support", "--document", "AWS-StartPortForwardingSession"}, 1, "ssm-user", "run-as-off",
+			"has Run As off"},
+		{"a revoked user without --groups is denied", []string{"--attribute", "ssm-revoked"}, 1, nil, "not-a-role-user",
+			"DenyRunAsOutsideRoleUsers (the same in every ssm-runas permission set)"},
+		{"a reserved account", []string{"--attribute", "ubuntu"}, 1, nil, "reserved-user", "SCP DenyReservedRunAsUsers"},
+		{"a region without the document", []string{"--groups", "SG-AWS-SSM-Developer", "--region", "ap-southeast-2"}, 1, nil, "region-not-covered",
+			"ap-southeast-2 has no preferences document"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"explain", "--config", example, "--user", "alice@corp.example", "--output", "json"}, tc.args...)
 			code, out, errOut := runCLI(t, args...)
-			if code != tc.code {
-				t.Fatalf("exit %d, want %d\n%s%s", code, tc.code, out, errOut)
-			}
+			require.Equal(t, tc.code, code, "%s%s", out, errOut)
 			var res struct {
 				User      string
 				LinuxUser any
 				Failure   any
 				Steps     []struct{ Step, Rule, Result string }
 			}
-			if err := json.Unmarshal([]byte(out), &res); err != nil {
-				t.Fatalf("explain JSON: %v\n%s", err, out)
-			}
-			if res.User != "alice@corp.example" || res.LinuxUser != tc.linuxUser || res.Failure != tc.failure {
-				t.Fatalf("got user %v failure %v, want %v %v\n%s", res.LinuxUser, res.Failure, tc.linuxUser, tc.failure, out)
-			}
-			if !strings.Contains(out, tc.stepHas) {
-				t.Fatalf("no step says %q:\n%s", tc.stepHas, out)
-			}
+			require.NoError(t, json.Unmarshal([]byte(out), &res), out)
+			assert.Equal(t, "alice@corp.example", res.User)
+			assert.Equal(t, tc.linuxUser, res.LinuxUser, out)
+			assert.Equal(t, tc.failure, res.Failure, out)
+			assert.Contains(t, out, tc.stepHas)
 		})
 	}
+
+	t.Run("table says where a shell opens anyway", func(t *testing.T) {
+		code, out, errOut := runCLI(t, "explain", "--config", example, "--user", "a", "--groups", "SG-AWS-SSM-Support", "--document", "AWS-StartPortForwardingSession")
+		assert.Equal(t, 1, code)
+		assert.Contains(t, out, "lands as ssm-user (run-as-off)")
+		assert.Contains(t, errOut, "shell as ssm-user for a: run-as-off")
+	})
 
 	t.Run("usage", func(t *testing.T) {
 		for _, args := range [][]string{
@@ -53,9 +66,9 @@ func TestExplain(t *testing.T) {
 			{"explain", "--config", example, "--groups", "x"},
 			{"explain", "--config", example, "--user", "a", "--groups", "x", "--host-users", "Bad!"},
 		} {
-			if code, _, errOut := runCLI(t, args...); code != 2 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
-				t.Errorf("%v: exit %d, want 2 with one line:\n%s", args, code, errOut)
-			}
+			code, _, errOut := runCLI(t, args...)
+			assert.Equal(t, 2, code, "%v", args)
+			assert.Zero(t, strings.Count(strings.TrimSpace(errOut), "\n"), "%v: want one line:\n%s", args, errOut)
 		}
 	})
 }
