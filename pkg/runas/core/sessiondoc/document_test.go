@@ -10,21 +10,12 @@ import (
 
 	"github.com/ssm-runas/ssm-runas/internal/golden"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc/sessiondoctest"
 )
 
 func ptr[T any](v T) *T { return &v }
 
-func fullPreferences() *sessiondoc.Preferences {
-	return &sessiondoc.Preferences{
-		RunAsDefaultUser:          "ssm-fallback",
-		IdleSessionTimeoutMinutes: ptr(15),
-		MaxSessionDurationMinutes: ptr(480),
-		S3:                        &sessiondoc.S3Logging{BucketName: "corp-session-logs", KeyPrefix: "ssm/"},
-		CloudWatch:                &sessiondoc.CloudWatchLogging{LogGroupName: "/corp/ssm/sessions", StreamingEnabled: ptr(false)},
-		KMSKeyID:                  ptr("alias/ssm-sessions"),
-		ShellProfile:              &sessiondoc.ShellProfile{Linux: "cd ~ && exec bash -l"},
-	}
-}
+func fullPreferences() *sessiondoc.Preferences { return sessiondoctest.Full() }
 
 // consoleDocument is a document saved in the console by hand: its own
 // logging settings, Run As off, and an input this project does not know.

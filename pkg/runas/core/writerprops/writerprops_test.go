@@ -9,22 +9,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc/sessiondoctest"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/writerprops"
 )
 
-func ptr[T any](v T) *T { return &v }
 
-func fullPreferences() *sessiondoc.Preferences {
-	return &sessiondoc.Preferences{
-		RunAsDefaultUser:          "ssm-fallback",
-		IdleSessionTimeoutMinutes: ptr(15),
-		MaxSessionDurationMinutes: ptr(480),
-		S3:                        &sessiondoc.S3Logging{BucketName: "corp-session-logs", KeyPrefix: "ssm/"},
-		CloudWatch:                &sessiondoc.CloudWatchLogging{LogGroupName: "/corp/ssm/sessions", StreamingEnabled: ptr(false)},
-		KMSKeyID:                  ptr("alias/ssm-sessions"),
-		ShellProfile:              &sessiondoc.ShellProfile{Linux: "cd ~ && exec bash -l"},
-	}
-}
+func fullPreferences() *sessiondoc.Preferences { return sessiondoctest.Full() }
 
 const token = "arn:aws:lambda:eu-west-1:111122223333:function:ssm-runas-prefs-writer"
 
