@@ -73,11 +73,11 @@ func (cf *cloudFormation) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	if r.Method != http.MethodPut || r.URL.Scheme != "https" || !strings.HasPrefix(r.URL.Host, writerlambda.ResponseBucket(region)+".") {
-		cf.t.Errorf("the handler sent %s %s: only a PUT to CloudFormation's response bucket is expected", r.Method, r.URL.Redacted())
+		assert.Failf(cf.t, "unexpected request", "the handler sent %s %s: only a PUT to CloudFormation's response bucket is expected", r.Method, r.URL.Redacted())
 	}
 	var resp writerlambda.Response
 	if err := json.Unmarshal(body, &resp); err != nil {
-		cf.t.Errorf("response is not JSON: %s", body)
+		assert.Failf(cf.t, "response is not JSON", "%s", body)
 	}
 	cf.mu.Lock()
 	cf.responses = append(cf.responses, resp)
