@@ -322,6 +322,17 @@ func TestRetryBudgetDeadlineAndOnWait(t *testing.T) {
 		assert.Equal(t, "graph GET /v1.0/groups: HTTP 429 TooManyRequests; retrying in 50s (attempt 2 of 6)", waits[0].String())
 		assert.Equal(t, 3, waits[2].Attempt)
 	})
+	t.Run("HTTP date", func(t *testing.T) {
+		r := newReplay(t)
+		s := &sleeps{}
+		c := client(t, r, graph.Options{Sleep: s.sleep})
+		r.on("GET", "/groups", throttle(time.Now().Add(-time.Minute).UTC().Format(http.TimeFormat)),
+			ok([]byte(`{"value":[{"id":"g-1","displayName":"SG"}]}`)))
+		g, err := c.GroupByName(context.Background(), "SG")
+		require.NoError(t, err)
+		assert.Equal(t, "g-1", g.ID)
+		assert.Equal(t, []time.Duration{0}, s.d, "a date in the past means retry now")
+	})
 	t.Run("deadline", func(t *testing.T) {
 		r := newReplay(t)
 		s := &sleeps{}
