@@ -67,7 +67,7 @@ func NewStack(t *testing.T, w *World, settingsFile string) *Stack {
 	if writer == nil {
 		writer = map[string]any{}
 	}
-	writer["zipPath"] = writerZip(t)
+	writer["zipPath"] = WriterZip(t, "writer stand-in")
 	settings["writer"] = writer
 	return &Stack{
 		t:        t,
@@ -80,14 +80,15 @@ func NewStack(t *testing.T, w *World, settingsFile string) *Stack {
 	}
 }
 
-// writerZip writes a small, valid zip standing for the writer's code.
-func writerZip(t *testing.T) string {
+// WriterZip writes a small, valid zip standing for the writer's code, with
+// content as its one file, and returns its path.
+func WriterZip(t *testing.T, content string) string {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	f, err := zw.Create("bootstrap")
 	if err == nil {
-		_, err = f.Write([]byte("writer stand-in"))
+		_, err = f.Write([]byte(content))
 	}
 	if err == nil {
 		err = zw.Close()

@@ -120,7 +120,7 @@ func (w *World) newProvider(pkg, version string) plugin.Provider {
 			if k, ok := w.claim(keys, id); !ok {
 				return plugin.CreateResponse{}, fmt.Errorf("creating %s %s: %s", req.URN.Type(), req.URN.Name(), conflictMessage(k))
 			}
-			w.records[recordKey{req.URN.Type().String(), id}] = &record{typ: req.URN.Type().String(), urn: req.URN, account: conf.account, region: conf.region,
+			w.records[recordKey{req.URN.Type().String(), conf.account, conf.region, id}] = &record{typ: req.URN.Type().String(), urn: req.URN, account: conf.account, region: conf.region,
 				inputs: req.Properties.Copy(), outputs: outs, keys: keys}
 			w.log = append(w.log, Operation{Op: "create", Type: req.URN.Type().String(), URN: req.URN, ID: id})
 			return plugin.CreateResponse{ID: id, Properties: outs, Status: resource.StatusOK}, nil
@@ -135,7 +135,7 @@ func (w *World) newProvider(pkg, version string) plugin.Provider {
 			}
 			w.mu.Lock()
 			defer w.mu.Unlock()
-			r, ok := w.records[recordKey{req.URN.Type().String(), req.ID}]
+			r, ok := w.records[recordKey{req.URN.Type().String(), conf.account, conf.region, req.ID}]
 			if !ok {
 				return plugin.UpdateResponse{}, fmt.Errorf("updating %s %s: %s does not exist", req.URN.Type(), req.URN.Name(), req.ID)
 			}
@@ -158,7 +158,7 @@ func (w *World) newProvider(pkg, version string) plugin.Provider {
 			}
 			w.mu.Lock()
 			defer w.mu.Unlock()
-			r, ok := w.records[recordKey{req.URN.Type().String(), req.ID}]
+			r, ok := w.records[recordKey{req.URN.Type().String(), conf.account, conf.region, req.ID}]
 			if !ok {
 				// Gone already: the providers treat that as deleted.
 				return plugin.DeleteResponse{Status: resource.StatusOK}, nil
@@ -169,14 +169,14 @@ func (w *World) newProvider(pkg, version string) plugin.Provider {
 				}
 			}
 			w.release(r)
-			delete(w.records, recordKey{req.URN.Type().String(), req.ID})
+			delete(w.records, recordKey{req.URN.Type().String(), conf.account, conf.region, req.ID})
 			w.log = append(w.log, Operation{Op: "delete", Type: req.URN.Type().String(), URN: req.URN, ID: req.ID})
 			return plugin.DeleteResponse{Status: resource.StatusOK}, nil
 		},
 		ReadF: func(_ context.Context, req plugin.ReadRequest) (plugin.ReadResponse, error) {
 			w.mu.Lock()
 			defer w.mu.Unlock()
-			r, ok := w.records[recordKey{req.URN.Type().String(), req.ID}]
+			r, ok := w.records[recordKey{req.URN.Type().String(), conf.account, conf.region, req.ID}]
 			if !ok {
 				// Not found: an empty read tells the engine it is gone.
 				return plugin.ReadResponse{Status: resource.StatusOK}, nil

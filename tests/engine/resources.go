@@ -261,7 +261,7 @@ var handlers = map[string]handler{
 	typeOrgPolicyAttachment: {
 		create: func(w *World, c providerConfig, in resource.PropertyMap) (resource.ID, resource.PropertyMap, []string, error) {
 			policy, target := str(in, "policyId"), str(in, "targetId")
-			if _, ok := w.records[recordKey{typeOrgPolicy, resource.ID(policy)}]; !ok {
+			if _, r := w.find(typeOrgPolicy, resource.ID(policy)); r == nil {
 				return "", nil, nil, fmt.Errorf("PolicyNotFoundException: We can't find a policy with the PolicyId that you specified (%s)", policy)
 			}
 			if !w.knownTarget(target) {
@@ -357,7 +357,7 @@ var handlers = map[string]handler{
 			roles, byValue := spAppRoles(ids)
 			// The template instantiates the service principal too; keep it
 			// so ServicePrincipal(useExisting) and lookups find it.
-			w.records[recordKey{typeServicePrincipal, resource.ID(sp)}] = &record{typ: typeServicePrincipal, outputs: resource.PropertyMap{
+			w.records[recordKey{typ: typeServicePrincipal, account: c.account, region: c.region, id: resource.ID(sp)}] = &record{typ: typeServicePrincipal, outputs: resource.PropertyMap{
 				"objectId": resource.NewStringProperty(sp), "clientId": resource.NewStringProperty(client),
 				"displayName": resource.NewStringProperty(str(in, "displayName")),
 				"appRoles":    roles, "appRoleIds": byValue,
@@ -369,7 +369,9 @@ var handlers = map[string]handler{
 			return resource.ID("/applicationTemplates/" + galleryTemplateID + "/instantiate/" + obj + "/" + sp), outs, nil, nil
 		},
 		remove: func(w *World, r *record) error {
-			delete(w.records, recordKey{typeServicePrincipal, resource.ID(str(r.outputs, "servicePrincipalObjectId"))})
+			if k, sp := w.find(typeServicePrincipal, resource.ID(str(r.outputs, "servicePrincipalObjectId"))); sp != nil {
+				delete(w.records, k)
+			}
 			return nil
 		},
 	},
@@ -386,7 +388,9 @@ var handlers = map[string]handler{
 			}
 			sp := str(existing.outputs, "objectId")
 			// The resource takes over the template's service principal.
-			delete(w.records, recordKey{typeServicePrincipal, resource.ID(sp)})
+			if k, _ := w.find(typeServicePrincipal, resource.ID(sp)); k.id != "" {
+				delete(w.records, k)
+			}
 			outs := in.Copy()
 			for k, v := range existing.outputs {
 				if _, set := outs[k]; !set {

@@ -207,6 +207,25 @@ func TestRemovingARoleDeletesOnlyItsResources(t *testing.T) {
 	}
 }
 
+// TestANewWriterKeepsTheOldZip deploys a new build of the preferences
+// writer: the new zip is uploaded next to the old one, and the old one is
+// not deleted, so that a StackSet rollback (or an account still on the
+// previous template) finds its code.
+func TestANewWriterKeepsTheOldZip(t *testing.T) {
+	t.Parallel()
+	s := deployedStack(t, false)
+	before := s.World.Resources(typeBucketObject)
+	require.NotEmpty(t, before, "the first deployment uploads the writer")
+	s.Settings["writer"].(map[string]any)["zipPath"] = WriterZip(t, "writer stand-in, next build")
+
+	up := s.Up()
+	require.NoError(t, up.Err, strings.Join(up.Messages, "\n"))
+	assert.Empty(t, deletions(up.Changes), "provider deletions")
+	after := s.World.Resources(typeBucketObject)
+	assert.Subset(t, after, before, "the previous zips stay")
+	assert.Len(t, after, 2*len(before), "the new zip is uploaded in every region")
+}
+
 // role returns the named role of the stack's settings, to edit.
 func role(t *testing.T, s *Stack, name string) map[string]any {
 	t.Helper()

@@ -66,11 +66,14 @@ type Operation struct {
 	ID resource.ID
 }
 
-// recordKey names a resource: ids are unique per type only (a permission
-// set and its inline policy share "permissionSetArn,instanceArn").
+// recordKey names a resource. Ids are unique per type, account and region
+// only: a permission set and its inline policy share
+// "permissionSetArn,instanceArn", and an S3 object's id is its key, the
+// same in every region's bucket.
 type recordKey struct {
-	typ string
-	id  resource.ID
+	typ             string
+	account, region string
+	id              resource.ID
 }
 
 type record struct {
@@ -209,6 +212,16 @@ func (w *World) knownTarget(id string) bool {
 		}
 	}
 	return false
+}
+
+// find returns a resource of type typ with id in any account or region.
+func (w *World) find(typ string, id resource.ID) (recordKey, *record) {
+	for k, r := range w.records {
+		if k.typ == typ && k.id == id {
+			return k, r
+		}
+	}
+	return recordKey{}, nil
 }
 
 func (w *World) findByOutput(typ, key, value string) *record {
