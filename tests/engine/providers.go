@@ -25,7 +25,9 @@ type providerConfig struct {
 	account string
 }
 
-// handler implements one resource type against the World.
+// handler implements one resource type against the World. Its errors carry
+// the services' own error codes and wording (ConflictException ...), as the
+// real providers pass them on.
 type handler struct {
 	// check returns the input failures the provider's validation reports
 	// (in preview too).

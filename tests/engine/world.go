@@ -195,8 +195,8 @@ func (w *World) hex(n int) string {
 	return s[len(s)-n:]
 }
 
-// accountOf returns the account an account id or OU id stands for, and
-// whether it is part of the organization.
+// knownTarget reports whether an account id, OU id or root id is part of
+// the organization.
 func (w *World) knownTarget(id string) bool {
 	if id == w.ManagementAccount || strings.HasPrefix(id, "r-") {
 		return true
@@ -234,7 +234,7 @@ func (w *World) findByOutput(typ, key, value string) *record {
 }
 
 // claim reserves the unique keys of a new resource, or names the conflict.
-func (w *World) claim(keys []string, id resource.ID) (string, bool) { //nolint:unparam
+func (w *World) claim(keys []string, id resource.ID) (string, bool) {
 	for _, k := range keys {
 		if _, taken := w.unique[k]; taken {
 			return k, false
