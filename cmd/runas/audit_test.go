@@ -1,52 +1,70 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
+	"github.com/ssm-runas/ssm-runas/internal/faultproxy"
 	"github.com/ssm-runas/ssm-runas/internal/motoserver"
 	"github.com/ssm-runas/ssm-runas/internal/orgseed"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/audit"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/awsorg"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
-func TestAuditAndRemediateCommands(t *testing.T) {
-	srv := motoserver.Start(t)
-	ctx := motoserver.Context(t)
+// awsEnv points the AWS SDK at moto's fake credentials and nothing else.
+func awsEnv(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAMOTOTESTING00000")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+}
 
-	base := srv.Config("eu-west-1")
-	f := audit.NewFactory(base, "123456789012", audit.FactoryOptions{})
+// seeded is an organization in moto and a configuration file for it.
+type seeded struct {
+	srv     *motoserver.Server
+	factory *awsorg.Factory
+	org     orgseed.Org
+	config  string
+	prefs   *sessiondoc.Preferences
+}
+
+// seedOrg builds accounts x one region in moto with states from stateOf,
+// a StackSet with an instance per account, and a configuration naming the
+// organization's first OU.
+func seedOrg(t *testing.T, accounts int, stateOf func(int, string) orgseed.State) *seeded {
+	t.Helper()
+	srv := motoserver.Start(t)
+	ctx := motoserver.Context(t)
+	f := awsorg.NewFactory(srv.Config("eu-west-1"), "123456789012", awsorg.FactoryOptions{})
 	prefs := &sessiondoc.Preferences{RunAsDefaultUser: "ssm-fallback"}
-	org, err := orgseed.Seed(ctx, f, orgseed.Spec{Accounts: 3, Regions: []string{"eu-west-1"}, Prefs: prefs,
-		StateOf: func(i int, _ string) orgseed.State { return orgseed.AllStates[i] }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	org, err := orgseed.Seed(ctx, f, orgseed.Spec{Accounts: accounts, Regions: []string{"eu-west-1"}, Prefs: prefs, StateOf: stateOf})
+	require.NoError(t, err)
 	cf := f.CloudFormation("eu-west-1")
-	if _, err := cf.CreateStackSet(ctx, &cloudformation.CreateStackSetInput{StackSetName: aws.String(settings.DefaultStackSetName),
-		TemplateBody: aws.String(`{"Resources":{"Topic":{"Type":"AWS::SNS::Topic","Properties":{"TopicName":"ssm-runas-test"}}}}`)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cf.CreateStackInstances(ctx, &cloudformation.CreateStackInstancesInput{StackSetName: aws.String(settings.DefaultStackSetName),
-		Accounts: org.Accounts, Regions: []string{"eu-west-1"}}); err != nil {
-		t.Fatal(err)
-	}
-	cfgPath := filepath.Join(t.TempDir(), "runas.yaml")
-	os.WriteFile(cfgPath, []byte(fmt.Sprintf(`model: per-user
+	_, err = cf.CreateStackSet(ctx, &cloudformation.CreateStackSetInput{StackSetName: aws.String(settings.DefaultStackSetName),
+		TemplateBody: aws.String(`{"Resources":{"Topic":{"Type":"AWS::SNS::Topic","Properties":{"TopicName":"ssm-runas-test"}}}}`)})
+	require.NoError(t, err)
+	_, err = cf.CreateStackInstances(ctx, &cloudformation.CreateStackInstancesInput{StackSetName: aws.String(settings.DefaultStackSetName),
+		Accounts: org.Accounts, Regions: []string{"eu-west-1"}})
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "runas.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(fmt.Sprintf(`model: per-user
 organization:
   id: %s
   managementAccountId: "%s"
@@ -56,55 +74,273 @@ organization:
 sessionPreferences:
   runAsDefaultUser: ssm-fallback
 guardrail: {enabled: false}
-`, org.ID, org.ManagementAccount, org.OUs[0])), 0o644)
-	common := []string{"--config", cfgPath, "--endpoint-url", srv.URL}
+perUser:
+  domain:
+    name: corp.example.com
+    dnsServers: [10.0.0.10]
+    joinSecretArn: arn:aws:secretsmanager:eu-west-1:%s:secret:ssm-runas/join-AbCdEf
+  loginGroups: [Linux-Users]
+`, org.ID, org.ManagementAccount, org.OUs[0], org.ManagementAccount)), 0o644))
+	return &seeded{srv: srv, factory: f, org: org, config: path, prefs: prefs}
+}
+
+// jsonReport is the part of the audit's JSON the tests read.
+type jsonReport struct {
+	Targets []struct {
+		Account, Region, Status, Error string
+		Findings                       []struct{ Check, Want, Got string }
+	}
+	Organization, IdentityCenter struct{ Status, Error string }
+	Summary                      struct{ Targets, Compliant, Drift, Missing, Errors, Unchecked, NotChecked int }
+	Stopped                      string
+}
+
+func TestAuditAndRemediateCommands(t *testing.T) {
+	awsEnv(t)
+	w := seedOrg(t, 3, func(i int, _ string) orgseed.State { return orgseed.AllStates[i] })
+	common := []string{"--config", w.config, "--endpoint-url", w.srv.URL}
 
 	code, out, errOut := runCLI(t, append([]string{"audit", "--output", "json"}, common...)...)
-	if code != 1 {
-		t.Fatalf("audit: exit %d, want 1 (findings)\n%s%s", code, out, errOut)
-	}
-	var rep struct {
-		Targets []struct {
-			Account, Region, Status string
-			Findings                []struct{ Check, Want, Got string }
-		}
-		Organization, IdentityCenter struct{ Status string }
-		Summary                      struct{ Targets, Compliant, Drift, Missing, Errors int }
-	}
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatalf("audit JSON: %v\n%s", err, out)
-	}
-	if rep.Summary.Targets != 3 || rep.Summary.Compliant != 1 || rep.Summary.Missing != 1 || rep.Summary.Drift != 1 ||
-		rep.IdentityCenter.Status != "skipped" || rep.Organization.Status == "" {
-		t.Fatalf("audit summary: %+v\n%s", rep, out)
-	}
+	require.Equal(t, audit.ExitFindings, code, "audit exit code\n%s%s", out, errOut)
+	var rep jsonReport
+	require.NoError(t, json.Unmarshal([]byte(out), &rep), out)
+	assert.Equal(t, 3, rep.Summary.Targets)
+	assert.Equal(t, 1, rep.Summary.Compliant)
+	assert.Equal(t, 1, rep.Summary.Missing)
+	assert.Equal(t, 1, rep.Summary.Drift)
+	assert.Equal(t, "skipped", rep.IdentityCenter.Status)
+	assert.NotEmpty(t, rep.Organization.Status)
+	assert.Empty(t, errOut, "stderr is not a terminal: no progress")
 
 	code, out, errOut = runCLI(t, append([]string{"remediate"}, common...)...)
-	if code != 0 || !strings.Contains(out, "2 to write, 1 unchanged, 0 failed") || !strings.Contains(errOut, "dry run") {
-		t.Fatalf("remediate dry run: exit %d\n%s%s", code, out, errOut)
-	}
-	if !regexp.MustCompile(`inputs\.runAsEnabled\s+false\s+->\s+true`).MatchString(out) {
-		t.Fatalf("the dry run must show the exact change:\n%s", out)
-	}
-	if code, out, errOut = runCLI(t, append([]string{"remediate", "--apply"}, common...)...); code != 0 {
-		t.Fatalf("remediate: exit %d\n%s%s", code, out, errOut)
-	}
+	assert.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "2 to write, 1 unchanged, 0 failed")
+	assert.Contains(t, errOut, "dry run")
+	assert.Regexp(t, `inputs\.runAsEnabled\s+false\s+->\s+true`, out, "the dry run shows the exact change")
+
+	code, out, errOut = runCLI(t, append([]string{"remediate", "--apply"}, common...)...)
+	require.Equal(t, 0, code, "remediate --apply\n%s%s", out, errOut)
 	code, out, _ = runCLI(t, append([]string{"audit", "--output", "markdown"}, common...)...)
-	if code != 0 || !strings.Contains(out, "**3 compliant**") {
-		t.Fatalf("audit after remediation: exit %d\n%s", code, out)
-	}
-	if code, out, _ = runCLI(t, append([]string{"remediate", "--apply"}, common...)...); code != 0 || !strings.Contains(out, "0 to write, 3 unchanged") {
-		t.Fatalf("second remediation must write nothing: exit %d\n%s", code, out)
-	}
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "**3 compliant**")
+	code, out, _ = runCLI(t, append([]string{"remediate", "--apply"}, common...)...)
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "0 to write, 3 unchanged", "a second remediation writes nothing")
 
 	// Bad input is one line and a usage exit.
 	for _, args := range [][]string{
 		{"audit", "--output", "yaml"},
 		{"audit", "--concurrency", "0"},
 		{"audit", "--regions", "all"},
+		{"audit", "--timeout", "0s"},
+		{"remediate", "--output", "markdown"},
 	} {
-		if code, _, errOut := runCLI(t, append(args, common...)...); code != 2 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
-			t.Errorf("%v: exit %d, want 2 with one line: %s", args, code, errOut)
-		}
+		code, _, errOut := runCLI(t, append(args, common...)...)
+		assert.Equal(t, exitUsage, code, "%v", args)
+		assert.Equal(t, 0, strings.Count(strings.TrimSpace(errOut), "\n"), "%v: one line: %s", args, errOut)
 	}
+}
+
+// TestAuditUnreachableEndpoint: with nothing listening at the endpoint the
+// audit gives up on its own (no --timeout involved) with one line naming
+// the cause, after saying on stderr what it retried.
+func TestAuditUnreachableEndpoint(t *testing.T) {
+	awsEnv(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	dead := "http://" + l.Addr().String()
+	require.NoError(t, l.Close())
+	cfg := filepath.Join(t.TempDir(), "runas.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(`model: per-user
+organization:
+  id: o-a1b2c3d4e5
+  managementAccountId: "012345678901"
+  targets: [r-ab12]
+  regions: [eu-west-1]
+sessionPreferences:
+  runAsDefaultUser: ssm-fallback
+perUser:
+  domain:
+    name: corp.example.com
+    dnsServers: [10.0.0.10]
+    joinSecretArn: arn:aws:secretsmanager:eu-west-1:012345678901:secret:ssm-runas/join-AbCdEf
+  loginGroups: [Linux-Users]
+`), 0o644))
+	for command, want := range map[string]int{"audit": audit.ExitIncomplete, "remediate": exitProblem} {
+		t.Run(command, func(t *testing.T) {
+			code, out, errOut := runCLI(t, command, "--config", cfg, "--endpoint-url", dead, "--timeout", "2m")
+			assert.Equal(t, want, code, "%s%s", out, errOut)
+			assert.Empty(t, out)
+			lines := strings.Split(strings.TrimSpace(errOut), "\n")
+			last := lines[len(lines)-1]
+			assert.True(t, strings.HasPrefix(last, "runas: "+command+": listing the organization's accounts"), last)
+			assert.Contains(t, last, "connection refused")
+			assert.NotContains(t, errOut, "deadline", "it must fail by itself, not at the timeout")
+			assert.Contains(t, errOut, "retrying organizations in eu-west-1", "stderr says what is retried")
+		})
+	}
+}
+
+// buildCLI builds runas into a temporary directory, for tests that send
+// it real signals.
+func buildCLI(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "runas")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "building runas: %s", out)
+	return bin
+}
+
+// started is a runas process whose output is collected.
+type started struct {
+	cmd         *exec.Cmd
+	out, errOut bytes.Buffer
+	done        chan error
+}
+
+func startCLI(t *testing.T, bin string, args ...string) *started {
+	t.Helper()
+	s := &started{done: make(chan error, 1)}
+	s.cmd = exec.Command(bin, args...)
+	s.cmd.Stdout, s.cmd.Stderr = &s.out, &s.errOut
+	require.NoError(t, s.cmd.Start())
+	go func() { s.done <- s.cmd.Wait() }()
+	t.Cleanup(func() {
+		if s.cmd.ProcessState == nil {
+			_ = s.cmd.Process.Kill()
+			<-s.done
+		}
+	})
+	return s
+}
+
+// wait returns the exit code, failing the test if the process does not
+// end by itself within a minute.
+func (s *started) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-s.done:
+	case <-time.After(time.Minute):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+		t.Fatalf("runas did not stop by itself\nstdout:\n%s\nstderr:\n%s", s.out.String(), s.errOut.String())
+	}
+	return s.cmd.ProcessState.ExitCode()
+}
+
+// until polls cond until it holds, failing after a minute.
+func until(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		require.True(t, time.Now().Before(deadline), "waiting for %s", what)
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestStopMidRun runs the built CLI against moto through a proxy that
+// adds latency, so a run lasts seconds, and stops it three ways: SIGINT
+// during an audit, SIGTERM during remediate --apply, and the endpoint
+// going away.
+func TestStopMidRun(t *testing.T) {
+	awsEnv(t)
+	bin := buildCLI(t)
+	const accounts = 12
+	w := seedOrg(t, accounts, func(int, string) orgseed.State { return orgseed.RunAsOff })
+	proxy := faultproxy.New(t, w.srv.URL)
+	proxy.Set(faultproxy.Faults{Latency: 150 * time.Millisecond})
+	common := []string{"--config", w.config, "--endpoint-url", proxy.URL, "--concurrency", "2", "--output", "json"}
+
+	t.Run("SIGINT mid-audit prints the partial report", func(t *testing.T) {
+		before := proxy.Calls("GetDocument")
+		p := startCLI(t, bin, append([]string{"audit"}, common...)...)
+		until(t, "a few documents read", func() bool { return proxy.Calls("GetDocument") >= before+3 })
+		require.NoError(t, p.cmd.Process.Signal(syscall.SIGINT))
+		code := p.wait(t)
+		assert.Equal(t, audit.ExitIncomplete, code, p.errOut.String())
+		var rep jsonReport
+		require.NoError(t, json.Unmarshal(p.out.Bytes(), &rep), "stdout: %s\nstderr: %s", p.out.String(), p.errOut.String())
+		assert.Equal(t, "interrupted by interrupt", rep.Stopped)
+		assert.Equal(t, accounts, rep.Summary.Targets, "every target is in the report")
+		assert.NotZero(t, rep.Summary.Drift, "what was checked before the signal is reported")
+		assert.NotZero(t, rep.Summary.Unchecked, "the rest is marked unchecked")
+		assert.Equal(t, accounts, rep.Summary.Drift+rep.Summary.Unchecked)
+		assert.Equal(t, rep.Summary.Unchecked, rep.Summary.NotChecked)
+		for _, tg := range rep.Targets {
+			if tg.Status == audit.StatusUnchecked {
+				assert.Equal(t, "not checked: interrupted by interrupt", tg.Error)
+			}
+		}
+		assert.Contains(t, p.errOut.String(), "runas: audit stopped early: interrupted by interrupt")
+	})
+
+	t.Run("SIGTERM mid-remediate finishes the writes in flight", func(t *testing.T) {
+		before := proxy.Calls("UpdateDocumentDefaultVersion")
+		p := startCLI(t, bin, append([]string{"remediate", "--apply"}, common...)...)
+		until(t, "a few writes", func() bool { return proxy.Calls("UpdateDocumentDefaultVersion") >= before+2 })
+		require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+		code := p.wait(t)
+		assert.Equal(t, exitUsage, code, p.errOut.String())
+		var rep struct {
+			Applied                    bool
+			Targets                    []struct{ Account, Region, Outcome, Error string }
+			Writes, NotReached, Errors int
+			Stopped                    string
+		}
+		require.NoError(t, json.Unmarshal(p.out.Bytes(), &rep), "stdout: %s\nstderr: %s", p.out.String(), p.errOut.String())
+		assert.Equal(t, "interrupted by terminated", rep.Stopped)
+		assert.True(t, rep.Applied)
+		assert.Zero(t, rep.Errors, "no write was cut: %+v", rep.Targets)
+		assert.NotZero(t, rep.Writes)
+		assert.NotZero(t, rep.NotReached)
+		assert.Equal(t, accounts, rep.Writes+rep.NotReached)
+		assert.Contains(t, p.errOut.String(), fmt.Sprintf("remediate stopped early: interrupted by terminated; %d written, %d not reached", rep.Writes, rep.NotReached))
+
+		// What the report says is what moto holds: written targets are
+		// compliant, the rest untouched, and nothing is half-written.
+		direct := audit.FromFactory(w.factory, mustLoad(t, w.config), audit.RegionsConfigured)
+		after, err := audit.Run(motoserver.Context(t), mustLoad(t, w.config), direct, audit.Options{})
+		require.NoError(t, err)
+		status := map[string]audit.Target{}
+		for _, tg := range after.Targets {
+			status[tg.Account] = tg
+		}
+		for _, tg := range rep.Targets {
+			got := status[tg.Account]
+			switch tg.Outcome {
+			case "updated":
+				assert.Equal(t, audit.StatusCompliant, got.Status, "%s reported written", tg.Account)
+			case "not-reached":
+				assert.Equal(t, audit.StatusDrift, got.Status, "%s reported not reached", tg.Account)
+				for _, f := range got.Findings {
+					assert.NotEqual(t, audit.CheckDefaultVersion, f.Check, "%s: a version written but not promoted", tg.Account)
+				}
+			default:
+				t.Errorf("%s: outcome %s", tg.Account, tg.Outcome)
+			}
+		}
+	})
+
+	t.Run("the endpoint dies mid-run", func(t *testing.T) {
+		before := proxy.Calls("GetDocument")
+		p := startCLI(t, bin, append([]string{"audit"}, common...)...)
+		until(t, "a few documents read", func() bool { return proxy.Calls("GetDocument") >= before+3 })
+		proxy.Down()
+		code := p.wait(t)
+		assert.Equal(t, audit.ExitIncomplete, code, p.errOut.String())
+		var rep jsonReport
+		require.NoError(t, json.Unmarshal(p.out.Bytes(), &rep), "stdout: %s\nstderr: %s", p.out.String(), p.errOut.String())
+		assert.Contains(t, rep.Stopped, "in a row failed", "the breaker stops the run")
+		assert.NotZero(t, rep.Summary.Errors)
+		assert.Equal(t, accounts, rep.Summary.Targets)
+		assert.Equal(t, accounts, rep.Summary.Compliant+rep.Summary.Drift+rep.Summary.Missing+rep.Summary.Errors+rep.Summary.Unchecked)
+		assert.Contains(t, p.errOut.String(), "runas: audit stopped early: stopped after every account-region in")
+	})
+}
+
+func mustLoad(t *testing.T, path string) *settings.Config {
+	t.Helper()
+	c, err := settings.Load(path)
+	require.NoError(t, err)
+	return c
 }

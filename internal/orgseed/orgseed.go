@@ -17,6 +17,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/audit"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/awsorg"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/ssmprefs"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
 )
@@ -74,7 +75,7 @@ type Spec struct {
 }
 
 // Seed creates the organization and the documents.
-func Seed(ctx context.Context, f *audit.Factory, spec Spec) (Org, error) {
+func Seed(ctx context.Context, f *awsorg.Factory, spec Spec) (Org, error) {
 	orgs := f.Organizations()
 	out, err := orgs.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll})
 	if err != nil {
@@ -108,7 +109,7 @@ func Seed(ctx context.Context, f *audit.Factory, spec Spec) (Org, error) {
 		org.Accounts = append(org.Accounts, id)
 	}
 
-	var jobs []audit.Job
+	var jobs []awsorg.Job
 	for i, a := range org.Accounts {
 		for _, r := range spec.Regions {
 			s := Compliant
@@ -116,11 +117,11 @@ func Seed(ctx context.Context, f *audit.Factory, spec Spec) (Org, error) {
 				s = spec.StateOf(i, r)
 			}
 			org.States[a+"/"+r] = s
-			jobs = append(jobs, audit.Job{Account: a, Region: r})
+			jobs = append(jobs, awsorg.Job{Account: a, Region: r})
 		}
 	}
 	errs := make(chan error, len(jobs))
-	audit.Each(jobs, max(spec.Concurrency, 8), func(j audit.Job) {
+	awsorg.Each(ctx, jobs, awsorg.PoolOptions{Max: max(spec.Concurrency, 8), Throttles: f.Throttles}, func(ctx context.Context, j awsorg.Job) {
 		if err := SetState(ctx, f.SSM(j.Account, j.Region), spec.Prefs, org.States[j.Account+"/"+j.Region]); err != nil {
 			errs <- fmt.Errorf("%s/%s: %w", j.Account, j.Region, err)
 		}
@@ -129,28 +130,28 @@ func Seed(ctx context.Context, f *audit.Factory, spec Spec) (Org, error) {
 	if err := <-errs; err != nil {
 		return Org{}, err
 	}
+	if err := ctx.Err(); err != nil {
+		return Org{}, fmt.Errorf("seeding the documents: %w", err)
+	}
 	return org, nil
 }
 
 // SetState writes the document state s into one account-region.
 func SetState(ctx context.Context, api ssmprefs.DocumentAPI, prefs *sessiondoc.Preferences, s State) error {
 	name := sessiondoc.DocumentName
-	off := func() []byte {
-		d, _ := sessiondoc.Apply(nil, prefs)
-		var doc map[string]any
-		json.Unmarshal(d, &doc)
-		in := doc["inputs"].(map[string]any)
-		in[sessiondoc.InputRunAsEnabled] = false
-		in[sessiondoc.InputRunAsDefaultUser] = ""
-		b, _ := json.Marshal(doc)
-		return b
+	// off is the desired document with Run As off and no default user, as
+	// the console leaves it.
+	off := func() sessiondoc.Document {
+		d := sessiondoc.Desired(nil, prefs).WithRunAsOff()
+		d.Inputs[sessiondoc.InputRunAsDefaultUser] = json.RawMessage(`""`)
+		return d
 	}
 	upsert := func(p *sessiondoc.Preferences) error {
 		_, err := ssmprefs.Upsert(ctx, api, name, p, ssmprefs.Options{})
 		return err
 	}
-	create := func(content []byte) error {
-		_, err := api.CreateDocument(ctx, &ssm.CreateDocumentInput{Name: aws.String(name), Content: aws.String(string(content)),
+	create := func(doc sessiondoc.Document) error {
+		_, err := api.CreateDocument(ctx, &ssm.CreateDocumentInput{Name: aws.String(name), Content: aws.String(string(doc.Marshal())),
 			DocumentType: ssmtypes.DocumentTypeSession, DocumentFormat: ssmtypes.DocumentFormatJson})
 		return err
 	}
@@ -174,14 +175,12 @@ func SetState(ctx context.Context, api ssmprefs.DocumentAPI, prefs *sessiondoc.P
 		p.S3 = &s3
 		return upsert(&p)
 	case Unpromoted:
-		if err := create(off()); err != nil {
+		current := off()
+		if err := create(current); err != nil {
 			return err
 		}
-		desired, err := sessiondoc.Apply(off(), prefs)
-		if err != nil {
-			return err
-		}
-		_, err = api.UpdateDocument(ctx, &ssm.UpdateDocumentInput{Name: aws.String(name), Content: aws.String(string(desired)),
+		desired := sessiondoc.Desired(&current, prefs)
+		_, err := api.UpdateDocument(ctx, &ssm.UpdateDocumentInput{Name: aws.String(name), Content: aws.String(string(desired.Marshal())),
 			DocumentVersion: aws.String("$LATEST"), DocumentFormat: ssmtypes.DocumentFormatJson})
 		return err
 	}

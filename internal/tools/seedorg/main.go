@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/ssm-runas/ssm-runas/internal/orgseed"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/audit"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/awsorg"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
 )
 
@@ -37,7 +37,7 @@ func main() {
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIAMOTOTESTING00000", "secret", ""),
 		BaseEndpoint: endpoint,
 	}
-	f := audit.NewFactory(base, "123456789012", audit.FactoryOptions{AccountRate: 1000})
+	f := awsorg.NewFactory(base, "123456789012", awsorg.FactoryOptions{AccountRate: 1000})
 	prefs := &sessiondoc.Preferences{RunAsDefaultUser: "ssm-fallback", S3: &sessiondoc.S3Logging{BucketName: "corp-session-logs"}}
 	org, err := orgseed.Seed(context.Background(), f, orgseed.Spec{
 		Accounts: *accounts, OUs: 2, Regions: rs, Prefs: prefs, Concurrency: 16,
@@ -62,10 +62,18 @@ organization:
   targets: [%s]
   regions: [%s]
   managementAccount: {configure: false}
+  homeRegion: %s
 sessionPreferences:
   runAsDefaultUser: ssm-fallback
   s3: {bucketName: corp-session-logs}
-`, org.ID, org.ManagementAccount, strings.Join(org.OUs, ", "), strings.Join(rs, ", "))
+guardrail: {enabled: false}
+perUser:
+  domain:
+    name: corp.example.com
+    dnsServers: [10.0.0.10]
+    joinSecretArn: arn:aws:secretsmanager:%s:%s:secret:ssm-runas/join-AbCdEf
+  loginGroups: [Linux-Users]
+`, org.ID, org.ManagementAccount, strings.Join(org.OUs, ", "), strings.Join(rs, ", "), rs[0], rs[0], org.ManagementAccount)
 	if err := os.WriteFile(*configOut, []byte(cfg), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "seedorg:", err)
 		os.Exit(1)

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"sync"
 	"time"
 
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/awsorg"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/ssmprefs"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
@@ -17,12 +20,15 @@ import (
 type Sources struct {
 	// SSM returns the SSM client of an account in a region.
 	SSM           func(account, region string) ssmprefs.DocumentAPI
-	Accounts      AccountsAPI
+	Accounts      awsorg.AccountsAPI
 	Policies      PoliciesAPI
 	StackSets     StackSetAPI
 	ABAC          ABACAPI
 	IdentityStore IdentityStoreAPI
-	Regions       RegionLister
+	Regions       awsorg.RegionLister
+	// Throttles counts throttled calls, for the pool's back-off; nil
+	// means the pool never backs off.
+	Throttles func() uint64
 }
 
 // RegionMode selects the regions audited in each account.
@@ -35,17 +41,18 @@ const (
 )
 
 // FromFactory builds the sources from one client factory.
-func FromFactory(f *Factory, c *settings.Config, regions RegionMode) Sources {
+func FromFactory(f *awsorg.Factory, c *settings.Config, regions RegionMode) Sources {
 	orgs := f.Organizations()
 	s := Sources{
 		SSM:       func(account, region string) ssmprefs.DocumentAPI { return f.SSM(account, region) },
 		Accounts:  orgs,
 		Policies:  orgs,
 		StackSets: f.CloudFormation(c.Organization.HomeRegion),
-		Regions:   ConfiguredRegions(c.Organization.Regions),
+		Regions:   awsorg.ConfiguredRegions(c.Organization.Regions),
+		Throttles: f.Throttles,
 	}
 	if regions == RegionsEnabled {
-		s.Regions = EnabledRegions{API: f.Account(), Management: c.Organization.ManagementAccountID}
+		s.Regions = awsorg.EnabledRegions{API: f.Account(), Management: c.Organization.ManagementAccountID}
 	}
 	if ic := c.IdentityCenter; ic != nil {
 		s.ABAC = f.SSOAdmin(ic.Region)
@@ -54,158 +61,149 @@ func FromFactory(f *Factory, c *settings.Config, regions RegionMode) Sources {
 	return s
 }
 
+// Progress is the state of a run, reported after each account-region.
+type Progress struct {
+	// Accounts is the number of accounts in scope; AccountsDone those
+	// whose every region is done.
+	Accounts, AccountsDone int
+	// Targets and TargetsDone count account-regions.
+	Targets, TargetsDone int
+	// Findings counts the account-region findings so far.
+	Findings int
+}
+
 // Options tune a run.
 type Options struct {
-	// Concurrency is the number of account-regions checked at once, default 16.
+	// Concurrency bounds the account-regions checked at once; the pool
+	// adapts below it (awsorg.Each). Default awsorg.DefaultMaxConcurrency.
 	Concurrency int
 	// TargetTimeout bounds one account-region, default DefaultTargetTimeout.
 	TargetTimeout time.Duration
 	// SectionTimeout bounds the organization and Identity Center checks,
-	// default 10 minutes.
+	// default DefaultSectionTimeout.
 	SectionTimeout time.Duration
 	// Progress, when set, is called after each account-region.
-	Progress func(done, total int)
+	Progress func(Progress)
 }
 
 // Defaults of a run.
 const (
-	// DefaultConcurrency is the worker pool size.
-	DefaultConcurrency = 16
 	// DefaultTargetTimeout bounds the work on one account-region.
 	DefaultTargetTimeout = 2 * time.Minute
+	// DefaultSectionTimeout bounds the organization and the Identity
+	// Center checks.
+	DefaultSectionTimeout = 10 * time.Minute
 )
-
-// Job is one account and region.
-type Job struct{ Account, Region string }
-
-// Jobs lists the account-regions in scope. Accounts whose regions cannot
-// be listed come back as error targets, so they are reported, not dropped.
-func Jobs(ctx context.Context, c *settings.Config, src Sources) ([]Job, []Target, error) {
-	accounts, err := Scope(ctx, c, src.Accounts)
-	if err != nil {
-		return nil, nil, err
-	}
-	var jobs []Job
-	var failed []Target
-	for _, a := range accounts {
-		regions, err := src.Regions.Regions(ctx, a)
-		if err != nil {
-			failed = append(failed, Target{Account: a, Region: "*", Status: StatusError, Error: err.Error()})
-			continue
-		}
-		for _, r := range regions {
-			jobs = append(jobs, Job{a, r})
-		}
-	}
-	return jobs, failed, nil
-}
-
-// Each runs fn on every job with at most n at once.
-func Each(jobs []Job, n int, fn func(Job)) {
-	if n <= 0 {
-		n = DefaultConcurrency
-	}
-	work := make(chan Job)
-	var wg sync.WaitGroup
-	for i := 0; i < min(n, max(len(jobs), 1)); i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range work {
-				fn(j)
-			}
-		}()
-	}
-	for _, j := range jobs {
-		work <- j
-	}
-	close(work)
-	wg.Wait()
-}
 
 // Run audits everything in scope. Its error is only for a failure that
 // leaves no report at all (the accounts could not be listed); everything
-// else is in the report.
+// else is in the report. When ctx ends (a signal, the run's timeout) or
+// every account fails (awsorg.Breaker), the report holds what was checked
+// and marks the rest unchecked, with the reason in Report.Stopped.
 func Run(ctx context.Context, c *settings.Config, src Sources, opts Options) (Report, error) {
-	if opts.Concurrency <= 0 {
-		opts.Concurrency = DefaultConcurrency
-	}
 	if opts.TargetTimeout == 0 {
 		opts.TargetTimeout = DefaultTargetTimeout
 	}
 	if opts.SectionTimeout == 0 {
-		opts.SectionTimeout = 10 * time.Minute
+		opts.SectionTimeout = DefaultSectionTimeout
 	}
-	jobs, failed, err := Jobs(ctx, c, src)
+	jobs, failed, err := awsorg.Targets(ctx, c, src.Accounts, src.Regions)
 	if err != nil {
 		return Report{}, err
 	}
-	rep := Report{Targets: failed}
-	var mu sync.Mutex
+	rep := Report{}
+	for a, err := range failed {
+		rep.Targets = append(rep.Targets, Target{Account: a, Region: "*", Status: StatusError, Error: err.Error()})
+	}
+	accounts := map[string]int{} // regions left per account
+	for _, j := range jobs {
+		accounts[j.Account]++
+	}
+
+	// The run stops on ctx or when every account fails.
+	runCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	breaker := awsorg.NewBreaker(len(accounts))
 
 	var sections sync.WaitGroup
 	sections.Add(2)
 	go func() {
 		defer sections.Done()
-		sctx, cancel := context.WithTimeout(ctx, opts.SectionTimeout)
+		sctx, cancel := context.WithTimeout(runCtx, opts.SectionTimeout)
 		defer cancel()
 		rep.Organization = organizationSection(sctx, c, src)
+		notChecked(runCtx, &rep.Organization)
 	}()
 	go func() {
 		defer sections.Done()
-		sctx, cancel := context.WithTimeout(ctx, opts.SectionTimeout)
+		sctx, cancel := context.WithTimeout(runCtx, opts.SectionTimeout)
 		defer cancel()
 		rep.IdentityCenter = identityCenterSection(sctx, c, src)
+		notChecked(runCtx, &rep.IdentityCenter)
 	}()
 
-	done := 0
-	Each(jobs, opts.Concurrency, func(j Job) {
-		t := checkTarget(ctx, c, src, j, opts.TargetTimeout)
+	var mu sync.Mutex
+	p := Progress{Accounts: len(accounts) + len(failed), AccountsDone: len(failed), Targets: len(jobs)}
+	unreached := awsorg.Each(runCtx, jobs, awsorg.PoolOptions{Max: opts.Concurrency, Throttles: src.Throttles}, func(ctx context.Context, j awsorg.Job) {
+		t, err := checkTarget(ctx, c, src, j, opts.TargetTimeout)
+		if err != nil && runCtx.Err() != nil {
+			// Cut short by the stop, not failed on its own.
+			t = Target{Account: j.Account, Region: j.Region, Status: StatusUnchecked, Error: "not checked: " + context.Cause(runCtx).Error()}
+		} else if breaker.Record(j.Account, err) {
+			stop(breaker.Err())
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		rep.Targets = append(rep.Targets, t)
-		done++
+		p.TargetsDone++
+		p.Findings += len(t.Findings)
+		if accounts[j.Account]--; accounts[j.Account] == 0 {
+			p.AccountsDone++
+		}
 		if opts.Progress != nil {
-			opts.Progress(done, len(jobs))
+			opts.Progress(p)
 		}
 	})
 	sections.Wait()
+	if runCtx.Err() != nil {
+		rep.Stopped = context.Cause(runCtx).Error()
+	}
+	for _, j := range unreached {
+		rep.Targets = append(rep.Targets, Target{Account: j.Account, Region: j.Region, Status: StatusUnchecked, Error: "not checked: " + rep.Stopped})
+	}
 	rep.finish()
 	return rep, nil
 }
 
-// Scope returns the accounts an audit or remediation covers: the ACTIVE
-// accounts under the targets, and the management account when it is
-// configured directly.
-func Scope(ctx context.Context, c *settings.Config, api AccountsAPI) ([]string, error) {
-	accounts, err := DiscoverAccounts(ctx, api, c.Organization.Targets)
-	if err != nil {
-		return nil, err
+// notChecked turns a section cut short by the run's stop into one that
+// says so.
+func notChecked(runCtx context.Context, sec *Section) {
+	if sec.Status == StatusError && runCtx.Err() != nil {
+		sec.Error = "not checked: " + context.Cause(runCtx).Error()
 	}
-	if c.ConfigureManagementAccount() {
-		found := false
-		for _, a := range accounts {
-			found = found || a == c.Organization.ManagementAccountID
-		}
-		if !found {
-			accounts = append([]string{c.Organization.ManagementAccountID}, accounts...)
-		}
-	}
-	return accounts, nil
 }
 
-func checkTarget(ctx context.Context, c *settings.Config, src Sources, j Job, timeout time.Duration) Target {
+// checkTarget audits one account-region; its error (also in the target)
+// is for the breaker.
+func checkTarget(ctx context.Context, c *settings.Config, src Sources, j awsorg.Job, timeout time.Duration) (Target, error) {
 	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	t := Target{Account: j.Account, Region: j.Region}
 	st, err := ssmprefs.Read(tctx, src.SSM(j.Account, j.Region), sessiondoc.DocumentName)
 	if err != nil {
 		t.Status, t.Error = StatusError, fmt.Sprintf("reading %s in %s/%s: %v", sessiondoc.DocumentName, j.Account, j.Region, err)
-		return t
+		return t, err
 	}
 	t.DefaultVersion, t.LatestVersion = st.DefaultVersion, st.LatestVersion
 	t.Status, t.Findings = CheckDocument(st, &c.SessionPreferences)
-	return t
+	if !st.Exists && !slices.Contains(c.Organization.Regions, j.Region) {
+		// An enabled region the configuration does not cover: Run As is
+		// off there and sessions open as ssm-user.
+		t.Findings = []Finding{{Check: CheckRegionUncovered, Subject: j.Region,
+			Want: sessiondoc.DocumentName + " (add the region to organization.regions)",
+			Got:  "absent: Run As is off and sessions open as ssm-user"}}
+	}
+	return t, nil
 }
 
 func organizationSection(ctx context.Context, c *settings.Config, src Sources) Section {
@@ -251,4 +249,14 @@ func identityCenterSection(ctx context.Context, c *settings.Config, src Sources)
 		sec.Status, sec.Error = StatusError, err.Error()
 	}
 	return sec
+}
+
+// sortTargets orders targets by account, then region.
+func sortTargets(ts []Target) {
+	sort.Slice(ts, func(i, j int) bool {
+		if ts[i].Account != ts[j].Account {
+			return ts[i].Account < ts[j].Account
+		}
+		return ts[i].Region < ts[j].Region
+	})
 }

@@ -2,8 +2,10 @@ package audit_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"sort"
+	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,11 +20,16 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/ssm-runas/ssm-runas/internal/faultproxy"
 	"github.com/ssm-runas/ssm-runas/internal/motoserver"
 	"github.com/ssm-runas/ssm-runas/internal/orgseed"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/audit"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/awsorg"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/remediate"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/ssmprefs"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
@@ -55,6 +62,7 @@ organization:
   managementAccountId: "%s"
   targets: [%s]
   regions: [%s]
+  homeRegion: eu-west-1
 sessionPreferences:
   runAsDefaultUser: ssm-fallback
   s3: {bucketName: corp-session-logs}
@@ -69,15 +77,13 @@ roles:
   - {name: support, entraGroup: SG-Support, linuxUser: support, precedence: 4, permissionSet: {name: SSM-Support}, assignments: ["222222222222"]}
 `, org.ID, org.ManagementAccount, strings.Join(org.OUs, ", "), strings.Join(regions, ", "), identityStore)
 	c, err := settings.Parse([]byte(yaml))
-	if err != nil {
-		t.Fatalf("test config: %v", err)
-	}
+	require.NoError(t, err, "test config")
 	return c
 }
 
 type world struct {
 	srv     *motoserver.Server
-	factory *audit.Factory
+	factory *awsorg.Factory
 	org     orgseed.Org
 	cfg     *settings.Config
 	outside string // an account outside the configured OUs
@@ -86,12 +92,12 @@ type world struct {
 // build seeds moto with an organization whose account-regions cover every
 // state, an SCP attached to one of two OUs, a StackSet with instances in
 // one of two regions, and identity store users in every situation.
-func build(t *testing.T, endpoint string, srv *motoserver.Server, fo audit.FactoryOptions) *world {
+func build(t *testing.T, endpoint string, srv *motoserver.Server, fo awsorg.FactoryOptions) *world {
 	t.Helper()
 	ctx := motoserver.Context(t)
 	base := srv.Config("eu-west-1")
 	base.BaseEndpoint = aws.String(endpoint)
-	f := audit.NewFactory(base, "123456789012", fo)
+	f := awsorg.NewFactory(base, "123456789012", fo)
 	prefs := &sessiondoc.Preferences{RunAsDefaultUser: "ssm-fallback", S3: &sessiondoc.S3Logging{BucketName: "corp-session-logs"}}
 	org, err := orgseed.Seed(ctx, f, orgseed.Spec{
 		Accounts: 6, OUs: 2, Regions: regions, Prefs: prefs,
@@ -103,45 +109,34 @@ func build(t *testing.T, endpoint string, srv *motoserver.Server, fo audit.Facto
 			return orgseed.AllStates[k%len(orgseed.AllStates)]
 		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	w := &world{srv: srv, factory: f, org: org, cfg: testConfig(t, org)}
 	for _, r := range regions {
-		if err := orgseed.SetState(ctx, f.SSM(org.ManagementAccount, r), prefs, orgseed.Compliant); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, orgseed.SetState(ctx, f.SSM(org.ManagementAccount, r), prefs, orgseed.Compliant))
 	}
 
 	// An account in the root, outside the configured OUs, with no document.
 	orgs := f.Organizations()
 	acct, err := orgs.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String("outside"), Email: aws.String("outside@corp.example")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	w.outside = aws.ToString(acct.CreateAccountStatus.AccountId)
 
 	// The SCP, attached to the first OU only.
 	scp, _ := policy.SessionPreferencesSCP(nil)
 	p, err := orgs.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String(w.cfg.Guardrail.PolicyName), Description: aws.String("test"),
 		Type: orgtypes.PolicyTypeServiceControlPolicy, Content: aws.String(string(scp.JSON()))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := orgs.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: p.Policy.PolicySummary.Id, TargetId: aws.String(org.OUs[0])}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	_, err = orgs.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: p.Policy.PolicySummary.Id, TargetId: aws.String(org.OUs[0])})
+	require.NoError(t, err)
 
 	// The StackSet, with instances in the first region only.
 	cf := f.CloudFormation(regions[0])
-	if _, err := cf.CreateStackSet(ctx, &cloudformation.CreateStackSetInput{StackSetName: aws.String(w.cfg.Organization.StackSet.Name),
-		TemplateBody: aws.String(`{"Resources":{"Topic":{"Type":"AWS::SNS::Topic","Properties":{"TopicName":"ssm-runas-test"}}}}`)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cf.CreateStackInstances(ctx, &cloudformation.CreateStackInstancesInput{StackSetName: aws.String(w.cfg.Organization.StackSet.Name),
-		Accounts: org.Accounts[:2], Regions: regions[:1]}); err != nil {
-		t.Fatal(err)
-	}
+	_, err = cf.CreateStackSet(ctx, &cloudformation.CreateStackSetInput{StackSetName: aws.String(w.cfg.Organization.StackSet.Name),
+		TemplateBody: aws.String(`{"Resources":{"Topic":{"Type":"AWS::SNS::Topic","Properties":{"TopicName":"ssm-runas-test"}}}}`)})
+	require.NoError(t, err)
+	_, err = cf.CreateStackInstances(ctx, &cloudformation.CreateStackInstancesInput{StackSetName: aws.String(w.cfg.Organization.StackSet.Name),
+		Accounts: org.Accounts[:2], Regions: regions[:1]})
+	require.NoError(t, err)
 
 	// Identity store users: right, stale by precedence, stale after losing
 	// every role, missing, unknown, invalid.
@@ -149,9 +144,7 @@ func build(t *testing.T, endpoint string, srv *motoserver.Server, fo audit.Facto
 	group := map[string]string{}
 	for _, g := range []string{"SG-Admin", "SG-Dev", "SG-Support"} {
 		out, err := ids.CreateGroup(ctx, &identitystore.CreateGroupInput{IdentityStoreId: aws.String(identityStore), DisplayName: aws.String(g)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		group[g] = aws.ToString(out.GroupId)
 	}
 	for _, u := range []struct {
@@ -172,14 +165,11 @@ func build(t *testing.T, endpoint string, srv *motoserver.Server, fo audit.Facto
 			in.Title = aws.String(u.title)
 		}
 		out, err := ids.CreateUser(ctx, in)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		for _, g := range u.groups {
-			if _, err := ids.CreateGroupMembership(ctx, &identitystore.CreateGroupMembershipInput{IdentityStoreId: aws.String(identityStore),
-				GroupId: aws.String(group[g]), MemberId: &idstypes.MemberIdMemberUserId{Value: aws.ToString(out.UserId)}}); err != nil {
-				t.Fatal(err)
-			}
+			_, err := ids.CreateGroupMembership(ctx, &identitystore.CreateGroupMembershipInput{IdentityStoreId: aws.String(identityStore),
+				GroupId: aws.String(group[g]), MemberId: &idstypes.MemberIdMemberUserId{Value: aws.ToString(out.UserId)}})
+			require.NoError(t, err)
 		}
 	}
 	return w
@@ -191,127 +181,106 @@ func (w *world) sources() audit.Sources {
 	return s
 }
 
-func checks(fs []audit.Finding) string {
-	var out []string
+func checks(fs []audit.Finding) []string {
+	out := []string{}
 	for _, f := range fs {
 		out = append(out, f.Check)
 	}
-	sort.Strings(out)
-	return strings.Join(out, ",")
+	return out
 }
 
-func findings(fs []audit.Finding) string {
-	var out []string
+func findings(fs []audit.Finding) []string {
+	out := []string{}
 	for _, f := range fs {
 		out = append(out, f.Check+" "+f.Subject+": want "+f.Want+" got "+f.Got)
 	}
-	return strings.Join(out, "\n")
+	return out
 }
 
 // verifyReport checks the report holds exactly the findings the seeded
-// states imply, for every target, and no other target.
-func verifyReport(t *testing.T, w *world, rep audit.Report, except ...string) {
+// states imply, for every target, and no other target. Targets of the
+// accounts in except, and targets the run never checked when
+// allowUnchecked, are only checked to be in scope.
+func verifyReport(t *testing.T, w *world, rep audit.Report, allowUnchecked bool, except ...string) {
 	t.Helper()
 	want := map[string]orgseed.State{}
 	for k, s := range w.org.States {
 		want[k] = s
 	}
-	skip := map[string]bool{}
-	for _, e := range except {
-		skip[e] = true
-	}
 	for _, r := range regions {
 		want[w.org.ManagementAccount+"/"+r] = orgseed.Compliant
 	}
-	if len(rep.Targets) != len(want) {
-		t.Errorf("%d targets, want %d", len(rep.Targets), len(want))
-	}
+	assert.Len(t, rep.Targets, len(want), "one target per account-region in scope")
 	for _, tg := range rep.Targets {
 		key := tg.Account + "/" + tg.Region
 		s, ok := want[key]
-		if !ok {
-			t.Errorf("unexpected target %s (outside the scope?)", key)
+		if !assert.True(t, ok, "unexpected target %s (outside the scope?)", key) {
 			continue
 		}
-		if skip[tg.Account] {
+		if slices.Contains(except, tg.Account) || (allowUnchecked && tg.Status == audit.StatusUnchecked) {
 			continue
 		}
-		wantChecks := append([]string(nil), orgseed.ExpectedChecks[s]...)
-		sort.Strings(wantChecks)
-		if got := checks(tg.Findings); got != strings.Join(wantChecks, ",") {
-			t.Errorf("%s (%s): checks %q, want %q (status %s, error %s)", key, s, got, strings.Join(wantChecks, ","), tg.Status, tg.Error)
-		}
+		assert.ElementsMatch(t, orgseed.ExpectedChecks[s], checks(tg.Findings), "%s (%s): status %s, error %s", key, s, tg.Status, tg.Error)
 	}
-	wantOrg := "scp-attachment " + w.org.OUs[1] + ": want attached got not attached\n" +
-		"stackset-region " + regions[1] + ": want stack instances got none"
-	if got := findings(rep.Organization.Findings); got != wantOrg || rep.Organization.Status != audit.StatusDrift {
-		t.Errorf("organization (%s %s):\n%s\nwant\n%s", rep.Organization.Status, rep.Organization.Error, got, wantOrg)
+	if allowUnchecked && rep.Organization.Status == audit.StatusError {
+		return
 	}
-	wantIC := strings.Join([]string{
+	assert.Equal(t, audit.StatusDrift, rep.Organization.Status, rep.Organization.Error)
+	assert.Equal(t, []string{
+		"scp-attachment " + w.org.OUs[1] + ": want attached got not attached",
+		"stackset-region " + regions[1] + ": want stack instances got none",
+	}, findings(rep.Organization.Findings))
+	if allowUnchecked && rep.IdentityCenter.Status == audit.StatusError {
+		return
+	}
+	assert.Equal(t, []string{
 		"value-stale bob: want admin got developer",
 		"value-stale carol: want no value (in no role group) got admin",
 		"value-missing dave: want developer got (none)",
 		"value-unknown erin: want a role account or no value got dba",
 		"value-invalid frank: want support got Support Desk",
-	}, "\n")
-	if got := findings(rep.IdentityCenter.Findings); got != wantIC {
-		t.Errorf("identity center (%s %s):\n%s\nwant\n%s", rep.IdentityCenter.Status, rep.IdentityCenter.Error, got, wantIC)
-	}
+	}, findings(rep.IdentityCenter.Findings), rep.IdentityCenter.Error)
 }
 
 func TestAuditAndRemediateAgainstMoto(t *testing.T) {
 	srv := motoserver.Start(t)
-	w := build(t, srv.URL, srv, audit.FactoryOptions{})
+	w := build(t, srv.URL, srv, awsorg.FactoryOptions{})
 	ctx := motoserver.Context(t)
 
 	rep, err := audit.Run(ctx, w.cfg, w.sources(), audit.Options{Concurrency: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	verifyReport(t, w, rep)
-	if rep.ExitCode() != audit.ExitFindings {
-		t.Fatalf("exit code %d, want 1", rep.ExitCode())
-	}
+	require.NoError(t, err)
+	verifyReport(t, w, rep, false)
+	assert.Equal(t, audit.ExitFindings, rep.ExitCode())
+	assert.Empty(t, rep.Stopped)
 
 	dry, err := remediate.Run(ctx, w.cfg, w.sources(), remediate.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	bad := rep.Summary.Drift + rep.Summary.Missing
-	if dry.Writes != bad || dry.Errors != 0 {
-		t.Fatalf("dry run: %d writes (want %d), %d errors", dry.Writes, bad, dry.Errors)
-	}
-	again, _ := audit.Run(ctx, w.cfg, w.sources(), audit.Options{})
-	if again.Summary.Compliant != rep.Summary.Compliant {
-		t.Fatal("a dry run wrote")
-	}
+	assert.Equal(t, bad, dry.Writes, "dry run: one write per target in drift or missing")
+	assert.Zero(t, dry.Errors)
+	again, err := audit.Run(ctx, w.cfg, w.sources(), audit.Options{})
+	require.NoError(t, err)
+	require.Equal(t, rep.Summary.Compliant, again.Summary.Compliant, "a dry run wrote")
 
 	applied, err := remediate.Run(ctx, w.cfg, w.sources(), remediate.Options{Apply: true})
-	if err != nil || applied.Writes != bad || applied.Errors != 0 {
-		t.Fatalf("apply: %+v %v", applied, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, bad, applied.Writes)
+	assert.Zero(t, applied.Errors)
 	after, err := audit.Run(ctx, w.cfg, w.sources(), audit.Options{})
-	if err != nil {
-		t.Fatal(err)
+	require.NoError(t, err)
+	for _, tg := range after.Targets {
+		assert.Equal(t, audit.StatusCompliant, tg.Status, "%s/%s after remediation: %v", tg.Account, tg.Region, findings(tg.Findings))
 	}
-	if after.Summary.Compliant != after.Summary.Targets || after.Summary.Errors != 0 {
-		for _, tg := range after.Targets {
-			if tg.Status != audit.StatusCompliant {
-				t.Errorf("%s/%s still %s: %s", tg.Account, tg.Region, tg.Status, findings(tg.Findings))
-			}
-		}
-		t.Fatal("targets not compliant after remediation")
-	}
+	assert.Zero(t, after.Summary.NotChecked)
 	second, err := remediate.Run(ctx, w.cfg, w.sources(), remediate.Options{Apply: true})
-	if err != nil || second.Writes != 0 || second.Unchanged != after.Summary.Targets {
-		t.Fatalf("a second remediation must write nothing: %+v %v", second, err)
-	}
+	require.NoError(t, err)
+	assert.Zero(t, second.Writes, "a second remediation must write nothing")
+	assert.Equal(t, after.Summary.Targets, second.Unchanged)
 	// The account outside the scope was never touched.
 	for _, r := range regions {
 		st, err := ssmprefs.Read(ctx, w.factory.SSM(w.outside, r), sessiondoc.DocumentName)
-		if err != nil || st.Exists {
-			t.Fatalf("account %s outside the scope has a document in %s (%v)", w.outside, r, err)
-		}
+		require.NoError(t, err)
+		assert.False(t, st.Exists, "account %s outside the scope has a document in %s", w.outside, r)
 	}
 }
 
@@ -320,80 +289,161 @@ func TestAuditAndRemediateAgainstMoto(t *testing.T) {
 // made for one account with a 500.
 func TestAuditUnderFaults(t *testing.T) {
 	srv := motoserver.Start(t)
-	fo := audit.FactoryOptions{MaxAttempts: 10, MaxBackoff: 200 * time.Millisecond}
+	fo := awsorg.FactoryOptions{MaxAttempts: 10, MaxBackoff: 200 * time.Millisecond}
 	w := build(t, srv.URL, srv, fo)
 	ctx := motoserver.Context(t)
 	proxy := faultproxy.New(t, srv.URL)
 
-	through := func() audit.Sources {
+	through := func() (audit.Sources, *awsorg.Factory) {
 		base := srv.Config("eu-west-1")
 		base.BaseEndpoint = aws.String(proxy.URL)
-		f := audit.NewFactory(base, "123456789012", fo)
+		f := awsorg.NewFactory(base, "123456789012", fo)
 		s := audit.FromFactory(f, w.cfg, audit.RegionsConfigured)
 		s.ABAC = abacStub{source: "${path:title}"}
-		return s
+		return s, f
 	}
 
 	t.Run("a share of calls throttled or failing", func(t *testing.T) {
-		proxy.Every = 5
-		rep, err := audit.Run(ctx, w.cfg, through(), audit.Options{Concurrency: 8})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if proxy.Injected == 0 {
-			t.Fatal("the proxy injected no fault")
-		}
+		proxy.Set(faultproxy.Faults{Every: 5})
+		src, f := through()
+		rep, err := audit.Run(ctx, w.cfg, src, audit.Options{Concurrency: 8})
+		require.NoError(t, err)
+		assert.NotZero(t, proxy.Injected(), "the proxy injected no fault")
+		assert.NotZero(t, f.Throttles(), "throttling must reach the pool's back-off counter")
 		// One role assumed per member account, however many regions.
 		for _, a := range w.org.Accounts {
-			if n := proxy.AssumeRoles[a]; n != 1 {
-				t.Errorf("account %s: role assumed %d times, want once", a, n)
-			}
+			assert.Equal(t, 1, proxy.AssumeRoles(a), "account %s: roles assumed", a)
 		}
-		verifyReport(t, w, rep)
-		if rep.Summary.Errors != 0 || rep.ExitCode() != audit.ExitFindings {
-			t.Fatalf("retries must absorb the faults: %d errors, exit %d", rep.Summary.Errors, rep.ExitCode())
-		}
+		verifyReport(t, w, rep, false)
+		assert.Zero(t, rep.Summary.NotChecked, "retries must absorb the faults")
+		assert.Equal(t, audit.ExitFindings, rep.ExitCode())
 	})
 
 	t.Run("every call of one account failing", func(t *testing.T) {
-		proxy.Every, proxy.Victim = 0, w.org.Accounts[0]
-		rep, err := audit.Run(ctx, w.cfg, through(), audit.Options{Concurrency: 8})
-		if err != nil {
-			t.Fatal(err)
-		}
-		verifyReport(t, w, rep, proxy.Victim)
-		var victim int
+		victim := w.org.Accounts[0]
+		proxy.Set(faultproxy.Faults{Victim: victim})
+		src, _ := through()
+		rep, err := audit.Run(ctx, w.cfg, src, audit.Options{Concurrency: 8})
+		require.NoError(t, err)
+		verifyReport(t, w, rep, false, victim)
+		var got int
 		for _, tg := range rep.Targets {
-			if tg.Account == proxy.Victim {
-				victim++
-				if tg.Status != audit.StatusError || tg.Error == "" {
-					t.Errorf("%s/%s: status %s, want error with its reason", tg.Account, tg.Region, tg.Status)
-				}
+			if tg.Account == victim {
+				got++
+				assert.Equal(t, audit.StatusError, tg.Status, "%s/%s", tg.Account, tg.Region)
+				assert.NotEmpty(t, tg.Error, "the reason must be given")
 			}
 		}
-		if victim != len(regions) || rep.Summary.Errors != len(regions) || rep.ExitCode() != audit.ExitIncomplete {
-			t.Fatalf("the failing account must be listed in every region as error, exit 2: %d targets, %d errors, exit %d",
-				victim, rep.Summary.Errors, rep.ExitCode())
-		}
+		assert.Equal(t, len(regions), got, "the failing account is listed in every region")
+		assert.Equal(t, len(regions), rep.Summary.Errors)
+		assert.Equal(t, audit.ExitIncomplete, rep.ExitCode())
+		assert.Empty(t, rep.Stopped, "one failing account must not stop the run")
 	})
 }
 
-// listRegionsStub stands in for account:ListRegions, which moto does not
-// implement; it is the audit's own interface.
-type listRegionsStub struct {
-	byAccount map[string][]string
-	asked     []string
+// TestAuditStopsWhenEveryAccountFails sends every SSM call to a port with
+// nothing listening: each target gives up after a few attempts, and once
+// five accounts in a row have failed the run stops, leaving the rest
+// unchecked rather than failing them one by one.
+func TestAuditStopsWhenEveryAccountFails(t *testing.T) {
+	srv := motoserver.Start(t)
+	w := build(t, srv.URL, srv, awsorg.FactoryOptions{})
+	ctx := motoserver.Context(t)
+	dead := deadEndpoint(t)
+	base := srv.Config("eu-west-1")
+	base.BaseEndpoint = aws.String(dead)
+	down := awsorg.NewFactory(base, "123456789012", awsorg.FactoryOptions{})
+	src := w.sources()
+	src.SSM = func(account, region string) ssmprefs.DocumentAPI { return down.SSM(account, region) }
+
+	rep, err := audit.Run(ctx, w.cfg, src, audit.Options{Concurrency: 2})
+	require.NoError(t, err)
+	assert.Contains(t, rep.Stopped, "in a row failed")
+	assert.Contains(t, rep.Stopped, "connection refused")
+	assert.NotZero(t, rep.Summary.Errors)
+	assert.NotZero(t, rep.Summary.Unchecked, "the breaker must stop the run before every target failed on its own")
+	assert.Equal(t, rep.Summary.Targets, rep.Summary.Errors+rep.Summary.Unchecked)
+	assert.Equal(t, rep.Summary.Targets, rep.Summary.NotChecked)
+	assert.Equal(t, audit.ExitIncomplete, rep.ExitCode())
+	for _, tg := range rep.Targets {
+		if tg.Status == audit.StatusUnchecked {
+			assert.Contains(t, tg.Error, "not checked: stopped after")
+		}
+	}
 }
 
-func (s *listRegionsStub) ListRegions(_ context.Context, in *account.ListRegionsInput, _ ...func(*account.Options)) (*account.ListRegionsOutput, error) {
-	acct := aws.ToString(in.AccountId)
-	s.asked = append(s.asked, acct)
-	if len(in.RegionOptStatusContains) != 2 {
-		return nil, fmt.Errorf("want enabled and enabled-by-default regions, asked for %v", in.RegionOptStatusContains)
-	}
-	rs, ok := s.byAccount[acct]
+// TestAuditInterrupted cancels the run, as SIGINT does, after a few
+// targets: the report holds what was checked, correctly, and the rest
+// marked unchecked with the cause.
+func TestAuditInterrupted(t *testing.T) {
+	srv := motoserver.Start(t)
+	w := build(t, srv.URL, srv, awsorg.FactoryOptions{})
+	ctx, cancel := context.WithCancelCause(motoserver.Context(t))
+	defer cancel(nil)
+	rep, err := audit.Run(ctx, w.cfg, w.sources(), audit.Options{Concurrency: 1, Progress: func(p audit.Progress) {
+		if p.TargetsDone == 3 {
+			cancel(errors.New("interrupted by interrupt"))
+		}
+	}})
+	require.NoError(t, err)
+	verifyReport(t, w, rep, true)
+	assert.Equal(t, "interrupted by interrupt", rep.Stopped)
+	assert.Equal(t, 3, rep.Summary.Compliant+rep.Summary.Drift+rep.Summary.Missing, "the targets checked before the interruption are reported")
+	assert.Equal(t, rep.Summary.Targets-3, rep.Summary.Unchecked)
+	assert.Equal(t, audit.ExitIncomplete, rep.ExitCode())
+	var table strings.Builder
+	rep.WriteTable(&table)
+	assert.Contains(t, table.String(), "stopped early: interrupted by interrupt")
+	assert.Regexp(t, `unchecked\s+-\s+-\s+not checked: interrupted by interrupt`, table.String())
+}
+
+// TestIdentityCenterUnreadableIsCounted: when Identity Center cannot be
+// read, the summary counts it among the parts not checked.
+func TestIdentityCenterUnreadableIsCounted(t *testing.T) {
+	srv := motoserver.Start(t)
+	w := build(t, srv.URL, srv, awsorg.FactoryOptions{})
+	src := w.sources()
+	src.ABAC = abacDenied{}
+	rep, err := audit.Run(motoserver.Context(t), w.cfg, src, audit.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, audit.StatusError, rep.IdentityCenter.Status)
+	assert.Contains(t, rep.IdentityCenter.Error, "AccessDeniedException")
+	assert.Equal(t, 1, rep.Summary.NotChecked)
+	assert.Zero(t, rep.Summary.Errors)
+	assert.Equal(t, audit.ExitIncomplete, rep.ExitCode())
+	var table, md strings.Builder
+	rep.WriteTable(&table)
+	rep.WriteMarkdown(&md)
+	assert.Contains(t, table.String(), "1 could not be checked (identity center)")
+	assert.Contains(t, md.String(), "1 could not be checked (identity center)")
+}
+
+// abacDenied answers like Identity Center to a caller without
+// sso:DescribeInstanceAccessControlAttributeConfiguration.
+type abacDenied struct{}
+
+func (abacDenied) DescribeInstanceAccessControlAttributeConfiguration(context.Context, *ssoadmin.DescribeInstanceAccessControlAttributeConfigurationInput, ...func(*ssoadmin.Options)) (*ssoadmin.DescribeInstanceAccessControlAttributeConfigurationOutput, error) {
+	return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "User is not authorized to perform: sso:DescribeInstanceAccessControlAttributeConfiguration"}
+}
+
+// deadEndpoint is a loopback URL with nothing listening.
+func deadEndpoint(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return "http://" + addr
+}
+
+// listRegionsStub stands in for account:ListRegions, which moto does not
+// implement; it is awsorg's own interface.
+type listRegionsStub struct{ byAccount map[string][]string }
+
+func (s listRegionsStub) ListRegions(_ context.Context, in *account.ListRegionsInput, _ ...func(*account.Options)) (*account.ListRegionsOutput, error) {
+	rs, ok := s.byAccount[aws.ToString(in.AccountId)]
 	if !ok {
-		return nil, fmt.Errorf("AccessDeniedException: account %s", acct)
+		return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized for account " + aws.ToString(in.AccountId)}
 	}
 	out := &account.ListRegionsOutput{}
 	for _, r := range rs {
@@ -402,22 +452,49 @@ func (s *listRegionsStub) ListRegions(_ context.Context, in *account.ListRegions
 	return out, nil
 }
 
-func TestEnabledRegions(t *testing.T) {
-	stub := &listRegionsStub{byAccount: map[string][]string{
-		"":             {"us-east-1", "eu-west-1"}, // the management account asks about itself
-		"222222222222": {"eu-west-1", "ap-southeast-2"},
-	}}
-	e := audit.EnabledRegions{API: stub, Management: "111111111111"}
-	ctx := context.Background()
-	got, err := e.Regions(ctx, "222222222222")
-	if err != nil || strings.Join(got, ",") != "ap-southeast-2,eu-west-1" {
-		t.Fatalf("member account: %v %v", got, err)
+// TestRegionsEnabledUncovered: with --regions enabled, a region an account
+// has enabled outside organization.regions and without the preferences
+// document is a finding of its own (sessions there open as ssm-user); an
+// account whose regions cannot be listed is reported, not dropped.
+func TestRegionsEnabledUncovered(t *testing.T) {
+	srv := motoserver.Start(t)
+	w := build(t, srv.URL, srv, awsorg.FactoryOptions{})
+	extra := "ap-southeast-2"
+	byAccount := map[string][]string{"": append([]string{extra}, regions...)}
+	for _, a := range w.org.Accounts[1:] {
+		byAccount[a] = append([]string{extra}, regions...)
 	}
-	got, err = e.Regions(ctx, "111111111111")
-	if err != nil || strings.Join(got, ",") != "eu-west-1,us-east-1" {
-		t.Fatalf("management account: %v %v", got, err)
+	src := w.sources()
+	src.Regions = awsorg.EnabledRegions{API: listRegionsStub{byAccount: byAccount}, Management: w.org.ManagementAccount}
+	rep, err := audit.Run(motoserver.Context(t), w.cfg, src, audit.Options{})
+	require.NoError(t, err)
+
+	unlisted := w.org.Accounts[0]
+	var uncovered []string
+	for _, tg := range rep.Targets {
+		switch {
+		case tg.Account == unlisted:
+			assert.Equal(t, "*", tg.Region)
+			assert.Equal(t, audit.StatusError, tg.Status)
+			assert.Contains(t, tg.Error, "listing the regions of "+unlisted)
+		case tg.Region == extra:
+			require.Len(t, tg.Findings, 1)
+			f := tg.Findings[0]
+			assert.Equal(t, audit.CheckRegionUncovered, f.Check)
+			assert.Contains(t, f.Got, "ssm-user")
+			assert.Equal(t, audit.StatusMissing, tg.Status)
+			uncovered = append(uncovered, tg.Account)
+		default:
+			assert.ElementsMatch(t, orgseed.ExpectedChecks[stateOf(w, tg)], checks(tg.Findings), "%s/%s", tg.Account, tg.Region)
+		}
 	}
-	if _, err := e.Regions(ctx, "333333333333"); err == nil || !strings.Contains(err.Error(), "listing the regions of 333333333333") {
-		t.Fatalf("want the account named in the error, got %v", err)
+	assert.ElementsMatch(t, append([]string{w.org.ManagementAccount}, w.org.Accounts[1:]...), uncovered, "every listed account has the uncovered region")
+	assert.Equal(t, audit.ExitIncomplete, rep.ExitCode())
+}
+
+func stateOf(w *world, tg audit.Target) orgseed.State {
+	if tg.Account == w.org.ManagementAccount {
+		return orgseed.Compliant
 	}
+	return w.org.States[tg.Account+"/"+tg.Region]
 }

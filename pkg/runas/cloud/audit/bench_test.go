@@ -13,21 +13,17 @@ import (
 
 var benchPrefs = &sessiondoc.Preferences{RunAsDefaultUser: "ssm-fallback", S3: &sessiondoc.S3Logging{BucketName: "corp-session-logs"}}
 
-func benchState(b *testing.B, drift bool) ssmprefs.State {
-	doc, err := sessiondoc.Apply(nil, benchPrefs)
-	if err != nil {
-		b.Fatal(err)
-	}
+func benchState(drift bool) ssmprefs.State {
+	p := *benchPrefs
 	if drift {
-		p := *benchPrefs
 		p.RunAsDefaultUser = "ops"
-		doc, _ = sessiondoc.Apply(nil, &p)
 	}
-	return ssmprefs.State{Exists: true, DefaultVersion: "3", LatestVersion: "3", Default: doc, Latest: doc}
+	doc := sessiondoc.Desired(nil, &p)
+	return ssmprefs.State{Exists: true, DefaultVersion: "3", LatestVersion: "3", Current: sessiondoc.Current{Default: &doc}}
 }
 
 func BenchmarkCheckDocumentCompliant(b *testing.B) {
-	st := benchState(b, false)
+	st := benchState(false)
 	b.ReportAllocs()
 	for b.Loop() {
 		if status, _ := audit.CheckDocument(st, benchPrefs); status != audit.StatusCompliant {
@@ -37,7 +33,7 @@ func BenchmarkCheckDocumentCompliant(b *testing.B) {
 }
 
 func BenchmarkCheckDocumentDrift(b *testing.B) {
-	st := benchState(b, true)
+	st := benchState(true)
 	b.ReportAllocs()
 	for b.Loop() {
 		if status, _ := audit.CheckDocument(st, benchPrefs); status != audit.StatusDrift {

@@ -12,13 +12,17 @@
 //     (stale values, which Identity Center keeps after Entra clears them,
 //     are found, and so are values that are no role account).
 //
-// It reads with aws-sdk-go-v2 only and imports no Pulumi. Accounts are
-// reached by assuming one role per account, once, with cached credentials;
-// a bounded pool works through account-regions, each account under its
-// own rate limit, Identity Center under 20 calls a second overall, and
-// every client with its own standard retryer. A target that cannot be
-// checked is reported with its error, never dropped.
+// It reads with aws-sdk-go-v2 only and imports no Pulumi. The fleet
+// machinery (one assumed role per account, rate limits, retries, the
+// adaptive worker pool, the circuit breaker) is package awsorg; this
+// package holds the checks and the report. A target that cannot be
+// checked is reported with its error, and a run that stops early (a
+// signal, its timeout, every account failing) reports what it checked and
+// marks the rest unchecked: nothing is dropped.
 //
-// The comparison shares sessiondoc and prefswriter with the writer Lambda
-// and `runas remediate`, so all three agree on what "right" is.
+// The document comparison shares sessiondoc and ssmprefs with the writer
+// Lambda and `runas remediate`, so all three agree on what "right" is.
+//
+// AWS references: https://docs.aws.amazon.com/systems-manager/latest/userguide/session-preferences-run-as.html,
+// https://docs.aws.amazon.com/singlesignon/latest/userguide/attributesforaccesscontrol.html.
 package audit

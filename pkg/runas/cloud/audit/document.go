@@ -16,6 +16,9 @@ const (
 	CheckPreferences      = "preferences"
 	CheckDefaultVersion   = "default-version"
 	CheckDocumentFormat   = "document"
+	// CheckRegionUncovered is an enabled region outside
+	// organization.regions with no preferences document (--regions enabled).
+	CheckRegionUncovered = "region-uncovered"
 )
 
 // loggingInputs are the inputs reported under CheckLogging.
@@ -25,25 +28,27 @@ var loggingInputs = map[string]bool{
 	sessiondoc.InputCloudWatchStreamingEnabled: true, sessiondoc.InputKMSKeyID: true,
 }
 
-// CheckDocument compares what an account-region holds with prefs and
-// returns its status and findings. It is pure: the state comes from
+// CheckDocument classifies what an account-region holds against prefs
+// and returns its status and findings. It follows the one document rule,
+// sessiondoc.Decide, that the writer Lambda and `runas remediate` follow:
+// Create is missing, Update and Promote are drift (Promote also names the
+// waiting version), Nothing is compliant. It is pure: the state comes from
 // ssmprefs.Read.
 func CheckDocument(st ssmprefs.State, prefs *sessiondoc.Preferences) (string, []Finding) {
-	if !st.Exists {
+	d, err := st.Decide(prefs)
+	if err != nil {
+		return StatusDrift, []Finding{{Check: CheckDocumentFormat, Want: "a Session document in JSON", Got: err.Error()}}
+	}
+	switch d.Action {
+	case sessiondoc.Nothing:
+		return StatusCompliant, nil
+	case sessiondoc.Create:
 		return StatusMissing, []Finding{{Check: CheckDocumentMissing, Want: sessiondoc.DocumentName, Got: sessiondoc.Absent}}
 	}
-	desired, err := sessiondoc.Apply(st.Default, prefs)
-	if err != nil {
-		return StatusDrift, []Finding{{Check: CheckDocumentFormat, Want: "a Session document in JSON", Got: err.Error()}}
-	}
-	changes, err := sessiondoc.Diff(st.Default, desired)
-	if err != nil {
-		return StatusDrift, []Finding{{Check: CheckDocumentFormat, Want: "a Session document in JSON", Got: err.Error()}}
-	}
 	var findings []Finding
-	for _, c := range changes {
+	for _, c := range d.Changes {
 		input := strings.TrimPrefix(c.Input, "inputs.")
-		check := CheckPreferences
+		var check string
 		switch {
 		case input == sessiondoc.InputRunAsEnabled:
 			check = CheckRunAsOff
@@ -56,13 +61,10 @@ func CheckDocument(st ssmprefs.State, prefs *sessiondoc.Preferences) (string, []
 		}
 		findings = append(findings, Finding{Check: check, Want: c.Want, Got: c.Got})
 	}
-	// The classic half-done update: the right content written as a new
-	// version that nobody made the default.
-	if st.LatestVersion != st.DefaultVersion && sessiondoc.Equal(st.Latest, desired) {
+	if d.Action == sessiondoc.Promote {
+		// The classic half-done update: the right content written as a new
+		// version that nobody made the default.
 		findings = append(findings, Finding{Check: CheckDefaultVersion, Want: "version " + st.LatestVersion + " (the latest, with the desired content)", Got: "version " + st.DefaultVersion})
-	}
-	if len(findings) == 0 {
-		return StatusCompliant, nil
 	}
 	return StatusDrift, findings
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/jsoneq"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
@@ -70,7 +70,7 @@ func CheckSCP(ctx context.Context, api PoliciesAPI, c *settings.Config) ([]Findi
 	}
 	var findings []Finding
 	got := aws.ToString(out.Policy.Content)
-	if !sessiondoc.Equal([]byte(got), want.JSON()) {
+	if !jsoneq.Equal([]byte(got), want.JSON()) {
 		findings = append(findings, Finding{Check: CheckSCPContent, Subject: name + " (" + id + ")", Want: string(want.JSON()), Got: got})
 	}
 	attached := map[string]bool{}

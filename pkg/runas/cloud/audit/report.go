@@ -3,7 +3,6 @@ package audit
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"text/tabwriter"
 )
@@ -14,6 +13,9 @@ const (
 	StatusDrift     = "drift"
 	StatusMissing   = "missing"
 	StatusError     = "error"
+	// StatusUnchecked marks a target the run never checked because it
+	// stopped first (a signal, the timeout, or every account failing).
+	StatusUnchecked = "unchecked"
 )
 
 // Finding is one difference from the configuration.
@@ -52,12 +54,19 @@ const StatusSkipped = "skipped"
 
 // Summary counts a report.
 type Summary struct {
-	Accounts               int `json:"accounts"`
-	Targets                int `json:"targets"`
-	Compliant              int `json:"compliant"`
-	Drift                  int `json:"drift"`
-	Missing                int `json:"missing"`
-	Errors                 int `json:"errors"`
+	Accounts  int `json:"accounts"`
+	Targets   int `json:"targets"`
+	Compliant int `json:"compliant"`
+	Drift     int `json:"drift"`
+	Missing   int `json:"missing"`
+	// Errors counts targets whose check failed; Unchecked those never
+	// checked because the run stopped.
+	Errors    int `json:"errors"`
+	Unchecked int `json:"unchecked"`
+	// NotChecked counts every part that could not be checked: targets in
+	// error, unchecked targets, and the organization and Identity Center
+	// sections when they could not be read.
+	NotChecked             int `json:"notChecked"`
 	OrganizationFindings   int `json:"organizationFindings"`
 	IdentityCenterFindings int `json:"identityCenterFindings"`
 }
@@ -68,6 +77,9 @@ type Report struct {
 	Organization   Section  `json:"organization"`
 	IdentityCenter Section  `json:"identityCenter"`
 	Summary        Summary  `json:"summary"`
+	// Stopped says why the run ended before checking everything
+	// (interrupted, timed out, every account failing); empty otherwise.
+	Stopped string `json:"stopped,omitempty"`
 }
 
 // Exit codes of an audit.
@@ -78,9 +90,10 @@ const (
 )
 
 // ExitCode is 0 when everything is compliant, 1 when there are findings,
-// 2 when some target or section could not be checked.
+// 2 when some target or section could not be checked (or the run stopped
+// early).
 func (r Report) ExitCode() int {
-	if r.Summary.Errors > 0 || r.Organization.Status == StatusError || r.IdentityCenter.Status == StatusError {
+	if r.Summary.NotChecked > 0 || r.Stopped != "" {
 		return ExitIncomplete
 	}
 	if r.Summary.Drift+r.Summary.Missing+r.Summary.OrganizationFindings+r.Summary.IdentityCenterFindings > 0 {
@@ -91,12 +104,7 @@ func (r Report) ExitCode() int {
 
 // finish sorts the report and fills the summary.
 func (r *Report) finish() {
-	sort.Slice(r.Targets, func(i, j int) bool {
-		if r.Targets[i].Account != r.Targets[j].Account {
-			return r.Targets[i].Account < r.Targets[j].Account
-		}
-		return r.Targets[i].Region < r.Targets[j].Region
-	})
+	sortTargets(r.Targets)
 	s := Summary{Targets: len(r.Targets)}
 	accounts := map[string]bool{}
 	for i := range r.Targets {
@@ -114,6 +122,8 @@ func (r *Report) finish() {
 			s.Missing++
 		case StatusError:
 			s.Errors++
+		case StatusUnchecked:
+			s.Unchecked++
 		}
 	}
 	s.Accounts = len(accounts)
@@ -128,6 +138,12 @@ func (r *Report) finish() {
 			}
 		}
 	}
+	s.NotChecked = s.Errors + s.Unchecked
+	for _, sec := range []Section{r.Organization, r.IdentityCenter} {
+		if sec.Status == StatusError {
+			s.NotChecked++
+		}
+	}
 	s.OrganizationFindings = len(r.Organization.Findings)
 	s.IdentityCenterFindings = len(r.IdentityCenter.Findings)
 	r.Summary = s
@@ -140,7 +156,7 @@ func (r Report) WriteTable(w io.Writer) {
 	fmt.Fprintln(tw, "ACCOUNT\tREGION\tSTATUS\tCHECK\tWANT\tGOT")
 	for _, t := range r.Targets {
 		switch {
-		case t.Status == StatusError:
+		case t.Status == StatusError || t.Status == StatusUnchecked:
 			fmt.Fprintf(tw, "%s\t%s\t%s\t-\t-\t%s\n", t.Account, t.Region, t.Status, oneLine(t.Error))
 		case len(t.Findings) == 0:
 			fmt.Fprintf(tw, "%s\t%s\t%s\t\t\t\n", t.Account, t.Region, t.Status)
@@ -167,16 +183,43 @@ func (r Report) WriteTable(w io.Writer) {
 		tw.Flush()
 	}
 	sm := r.Summary
-	fmt.Fprintf(w, "\n%d accounts, %d targets: %d compliant, %d drift, %d missing, %d could not be checked; %d organization and %d identity center findings\n",
-		sm.Accounts, sm.Targets, sm.Compliant, sm.Drift, sm.Missing, sm.Errors, sm.OrganizationFindings, sm.IdentityCenterFindings)
+	fmt.Fprintf(w, "\n%d accounts, %d targets: %d compliant, %d drift, %d missing; %d could not be checked%s; %d organization and %d identity center findings\n",
+		sm.Accounts, sm.Targets, sm.Compliant, sm.Drift, sm.Missing, sm.NotChecked, r.notCheckedDetail(), sm.OrganizationFindings, sm.IdentityCenterFindings)
+	if r.Stopped != "" {
+		fmt.Fprintf(w, "stopped early: %s\n", oneLine(r.Stopped))
+	}
+}
+
+// notCheckedDetail names the parts behind Summary.NotChecked.
+func (r Report) notCheckedDetail() string {
+	var parts []string
+	if n := r.Summary.Errors; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d account-regions failed", n))
+	}
+	if n := r.Summary.Unchecked; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d account-regions not reached", n))
+	}
+	if r.Organization.Status == StatusError {
+		parts = append(parts, "the organization")
+	}
+	if r.IdentityCenter.Status == StatusError {
+		parts = append(parts, "identity center")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 // WriteMarkdown prints the report for a ticket: only what needs action.
 func (r Report) WriteMarkdown(w io.Writer) {
 	sm := r.Summary
 	fmt.Fprintf(w, "# Session Manager Run As audit\n\n")
-	fmt.Fprintf(w, "%d accounts, %d account-regions: **%d compliant**, %d drift, %d missing, %d could not be checked.\n\n",
-		sm.Accounts, sm.Targets, sm.Compliant, sm.Drift, sm.Missing, sm.Errors)
+	fmt.Fprintf(w, "%d accounts, %d account-regions: **%d compliant**, %d drift, %d missing; %d could not be checked%s.\n\n",
+		sm.Accounts, sm.Targets, sm.Compliant, sm.Drift, sm.Missing, sm.NotChecked, r.notCheckedDetail())
+	if r.Stopped != "" {
+		fmt.Fprintf(w, "Stopped early: %s\n\n", md(r.Stopped))
+	}
 	var bad []Target
 	for _, t := range r.Targets {
 		if t.Status != StatusCompliant {
@@ -186,8 +229,8 @@ func (r Report) WriteMarkdown(w io.Writer) {
 	if len(bad) > 0 {
 		fmt.Fprintf(w, "## Accounts and regions\n\n| account | region | status | check | want | got |\n| --- | --- | --- | --- | --- | --- |\n")
 		for _, t := range bad {
-			if t.Status == StatusError {
-				fmt.Fprintf(w, "| %s | %s | error | | | %s |\n", t.Account, t.Region, md(t.Error))
+			if t.Status == StatusError || t.Status == StatusUnchecked {
+				fmt.Fprintf(w, "| %s | %s | %s | | | %s |\n", t.Account, t.Region, t.Status, md(t.Error))
 				continue
 			}
 			for _, f := range t.Findings {

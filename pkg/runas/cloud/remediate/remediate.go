@@ -8,6 +8,12 @@
 // outside the configured scope, and a second run writes nothing.
 // Organization and Identity Center findings are not repaired here: they
 // belong to `pulumi up` and `runas entra sync-attributes`.
+//
+// It runs on the same fleet machinery as the audit (package awsorg). When
+// its context ends (a signal, the timeout) or every account fails, it
+// starts no further write, lets the writes in flight finish (each bounded
+// by the target timeout, so no version is left written but unpromoted by
+// a cut), and reports what it changed and which targets it never reached.
 package remediate
 
 import (
@@ -20,6 +26,7 @@ import (
 	"time"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/audit"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/awsorg"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/ssmprefs"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
@@ -29,15 +36,21 @@ import (
 type Target struct {
 	Account string `json:"account"`
 	Region  string `json:"region"`
-	// Outcome is unchanged, created, updated, promoted, or error.
+	// Outcome is unchanged, created, updated, promoted, error, or
+	// not-reached.
 	Outcome        string              `json:"outcome"`
 	Changes        []sessiondoc.Change `json:"changes"`
 	DefaultVersion string              `json:"defaultVersion,omitempty"`
 	Error          string              `json:"error,omitempty"`
 }
 
-// OutcomeError marks a target that failed.
-const OutcomeError = "error"
+// Outcomes besides ssmprefs.Outcome.
+const (
+	// OutcomeError marks a target that failed.
+	OutcomeError = "error"
+	// OutcomeNotReached marks a target the run stopped before.
+	OutcomeNotReached = "not-reached"
+)
 
 // Report is a whole remediation.
 type Report struct {
@@ -47,13 +60,18 @@ type Report struct {
 	Writes    int `json:"writes"`
 	Unchanged int `json:"unchanged"`
 	Errors    int `json:"errors"`
+	// NotReached counts targets the run stopped before.
+	NotReached int `json:"notReached"`
+	// Stopped says why the run ended early; empty when it did not.
+	Stopped string `json:"stopped,omitempty"`
 }
 
 // Options tune a run.
 type Options struct {
 	// Apply writes; without it nothing is written.
 	Apply bool
-	// Concurrency, default audit.DefaultConcurrency.
+	// Concurrency bounds the targets in flight, default
+	// awsorg.DefaultMaxConcurrency (the pool adapts below it).
 	Concurrency int
 	// TargetTimeout bounds one account-region, default audit.DefaultTargetTimeout.
 	TargetTimeout time.Duration
@@ -64,17 +82,26 @@ func Run(ctx context.Context, c *settings.Config, src audit.Sources, opts Option
 	if opts.TargetTimeout == 0 {
 		opts.TargetTimeout = audit.DefaultTargetTimeout
 	}
-	jobs, failed, err := audit.Jobs(ctx, c, src)
+	jobs, failed, err := awsorg.Targets(ctx, c, src.Accounts, src.Regions)
 	if err != nil {
 		return Report{}, err
 	}
 	rep := Report{Applied: opts.Apply}
-	for _, f := range failed {
-		rep.Targets = append(rep.Targets, Target{Account: f.Account, Region: f.Region, Outcome: OutcomeError, Error: f.Error})
+	accounts := map[string]bool{}
+	for _, j := range jobs {
+		accounts[j.Account] = true
 	}
+	for a, err := range failed {
+		rep.Targets = append(rep.Targets, Target{Account: a, Region: "*", Outcome: OutcomeError, Error: err.Error()})
+	}
+	runCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	breaker := awsorg.NewBreaker(len(accounts))
 	var mu sync.Mutex
-	audit.Each(jobs, opts.Concurrency, func(j audit.Job) {
-		tctx, cancel := context.WithTimeout(ctx, opts.TargetTimeout)
+	unreached := awsorg.Each(runCtx, jobs, awsorg.PoolOptions{Max: opts.Concurrency, Throttles: src.Throttles}, func(ctx context.Context, j awsorg.Job) {
+		// A write once started runs to its end, within the target
+		// timeout, whatever happens to the run.
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opts.TargetTimeout)
 		defer cancel()
 		t := Target{Account: j.Account, Region: j.Region}
 		res, err := ssmprefs.Upsert(tctx, src.SSM(j.Account, j.Region), sessiondoc.DocumentName, &c.SessionPreferences,
@@ -84,10 +111,19 @@ func Run(ctx context.Context, c *settings.Config, src audit.Sources, opts Option
 		} else {
 			t.Outcome, t.Changes, t.DefaultVersion = string(res.Outcome), res.Changes, res.DefaultVersion
 		}
+		if breaker.Record(j.Account, err) {
+			stop(breaker.Err())
+		}
 		mu.Lock()
 		rep.Targets = append(rep.Targets, t)
 		mu.Unlock()
 	})
+	if runCtx.Err() != nil {
+		rep.Stopped = context.Cause(runCtx).Error()
+	}
+	for _, j := range unreached {
+		rep.Targets = append(rep.Targets, Target{Account: j.Account, Region: j.Region, Outcome: OutcomeNotReached, Error: "not reached: " + rep.Stopped})
+	}
 	sort.Slice(rep.Targets, func(i, j int) bool {
 		a, b := rep.Targets[i], rep.Targets[j]
 		return a.Account+"/"+a.Region < b.Account+"/"+b.Region
@@ -100,6 +136,8 @@ func Run(ctx context.Context, c *settings.Config, src audit.Sources, opts Option
 		switch t.Outcome {
 		case OutcomeError:
 			rep.Errors++
+		case OutcomeNotReached:
+			rep.NotReached++
 		case string(ssmprefs.Unchanged):
 			rep.Unchanged++
 		default:
@@ -123,6 +161,8 @@ func (r Report) WriteDiff(w io.Writer) {
 		case OutcomeError:
 			fmt.Fprintf(w, "! %s/%s: %s\n", t.Account, t.Region, t.Error)
 			continue
+		case OutcomeNotReached:
+			continue
 		}
 		fmt.Fprintf(w, "~ %s/%s: %s %s %s\n", t.Account, t.Region, sessiondoc.DocumentName, verb, t.Outcome)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -131,5 +171,12 @@ func (r Report) WriteDiff(w io.Writer) {
 		}
 		tw.Flush()
 	}
-	fmt.Fprintf(w, "%d to write, %d unchanged, %d failed\n", r.Writes, r.Unchanged, r.Errors)
+	fmt.Fprintf(w, "%d to write, %d unchanged, %d failed", r.Writes, r.Unchanged, r.Errors)
+	if r.NotReached > 0 {
+		fmt.Fprintf(w, ", %d not reached", r.NotReached)
+	}
+	fmt.Fprintln(w)
+	if r.Stopped != "" {
+		fmt.Fprintf(w, "stopped early: %s\n", r.Stopped)
+	}
 }

@@ -1,8 +1,9 @@
-package audit
+package awsorg
 
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -11,6 +12,8 @@ import (
 	accounttypes "github.com/aws/aws-sdk-go-v2/service/account/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 // AccountsAPI is the part of Organizations discovery needs.
@@ -20,13 +23,24 @@ type AccountsAPI interface {
 	organizations.ListOrganizationalUnitsForParentAPIClient
 }
 
+// Active reports whether an account is ACTIVE. Organizations is retiring
+// the Status field in favour of State; State decides when it is present,
+// Status only when it is not.
+// https://docs.aws.amazon.com/organizations/latest/APIReference/API_Account.html
+func Active(a orgtypes.Account) bool {
+	if a.State != "" {
+		return a.State == orgtypes.AccountStateActive
+	}
+	//lint:ignore SA1019 the fallback for answers without State
+	return a.Status == orgtypes.AccountStatusActive
+}
+
 // DiscoverAccounts returns the ACTIVE accounts under targets (a root id
 // means every account), sorted.
 func DiscoverAccounts(ctx context.Context, api AccountsAPI, targets []string) ([]string, error) {
 	set := map[string]bool{}
 	active := func(a orgtypes.Account) {
-		// Status is deprecated in favour of State; accept either saying active.
-		if a.State == orgtypes.AccountStateActive || (a.State == "" && a.Status == orgtypes.AccountStatusActive) {
+		if Active(a) {
 			set[aws.ToString(a.Id)] = true
 		}
 	}
@@ -82,6 +96,20 @@ func walkOU(ctx context.Context, api AccountsAPI, ou string, visit func(orgtypes
 	return nil
 }
 
+// Scope returns the accounts an audit or remediation covers: the ACTIVE
+// accounts under the configured targets, and the management account when
+// it is configured directly (the StackSet never deploys there).
+func Scope(ctx context.Context, c *settings.Config, api AccountsAPI) ([]string, error) {
+	accounts, err := DiscoverAccounts(ctx, api, c.Organization.Targets)
+	if err != nil {
+		return nil, err
+	}
+	if m := c.Organization.ManagementAccountID; c.ConfigureManagementAccount() && !slices.Contains(accounts, m) {
+		accounts = append([]string{m}, accounts...)
+	}
+	return accounts, nil
+}
+
 // RegionLister returns the regions to audit in one account.
 type RegionLister interface {
 	Regions(ctx context.Context, account string) ([]string, error)
@@ -128,4 +156,18 @@ func (e EnabledRegions) Regions(ctx context.Context, acct string) ([]string, err
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// Targets lists the account-regions in scope: the accounts Scope finds,
+// each with the regions regions lists. Accounts whose regions cannot be
+// listed come back in failed, by account, so they are reported rather
+// than dropped. The error is only for accounts that cannot be listed at
+// all.
+func Targets(ctx context.Context, c *settings.Config, api AccountsAPI, regions RegionLister) (jobs []Job, failed map[string]error, err error) {
+	accounts, err := Scope(ctx, c, api)
+	if err != nil {
+		return nil, nil, err
+	}
+	jobs, failed = Jobs(ctx, accounts, regions)
+	return jobs, failed, nil
 }
