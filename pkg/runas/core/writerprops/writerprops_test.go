@@ -13,7 +13,6 @@ import (
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/writerprops"
 )
 
-
 func fullPreferences() *sessiondoc.Preferences { return sessiondoctest.Full() }
 
 const token = "arn:aws:lambda:eu-west-1:111122223333:function:ssm-runas-prefs-writer"
