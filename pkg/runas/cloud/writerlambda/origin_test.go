@@ -282,3 +282,28 @@ func TestInvokedFunctionMustBeTheStacks(t *testing.T) {
 	require.NoError(t, h.Handle(own, event(t, stackID, "Create", "", "ssm-fallback")))
 	assert.Equal(t, "SUCCESS", cf.last(t).Status, cf.last(t).Reason)
 }
+
+// Even while CloudFormation is really deleting the resource, a Delete that
+// carries a restore point other than the one CloudFormation recorded is
+// refused: the restore point cannot be made up.
+func TestFabricatedPriorDuringARealDelete(t *testing.T) {
+	srv := motoserver.Start(t)
+	ctx := motoserver.Context(t)
+	api := ssm.NewFromConfig(srv.Config(region))
+	seedConsole(t, api)
+	cf := newCloudFormation(t, "")
+	rec := &record{stack: stackID, status: cfntypes.ResourceStatusCreateInProgress}
+	h := &writerlambda.Handler{API: api, Stack: rec, Self: mustSelf(t, stackID), HTTP: cf.client()}
+	require.NoError(t, h.Handle(ctx, event(t, stackID, "Create", "", "ssm-fallback")))
+	created := cf.last(t)
+	require.Equal(t, "SUCCESS", created.Status, created.Reason)
+
+	rec.status, rec.physicalID = cfntypes.ResourceStatusDeleteInProgress, created.PhysicalResourceID
+	require.NoError(t, h.Handle(ctx, event(t, stackID, "Delete", "ssm-runas:SSM-SessionManagerRunShell:prior=absent", "ssm-fallback")))
+	resp := cf.last(t)
+	assert.Equal(t, "FAILED", resp.Status)
+	assert.Contains(t, resp.Reason, `CloudFormation records "`+created.PhysicalResourceID+`"`)
+	st := read(t, api)
+	assert.True(t, st.Exists, "the fabricated prior would have deleted the document")
+	assert.Equal(t, "2", st.DefaultVersion)
+}
