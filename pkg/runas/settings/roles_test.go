@@ -1,6 +1,7 @@
 package settings_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -94,4 +95,20 @@ func TestPolicyArgsFromExample(t *testing.T) {
 	assert.Equal(t, ps.Regions, scp.Regions)
 	assert.Equal(t, ps.ReservedUsers, scp.ReservedUsers)
 	assert.Contains(t, scp.ReservedUsers, "ec2-user")
+}
+
+func ExampleConfig_PermissionSetPolicyArgs() {
+	c, err := settings.Load(examplePath)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	args := c.PermissionSetPolicyArgs(c.RolesByPrecedence()[0])
+	fmt.Println(args.RoleUsers)
+	fmt.Println(args.Regions)
+	fmt.Println(c.GuardrailSCPArgs().StackSetName)
+	// Output:
+	// [admin developer oracle support]
+	// [eu-west-1 eu-central-1 us-east-1]
+	// ssm-runas-session-preferences
 }
