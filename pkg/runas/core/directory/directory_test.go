@@ -118,5 +118,5 @@ func ExampleSambaScript() {
 	// Output:
 	// ensure_group 'Linux-Users' '--gid-number=10000' '--nis-domain=corp'
 	// ensure_user 'Alice' '--nis-domain=corp' '--uid-number=10001' '--gid-number=10000' '--unix-home=/home/alice' '--login-shell=/bin/bash'
-	// ensure_member 'Linux-Users' 'Alice'
+	// ensure_members 'Linux-Users' 'Alice'
 }

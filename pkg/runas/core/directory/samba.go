@@ -51,12 +51,20 @@ ensure_user() {
   fi
 }
 
-ensure_member() {
-  local group="$1" member="$2"
-  if samba-tool group listmembers "$group" 2>/dev/null | grep -qixF -- "$member"; then
-    echo "ssm-runas: $member is a member of $group"
-  else
-    samba-tool group addmembers "$group" "$member"
+# ensure_members GROUP MEMBER...: adds the members the group lacks, in one call.
+ensure_members() {
+  local group="$1" current member missing=()
+  shift
+  current="$(samba-tool group listmembers "$group")"
+  for member in "$@"; do
+    if grep -qixF -- "$member" <<<"$current"; then
+      echo "ssm-runas: $member is a member of $group"
+    else
+      missing+=("$member")
+    fi
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    samba-tool group addmembers "$group" "$(IFS=,; echo "${missing[*]}")"
   fi
 }
 
@@ -98,8 +106,8 @@ ensure_member() {
 		}
 	}
 	for _, g := range s.Groups {
-		for _, m := range g.Members {
-			fmt.Fprintf(&b, "ensure_member %s %s\n", quote(g.Name), quote(m))
+		if len(g.Members) > 0 {
+			fmt.Fprintf(&b, "ensure_members %s %s\n", quote(g.Name), quoteAll(g.Members))
 		}
 	}
 	out := b.String()

@@ -31,12 +31,20 @@ ensure_user() {
   fi
 }
 
-ensure_member() {
-  local group="$1" member="$2"
-  if samba-tool group listmembers "$group" 2>/dev/null | grep -qixF -- "$member"; then
-    echo "ssm-runas: $member is a member of $group"
-  else
-    samba-tool group addmembers "$group" "$member"
+# ensure_members GROUP MEMBER...: adds the members the group lacks, in one call.
+ensure_members() {
+  local group="$1" current member missing=()
+  shift
+  current="$(samba-tool group listmembers "$group")"
+  for member in "$@"; do
+    if grep -qixF -- "$member" <<<"$current"; then
+      echo "ssm-runas: $member is a member of $group"
+    else
+      missing+=("$member")
+    fi
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    samba-tool group addmembers "$group" "$(IFS=,; echo "${missing[*]}")"
   fi
 }
 
@@ -51,11 +59,7 @@ ensure_user 'bob' '--nis-domain=corp' '--uid-number=10002' '--gid-number=10000' 
 ensure_user 'carol'
 ensure_user 'Dave' '--nis-domain=corp' '--uid-number=10004' '--gid-number=10000' '--unix-home=/home/dave' '--login-shell=/bin/bash'
 samba-tool user disable 'Dave'
-ensure_member 'Linux-Users' 'Alice'
-ensure_member 'Linux-Users' 'bob'
-ensure_member 'Linux-Users' 'carol'
-ensure_member 'Linux-Users' 'Dave'
-ensure_member 'SRE' 'bob'
-ensure_member 'Linux-Admins' 'SRE'
-ensure_member 'Linux-Admins' 'Dave'
-ensure_member 'DB Operators' 'Alice'
+ensure_members 'Linux-Users' 'Alice' 'bob' 'carol' 'Dave'
+ensure_members 'SRE' 'bob'
+ensure_members 'Linux-Admins' 'SRE' 'Dave'
+ensure_members 'DB Operators' 'Alice'

@@ -221,13 +221,12 @@ name_re='^[a-z_][a-z0-9_-]{0,31}$'
 min_id=1000
 
 make_home() {
-  local name="$1" uid gid home
+  local name="$1" uid gid home owner
   if ! [[ "$name" =~ $name_re ]] || [ "$name" = root ]; then
     echo "ssm-runas: skipping $name: not a valid Run As name" >&2
     return 0
   fi
   home="/home/$name"
-  [ -e "$home" ] && return 0
   # The checks the SSM agent makes before it starts a shell.
   if ! uid="$(sh -c "id -u $name" 2>/dev/null)" || ! gid="$(id -g -- "$name" 2>/dev/null)"; then
     echo "ssm-runas: skipping $name: does not resolve" >&2
@@ -235,6 +234,17 @@ make_home() {
   fi
   if [ "$uid" -lt "$min_id" ] || [ "$gid" -lt "$min_id" ]; then
     echo "ssm-runas: skipping $name: uid $uid or gid $gid is below $min_id" >&2
+    return 0
+  fi
+  if [ -e "$home" ] || [ -L "$home" ]; then
+    # A home whose owner no longer exists (the IDs changed, say from ID
+    # mapping to RFC2307) goes to the person it is named after; a home of
+    # another existing account is left alone.
+    owner="$(stat -c %u -- "$home")"
+    if [ "$owner" != "$uid" ] && [ -d "$home" ] && ! [ -L "$home" ] && ! getent passwd "$owner" >/dev/null; then
+      chown -R -- "$uid:$gid" "$home"
+      echo "ssm-runas: $home belonged to uid $owner, which no longer exists; now $name's"
+    fi
     return 0
   fi
   install -d -m 0700 -o "$uid" -g "$gid" -- "$home"

@@ -1,0 +1,263 @@
+package hostjoin_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ssm-runas/ssm-runas/internal/sambaad"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/directory"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/hostjoin"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
+)
+
+// The domain of the Samba test. Passwords are generated per run.
+var samba = sambaad.Options{
+	Domain: "samdom.example.com", NetBIOS: "SAMDOM", DC: "dc1", Host: "linux1",
+	AdminPassword: "Adm1n." + strconv.FormatInt(time.Now().UnixNano(), 36),
+}
+
+// sambaSeed has what the hosts must tell apart: a mixed-case name, a user
+// without RFC2307 attributes, a disabled member of a sudo group, and sudo
+// through a nested group.
+func sambaSeed() directory.Seed {
+	return directory.Seed{
+		Domain: samba.Domain,
+		OUs:    []string{"OU=LinuxHosts"},
+		Users: []directory.User{
+			{Name: "Alice", GivenName: "Alice", Surname: "Smith", POSIX: &directory.POSIX{UID: 10001, GID: 10000}},
+			{Name: "bob", POSIX: &directory.POSIX{UID: 10002, GID: 10000}},
+			{Name: "carol"},
+			{Name: "Dave", Disabled: true, POSIX: &directory.POSIX{UID: 10004, GID: 10000}},
+		},
+		Groups: []directory.Group{
+			{Name: "Linux-Users", GID: 10000, Members: []string{"Alice", "bob", "carol", "Dave"}},
+			{Name: "SRE", GID: 10010, Members: []string{"bob"}},
+			{Name: "Linux-Admins", GID: 10011, Members: []string{"SRE", "Dave"}},
+			{Name: "DB Operators", GID: 10012, Members: []string{"Alice"}},
+		},
+	}
+}
+
+var (
+	adminsRule = settings.Sudo{Commands: []string{"ALL"}, RunAs: "ALL", NoPassword: true}
+	dbRule     = settings.Sudo{Commands: []string{"/usr/bin/systemctl restart postgresql"}, RunAs: "ALL", NoPassword: true, NoExec: true}
+)
+
+// person is what the SSM agent must find, or not find, for one Run As value.
+type person struct {
+	name string
+	// resolves is whether the agent can start a shell as the person.
+	resolves bool
+	// uid and gid are the expected IDs; 0 means mapped from the SID.
+	uid, gid int
+	// sudo are the rules `sudo -l -U` lists.
+	sudo []string
+	// keptHome is set for a person who no longer resolves but had a home
+	// before: it stays, untouched (it holds their files).
+	keptHome bool
+}
+
+// TestJoinAgainstSambaAD runs the very join script against a real Samba AD
+// domain controller, with SSSD as the client, and checks what the SSM agent
+// checks before it starts a Run As shell. Two steps of the script are
+// switched by the spec, as they are for hosts prepared by hand: packages
+// must already be installed (InstallPackages false), and the join account
+// comes from a file instead of Secrets Manager. systemctl is a stand-in
+// (no systemd runs in the namespace) that starts and stops the real sssd.
+func TestJoinAgainstSambaAD(t *testing.T) {
+	start := time.Now()
+	ns := sambaad.Start(t, samba)
+	ns.Provision()
+	t.Logf("provisioned after %s", time.Since(start).Round(time.Second))
+	seedScript, err := directory.SambaScript(sambaSeed())
+	require.NoError(t, err)
+	res := ns.RunScript(2*time.Minute, "seed.sh", seedScript)
+	require.Equal(t, 0, res.Code, "seeding the directory:\n%s", res.Output())
+	t.Logf("seeded after %s", time.Since(start).Round(time.Second))
+	// The seed is idempotent: a second run finds everything in place.
+	res = ns.Run(2*time.Minute, "bash", filepath.Join(ns.Dir(), "seed.sh"))
+	require.Equal(t, 0, res.Code, "seeding the directory again:\n%s", res.Output())
+	assert.Contains(t, res.Stdout, "ssm-runas: user Alice exists")
+	assert.Contains(t, res.Stdout, "ssm-runas: SRE is a member of Linux-Admins")
+	assert.NotContains(t, res.Output(), "Added")
+	t.Logf("seeded again after %s", time.Since(start).Round(time.Second))
+	// An account with uidNumber 0: never root on a host.
+	ns.MustRun(time.Minute, "samba-tool", "user", "create", "eve", "--random-password", "--nis-domain=samdom",
+		"--uid-number=0", "--gid-number=0", "--unix-home=/root", "--login-shell=/bin/bash")
+	ns.MustRun(time.Minute, "samba-tool", "group", "addmembers", "Linux-Users", "eve")
+	ns.StartSamba()
+	t.Logf("domain ready after %s", time.Since(start).Round(time.Second))
+
+	secret, err := json.Marshal(map[string]string{
+		settings.JoinSecretUsernameKey: "Administrator",
+		settings.JoinSecretPasswordKey: samba.AdminPassword,
+	})
+	require.NoError(t, err)
+	secretFile := filepath.Join(ns.Dir(), "join.json")
+	require.NoError(t, os.WriteFile(secretFile, secret, 0o600))
+
+	spec := hostjoin.Spec{
+		Domain: hostjoin.Domain{
+			Name: samba.Domain, Realm: samba.Realm(),
+			Controllers: []string{samba.DCName()}, DNSServers: []string{"127.0.0.1"},
+		},
+		JoinOU:      "OU=LinuxHosts," + settings.BaseDN(samba.Domain),
+		Credential:  hostjoin.Credential{File: secretFile},
+		IDMapping:   true,
+		Shell:       "/bin/bash",
+		LoginGroups: []string{"Linux-Users"},
+		Sudo: []settings.GroupSudo{
+			{Group: "Linux-Admins", Rule: adminsRule},
+			{Group: "DB Operators", Rule: dbRule},
+		},
+	}
+	adminsLine := "(ALL) NOPASSWD: ALL"
+	// sudo lists the tags in its own order.
+	dbLine := "(ALL) NOEXEC: NOPASSWD: /usr/bin/systemctl restart postgresql"
+
+	t.Run("ID mapping", func(t *testing.T) {
+		// Traced with -x: the password must not show even then.
+		res := runJoin(t, ns, spec, "-x")
+		assert.Contains(t, res.Stdout, "ssm-runas: joined "+samba.Domain+" as LINUX1")
+		assert.Contains(t, res.Stdout, "ssm-runas: added sss to passwd and group in /etc/nsswitch.conf")
+		checkPeople(t, ns, []person{
+			{name: "alice", resolves: true, sudo: []string{dbLine}},
+			{name: "bob", resolves: true, sudo: []string{adminsLine}},
+			{name: "carol", resolves: true},
+			// ID mapping ignores uidNumber: eve gets a mapped, positive uid.
+			{name: "eve", resolves: true},
+			{name: "dave"},
+			{name: "mallory"},
+		})
+		keytab := ns.MustRun(time.Minute, "klist", "-k", "/etc/krb5.keytab")
+		assert.Contains(t, keytab.Stdout, "LINUX1$@"+samba.Realm())
+		computer := ns.MustRun(time.Minute, "samba-tool", "computer", "show", "LINUX1")
+		assert.Contains(t, computer.Stdout, "OU=LinuxHosts,"+settings.BaseDN(samba.Domain), "joined into the configured OU")
+	})
+
+	t.Run("again, nothing changes", func(t *testing.T) {
+		res := runJoin(t, ns, spec)
+		assert.Contains(t, res.Stdout, "ssm-runas: already joined to "+samba.Domain)
+		assert.NotContains(t, res.Stdout, "ssm-runas: wrote", "a second run writes nothing")
+		assert.NotContains(t, res.Stdout, "restarted sssd")
+	})
+
+	t.Run("RFC2307", func(t *testing.T) {
+		rfc := spec
+		rfc.IDMapping = false
+		rfc.Sudo = []settings.GroupSudo{{Group: "Linux-Admins", Rule: adminsRule}}
+		res := runJoin(t, ns, rfc)
+		assert.Contains(t, res.Stdout, "ssm-runas: restarted sssd", "a changed sssd.conf starts from an empty cache")
+		assert.Contains(t, res.Stdout, "ssm-runas: removed /etc/sudoers.d/ssmrunas-ad-db_operators")
+		assert.Contains(t, res.Stdout, "ssm-runas: /home/alice belonged to uid", "homes follow the new IDs")
+		checkPeople(t, ns, []person{
+			{name: "alice", resolves: true, uid: 10001, gid: 10000},
+			{name: "bob", resolves: true, uid: 10002, gid: 10000, sudo: []string{adminsLine}},
+			// Without uidNumber there is no uid.
+			{name: "carol", keptHome: true},
+			// uidNumber 0 is below min_id: SSSD never returns it.
+			{name: "eve", keptHome: true},
+			{name: "dave"},
+			{name: "mallory"},
+		})
+	})
+	t.Logf("whole test took %s", time.Since(start).Round(time.Second))
+}
+
+// runJoin renders the script for spec, runs it as the association would,
+// and checks it succeeded without showing the password.
+func runJoin(t *testing.T, ns *sambaad.Namespace, spec hostjoin.Spec, bashArgs ...string) sambaad.Result {
+	t.Helper()
+	script, err := hostjoin.Script(spec)
+	require.NoError(t, err)
+	res := ns.RunScript(3*time.Minute, "join.sh", script, bashArgs...)
+	require.Equal(t, 0, res.Code, "the join script failed:\n%s", res.Output())
+	assert.NotContains(t, res.Output(), samba.AdminPassword, "the join password must never be output")
+	assert.NotContains(t, string(script), samba.AdminPassword)
+	cc := ns.Run(time.Minute, "sssctl", "config-check")
+	assert.Equal(t, 0, cc.Code, "sssctl config-check on the written sssd.conf:\n%s", cc.Output())
+	mode := ns.MustRun(time.Minute, "stat", "-c", "%a %U", "/etc/sssd/sssd.conf")
+	assert.Equal(t, "600 root\n", mode.Stdout)
+	return res
+}
+
+var (
+	uidRe      = regexp.MustCompile(`^uid=(\d+)\(([^)]*)\) gid=(\d+)\(`)
+	sudoRuleRe = regexp.MustCompile(`may run the following commands on [^:]+:\n((?:    .*\n?)*)`)
+)
+
+// checkPeople runs what the SSM agent runs for each Run As value, as root
+// inside the namespace, and checks homes and sudo rules.
+func checkPeople(t *testing.T, ns *sambaad.Namespace, people []person) {
+	t.Helper()
+	for _, p := range people {
+		t.Run(p.name, func(t *testing.T) {
+			uid := ns.Run(time.Minute, "sh", "-c", "id -u "+p.name)
+			gid := ns.Run(time.Minute, "id", "-g", p.name)
+			id := ns.Run(time.Minute, "id", p.name)
+			home := ns.Run(time.Minute, "stat", "-c", "%u %g %a", "/home/"+p.name)
+			sudo := ns.Run(time.Minute, "sudo", "-l", "-U", p.name)
+			if !p.resolves {
+				assert.NotEqual(t, 0, uid.Code, "id -u %s must fail: %s", p.name, uid.Output())
+				assert.NotEqual(t, 0, gid.Code, "id -g %s must fail", p.name)
+				assert.NotEqual(t, 0, id.Code, "id %s must fail", p.name)
+				assert.Contains(t, id.Stderr, "no such user")
+				if p.keptHome {
+					require.Equal(t, 0, home.Code, "the earlier home of %s stays: %s", p.name, home.Output())
+					owner := strings.Fields(home.Stdout)[0]
+					assert.NotEqual(t, 0, ns.Run(time.Minute, "getent", "passwd", owner).Code, "left with its old owner %s", owner)
+				} else {
+					assert.NotEqual(t, 0, home.Code, "no home for %s: %s", p.name, home.Stdout)
+				}
+				assert.NotEqual(t, 0, sudo.Code, "sudo -l -U %s must not know the user: %s", p.name, sudo.Output())
+				return
+			}
+			require.Equal(t, 0, uid.Code, "sh -c \"id -u %s\": %s", p.name, uid.Output())
+			require.Equal(t, 0, gid.Code, "id -g %s: %s", p.name, gid.Output())
+			require.Equal(t, 0, id.Code, "id %s: %s", p.name, id.Output())
+			u, err := strconv.Atoi(strings.TrimSpace(uid.Stdout))
+			require.NoError(t, err)
+			g, err := strconv.Atoi(strings.TrimSpace(gid.Stdout))
+			require.NoError(t, err)
+			assert.GreaterOrEqual(t, u, directory.MinID, "uid must be positive and above local accounts")
+			assert.GreaterOrEqual(t, g, directory.MinID, "gid must be positive and above local accounts")
+			if p.uid != 0 {
+				assert.Equal(t, p.uid, u, "uid from uidNumber")
+				assert.Equal(t, p.gid, g, "gid from gidNumber")
+			}
+			m := uidRe.FindStringSubmatch(id.Stdout)
+			require.NotNil(t, m, "id output: %s", id.Stdout)
+			assert.Equal(t, strconv.Itoa(u), m[1])
+			assert.Equal(t, p.name, m[2], "SSSD reports the lower-cased name")
+
+			passwd := ns.MustRun(time.Minute, "getent", "passwd", p.name)
+			fields := strings.Split(strings.TrimSpace(passwd.Stdout), ":")
+			require.Len(t, fields, 7, passwd.Stdout)
+			assert.Equal(t, "/home/"+p.name, fields[5], "HOME as the SSM agent sets it")
+
+			require.Equal(t, 0, home.Code, "home of %s: %s", p.name, home.Output())
+			assert.Equal(t, fmt.Sprintf("%d %d 700\n", u, g), home.Stdout, "home owned by the person, private")
+
+			require.Equal(t, 0, sudo.Code, "sudo -l -U %s: %s", p.name, sudo.Output())
+			var rules []string
+			if m := sudoRuleRe.FindStringSubmatch(sudo.Stdout); m != nil {
+				for _, line := range strings.Split(strings.TrimRight(m[1], "\n"), "\n") {
+					rules = append(rules, strings.TrimSpace(line))
+				}
+			} else {
+				assert.Contains(t, sudo.Stdout, "is not allowed to run sudo")
+			}
+			assert.ElementsMatch(t, p.sudo, rules, "sudo -l -U %s:\n%s", p.name, sudo.Stdout)
+		})
+	}
+}
