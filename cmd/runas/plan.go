@@ -2,9 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -12,10 +13,16 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/spf13/cobra"
 
-	"github.com/ssm-runas/ssm-runas/pkg/runas"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/artifact"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/pulumimock"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
+	"github.com/ssm-runas/ssm-runas/stacks/deploy"
 	"github.com/ssm-runas/ssm-runas/stacks/programs"
 )
+
+// writerBuild tunes the writer build of `runas plan`; tests point it at a
+// tree without the source.
+var writerBuild = artifact.BuildOptions{}
 
 func newPlanCommand() *cobra.Command {
 	var path, output string
@@ -24,12 +31,21 @@ func newPlanCommand() *cobra.Command {
 		Short: "Preview every resource the stack would create, offline",
 		Long: `plan runs the configured model's stack program (the same code 'pulumi up'
 runs) under Pulumi's mocks and prints every resource it would create: type,
-name, parent, provider and inputs. It needs no cloud and no credentials.
+name, parent, provider, inputs and the options the engine acts on. It needs
+no cloud and no credentials.
 
-It builds the preferences writer Lambda from source (reproducibly) to show
-its content-addressed S3 key, unless writer.zipPath is set.
+The plan shows the finished deployment: the SCIM token set and every role
+group provisioned into Identity Center. A new organization gets there in
+several 'pulumi up' runs; the deployment order is printed on stderr (and
+under "deploymentOrder" in JSON).
 
-JSON output: {"resources":[{"type":...,"name":...,"parent":...,"provider":...,"inputs":{...}}]},
+It builds the preferences writer Lambda (reproducibly) to show its
+content-addressed S3 key: from writer.zipPath when set (relative to the
+configuration file), else from this module's source: the checkout, the
+source path the binary was built from, or the module cache of the installed
+version. Without any of them the writer is shown as not built.
+
+JSON output: {"resources":[{"type":...,"name":...,"parent":...,"provider":...,"inputs":{...},"options":{...}}],"deploymentOrder":[...]},
 sorted by type and name; inputs are what the provider would receive, with
 secrets shown as "[secret]".`,
 		Example: `  runas plan --config examples/per-role/runas.yaml
@@ -47,27 +63,60 @@ secrets shown as "[secret]".`,
 			if err != nil {
 				return problem(err)
 			}
-			// The plan is offline: a secret the stack needs is stood in for,
-			// and shown as "[secret]" like any other.
-			if os.Getenv(runas.SCIMTokenEnv) == "" {
-				os.Setenv(runas.SCIMTokenEnv, "plan-placeholder")
-				defer os.Unsetenv(runas.SCIMTokenEnv)
+			writer, err := planWriter(cmd, c, path)
+			if err != nil {
+				return problem(err)
 			}
-			rows, err := pulumimock.Run(func(ctx *pulumi.Context) error { return program(ctx, c) })
+			// The plan is offline: the secret is stood in for, and shown as
+			// "[secret]" like any other.
+			in := deploy.Inputs{Writer: writer, SCIMToken: pulumi.ToSecret(pulumi.String("plan-placeholder")).(pulumi.StringOutput)}
+			groups := make([]string, 0, len(c.Roles))
+			for _, r := range c.Roles {
+				groups = append(groups, r.EntraGroup)
+			}
+			rec := &pulumimock.Recorder{IdentityStoreGroups: groups, EntraGroups: groups}
+			rows, err := pulumimock.RunWith(rec, func(ctx *pulumi.Context) error { return program(ctx, c, in) })
 			if err != nil {
 				return problem(fmt.Errorf("planning %s: %w", path, err))
 			}
+			order := deploy.DeploymentOrder()
 			if output == "json" {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"resources": rows})
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"resources": rows, "deploymentOrder": order})
 			}
 			writePlanTable(cmd.OutOrStdout(), rows)
-			fmt.Fprintf(cmd.ErrOrStderr(), "%d resources (model %s); nothing was deployed\n", len(rows), c.Model)
+			errOut := cmd.ErrOrStderr()
+			fmt.Fprintln(errOut, "deployment order for a new organization (docs/deploy.md):")
+			for i, s := range order {
+				fmt.Fprintf(errOut, "%3d. [%s] %s\n", i+1, s.By, s.What)
+			}
+			fmt.Fprintf(errOut, "%d resources (model %s) once every step is done; nothing was deployed\n", len(rows), c.Model)
 			return nil
 		},
 	}
 	configFlag(cmd, &path)
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
 	return cmd
+}
+
+// planWriter returns the writer's zip for the plan: writer.zipPath
+// (relative to the configuration file), a build from source, or, when the
+// source is nowhere on this machine, artifact.NotBuilt with one line on
+// stderr saying how to give a zip.
+func planWriter(cmd *cobra.Command, c *settings.Config, configPath string) (artifact.Zip, error) {
+	if c.Writer.ZipPath != "" {
+		abs, err := filepath.Abs(configPath)
+		if err != nil {
+			return artifact.Zip{}, err
+		}
+		return artifact.FromFile(c.Writer.ZipPathFrom(filepath.Dir(abs)))
+	}
+	z, err := artifact.BuildWriter(cmd.Context(), writerBuild)
+	if errors.Is(err, artifact.ErrSourceNotFound) {
+		fmt.Fprintf(cmd.ErrOrStderr(), "runas: writer not built (its source is not on this machine): set writer.zipPath to a zip of %s/cmd/ssm-prefs-writer, relative to %s\n",
+			artifact.ModulePath, configPath)
+		return artifact.NotBuilt, nil
+	}
+	return z, err
 }
 
 func writeJSON(w io.Writer, v any) error {

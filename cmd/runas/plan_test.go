@@ -2,147 +2,171 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/artifact"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/pulumimock"
+	"github.com/ssm-runas/ssm-runas/stacks/deploy"
 )
 
+type planDoc struct {
+	Resources       []pulumimock.Row
+	DeploymentOrder []deploy.Step
+}
+
+func planJSON(t *testing.T, args ...string) (planDoc, string) {
+	t.Helper()
+	code, out, errOut := runCLI(t, append([]string{"plan", "--output", "json"}, args...)...)
+	require.Equal(t, 0, code, errOut)
+	var doc planDoc
+	require.NoError(t, json.Unmarshal([]byte(out), &doc), out)
+	return doc, out
+}
+
+func byType(rows []pulumimock.Row) map[string][]pulumimock.Row {
+	m := map[string][]pulumimock.Row{}
+	for _, r := range rows {
+		m[r.Type] = append(m[r.Type], r)
+	}
+	return m
+}
+
 func TestPlanJSON(t *testing.T) {
-	code, out, errOut := runCLI(t, "plan", "--config", example, "--output", "json")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
-	var doc struct{ Resources []planRow }
-	if err := json.Unmarshal([]byte(out), &doc); err != nil {
-		t.Fatalf("plan JSON: %v\n%s", err, out)
-	}
-	byType := map[string][]planRow{}
-	for i, r := range doc.Resources {
-		byType[r.Type] = append(byType[r.Type], r)
-		if i > 0 {
-			prev := doc.Resources[i-1]
-			if prev.Type > r.Type || (prev.Type == r.Type && prev.Name > r.Name) {
-				t.Fatalf("resources are not sorted: %s/%s before %s/%s", prev.Type, prev.Name, r.Type, r.Name)
-			}
-		}
-	}
-	ss := byType["aws:cloudformation/stackSet:StackSet"]
-	if len(ss) != 1 || ss[0].Inputs["permissionModel"] != "SERVICE_MANAGED" ||
-		ss[0].Inputs["autoDeployment"].(map[string]any)["enabled"] != true {
-		t.Fatalf("StackSet: %+v", ss)
-	}
+	doc, out := planJSON(t, "--config", example)
+	assert.True(t, sort.SliceIsSorted(doc.Resources, func(i, j int) bool {
+		a, b := doc.Resources[i], doc.Resources[j]
+		return a.Type < b.Type || (a.Type == b.Type && a.Name < b.Name)
+	}), "resources are sorted by type and name")
+	types := byType(doc.Resources)
+
+	ss := types["aws:cloudformation/stackSet:StackSet"]
+	require.Len(t, ss, 1)
+	assert.Equal(t, "SERVICE_MANAGED", ss[0].Inputs["permissionModel"])
+	assert.Equal(t, true, ss[0].Inputs["autoDeployment"].(map[string]any)["enabled"])
 	key := ss[0].Inputs["parameters"].(map[string]any)["ArtifactKey"].(string)
-	regions := map[string]bool{}
-	for _, r := range byType["aws:cloudformation/stackSetInstance:StackSetInstance"] {
-		regions[r.Inputs["region"].(string)] = true
+	assert.NotContains(t, key, "not-built", "the writer is built from the checkout")
+
+	instances := map[string]int{}
+	for _, r := range types["aws:cloudformation/stackSetInstance:StackSetInstance"] {
+		instances[r.Inputs["region"].(string)]++
 	}
-	for _, region := range []string{"eu-west-1", "eu-central-1", "us-east-1"} {
-		if !regions[region] {
-			t.Errorf("no StackSet instances in %s", region)
-		}
+	assert.Equal(t, map[string]int{"eu-west-1": 2, "eu-central-1": 2, "us-east-1": 2}, instances, "one instance per target and region")
+	assert.Len(t, types["aws:s3/bucketV2:BucketV2"], 3)
+	for _, o := range types["aws:s3/bucketObjectv2:BucketObjectv2"] {
+		assert.Equal(t, key, o.Inputs["key"], "object %s", o.Name)
 	}
-	if n := len(byType["aws:s3/bucketV2:BucketV2"]); n != 3 {
-		t.Errorf("%d artifact buckets, want 3", n)
-	}
-	for _, o := range byType["aws:s3/bucketObjectv2:BucketObjectv2"] {
-		if o.Inputs["key"] != key {
-			t.Errorf("object %s has key %v, StackSet expects %s", o.Name, o.Inputs["key"], key)
-		}
-	}
-	if n := len(byType["aws:cloudformation/stack:Stack"]); n != 3 {
-		t.Errorf("%d management-account stacks, want one per region", n)
-	}
-	if scp := byType["aws:organizations/policy:Policy"]; len(scp) != 1 || scp[0].Inputs["type"] != "SERVICE_CONTROL_POLICY" {
-		t.Errorf("SCP: %+v", scp)
-	}
-	if n := len(byType["aws:organizations/policyAttachment:PolicyAttachment"]); n != 2 {
-		t.Errorf("%d SCP attachments, want one per target", n)
-	}
+	assert.Len(t, types["aws:cloudformation/stack:Stack"], 3, "one management-account stack per region")
+	require.Len(t, types["aws:organizations/policy:Policy"], 1)
+	assert.Equal(t, "SERVICE_CONTROL_POLICY", types["aws:organizations/policy:Policy"][0].Inputs["type"])
+	assert.Len(t, types["aws:organizations/policyAttachment:PolicyAttachment"], 2, "one SCP attachment per target")
+	assert.Len(t, types["pulumi:providers:aws"], 3, "one aws provider per region")
+	assert.Equal(t, deploy.DeploymentOrder(), doc.DeploymentOrder)
 
 	// The writer is built reproducibly: a second plan of the same tree is identical.
-	_, again, _ := runCLI(t, "plan", "--config", example, "--output", "json")
-	if again != out {
-		t.Error("two plans of an unchanged tree differ")
-	}
+	_, again := planJSON(t, "--config", example)
+	assert.Equal(t, out, again, "two plans of an unchanged tree differ")
 }
 
 func TestPlanShowsIdentityCenterLayer(t *testing.T) {
-	code, out, errOut := runCLI(t, "plan", "--config", example, "--output", "json")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
+	doc, _ := planJSON(t, "--config", example)
+	types := byType(doc.Resources)
+
+	abac := types["aws:ssoadmin/instanceAccessControlAttributes:InstanceAccessControlAttributes"]
+	require.Len(t, abac, 1)
+	first := abac[0].Inputs["attributes"].([]any)[0].(map[string]any)
+	assert.Equal(t, "SSMSessionRunAs", first["key"])
+	assert.Equal(t, "${path:enterprise.costCenter}", first["values"].([]any)[0].(map[string]any)["sources"].([]any)[0])
+
+	inline := types["aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy"]
+	assert.Len(t, inline, 4)
+	for _, r := range inline {
+		// Per role, sessions must carry one of the role users: a negated
+		// operator also refuses a session without the tag.
+		assert.Contains(t, r.Inputs["inlinePolicy"], `"StringNotEquals":{"aws:PrincipalTag/SSMSessionRunAs":["admin","developer","oracle","support"]}`, r.Name)
 	}
-	var doc struct{ Resources []planRow }
-	if err := json.Unmarshal([]byte(out), &doc); err != nil {
-		t.Fatal(err)
-	}
-	var abac, inline, assignments int
-	var template string
-	for _, r := range doc.Resources {
-		switch r.Type {
-		case "aws:ssoadmin/instanceAccessControlAttributes:InstanceAccessControlAttributes":
-			attrs := r.Inputs["attributes"].([]any)
-			first := attrs[0].(map[string]any)
-			src := first["values"].([]any)[0].(map[string]any)["sources"].([]any)[0]
-			if first["key"] != "SSMSessionRunAs" || src != "${path:enterprise.costCenter}" {
-				t.Errorf("ABAC: %v", attrs)
-			}
-			abac++
-		case "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy":
-			if !strings.Contains(r.Inputs["inlinePolicy"].(string), `"Null":{"aws:PrincipalTag/SSMSessionRunAs":"true"}`) {
-				t.Errorf("%s has no Null deny", r.Name)
-			}
-			inline++
-		case "aws:ssoadmin/accountAssignment:AccountAssignment":
-			assignments++
-		case "aws:cloudformation/stackSet:StackSet":
-			template = r.Inputs["templateBody"].(string)
-		}
-	}
-	if abac != 1 || inline != 4 || assignments != 6 {
-		t.Errorf("ABAC %d, inline policies %d, assignments %d; want 1, 4, 6", abac, inline, assignments)
-	}
-	if !strings.Contains(template, `"Type": "AWS::SSM::Association"`) || !strings.Contains(template, `"tag:ssm-runas:role-accounts"`) {
-		t.Error("the StackSet template does not carry the role-accounts association")
-	}
+	assert.Len(t, types["aws:ssoadmin/accountAssignment:AccountAssignment"], 6)
+	template := types["aws:cloudformation/stackSet:StackSet"][0].Inputs["templateBody"].(string)
+	assert.Contains(t, template, `"Type": "AWS::SSM::Association"`)
+	assert.Contains(t, template, `"tag:ssm-runas:role-accounts"`, "the StackSet template carries the role-accounts association")
 }
 
 func TestPlanShowsEntraLayer(t *testing.T) {
-	code, out, errOut := runCLI(t, "plan", "--config", example, "--output", "json")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
+	doc, out := planJSON(t, "--config", example)
+	types := byType(doc.Resources)
+	one := func(typ string) pulumimock.Row {
+		require.Len(t, types[typ], 1, typ)
+		return types[typ][0]
 	}
-	var doc struct{ Resources []planRow }
-	if err := json.Unmarshal([]byte(out), &doc); err != nil {
-		t.Fatal(err)
+	assert.Equal(t, "21ed01d2-ec13-4e9e-86c1-cd546719ebc4", one("azuread:index/applicationFromTemplate:ApplicationFromTemplate").Inputs["templateId"])
+	assert.Equal(t, "saml", one("azuread:index/servicePrincipal:ServicePrincipal").Inputs["preferredSingleSignOnMode"])
+	assert.Equal(t, "aWSSingleSignon", one("azuread:index/synchronizationJob:SynchronizationJob").Inputs["templateId"])
+	one("azuread:index/servicePrincipalTokenSigningCertificate:ServicePrincipalTokenSigningCertificate")
+	one("azuread:index/synchronizationSecret:SynchronizationSecret")
+	assert.Len(t, types["azuread:index/appRoleAssignment:AppRoleAssignment"], 4, "one app role assignment per role group")
+	assert.NotContains(t, out, "plan-placeholder", "the SCIM token placeholder must print as [secret]")
+}
+
+func TestPlanTablePrintsDeploymentOrder(t *testing.T) {
+	code, out, errOut := runCLI(t, "plan", "--config", example)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "aws:cloudformation/stackSet:StackSet")
+	assert.Contains(t, errOut, "deployment order for a new organization")
+	for i, s := range deploy.DeploymentOrder() {
+		assert.Contains(t, errOut, s.What, "step %d", i+1)
 	}
-	seen := map[string]planRow{}
-	assignments := 0
-	for _, r := range doc.Resources {
-		seen[r.Type] = r
-		if r.Type == "azuread:index/appRoleAssignment:AppRoleAssignment" {
-			assignments++
-		}
+}
+
+// TestPlanOutsideTheCheckout runs plan as an installed binary would: from a
+// directory that is not the checkout, with an absolute --config.
+func TestPlanOutsideTheCheckout(t *testing.T) {
+	abs, err := filepath.Abs(example)
+	require.NoError(t, err)
+
+	t.Run("source found", func(t *testing.T) {
+		t.Chdir(t.TempDir())
+		doc, _ := planJSON(t, "--config", abs)
+		key := byType(doc.Resources)["aws:cloudformation/stackSet:StackSet"][0].Inputs["parameters"].(map[string]any)["ArtifactKey"]
+		assert.Regexp(t, `^ssm-prefs-writer/[0-9a-f]{64}\.zip$`, key)
+	})
+
+	t.Run("source nowhere", func(t *testing.T) {
+		t.Chdir(t.TempDir())
+		saved := writerBuild
+		writerBuild.ModuleDir = t.TempDir() // holds no source
+		t.Cleanup(func() { writerBuild = saved })
+		code, out, errOut := runCLI(t, "plan", "--config", abs, "--output", "json")
+		require.Equal(t, 0, code, errOut)
+		lines := strings.Split(strings.TrimSpace(errOut), "\n")
+		assert.Len(t, lines, 1, "one line on stderr: %q", errOut)
+		assert.Contains(t, errOut, "writer not built")
+		assert.Contains(t, errOut, "writer.zipPath")
+		assert.Contains(t, out, artifact.NotBuilt.Key(), "the plan shows the writer as not built")
+	})
+
+	t.Run("zipPath relative to the config file", func(t *testing.T) {
+		dir := t.TempDir()
+		z, err := artifact.BuildWriter(t.Context(), artifact.BuildOptions{OutDir: dir})
+		require.NoError(t, err)
+		cfg := writeVariant(t, "  shell: /bin/bash\n", "  shell: /bin/bash\nwriter:\n  zipPath: "+filepath.Base(z.Path)+"\n")
+		require.NoError(t, copyFile(z.Path, filepath.Join(filepath.Dir(cfg), filepath.Base(z.Path))))
+		t.Chdir(t.TempDir())
+		doc, _ := planJSON(t, "--config", cfg)
+		key := byType(doc.Resources)["aws:cloudformation/stackSet:StackSet"][0].Inputs["parameters"].(map[string]any)["ArtifactKey"]
+		assert.Equal(t, z.Key(), key)
+	})
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
 	}
-	if r := seen["azuread:index/applicationFromTemplate:ApplicationFromTemplate"]; r.Inputs["templateId"] != "21ed01d2-ec13-4e9e-86c1-cd546719ebc4" {
-		t.Errorf("application from template: %+v", r)
-	}
-	if r := seen["azuread:index/servicePrincipal:ServicePrincipal"]; r.Inputs["preferredSingleSignOnMode"] != "saml" {
-		t.Errorf("service principal: %+v", r)
-	}
-	if r := seen["azuread:index/synchronizationJob:SynchronizationJob"]; r.Inputs["templateId"] != "aWSSingleSignon" {
-		t.Errorf("synchronization job: %+v", r)
-	}
-	for _, typ := range []string{
-		"azuread:index/servicePrincipalTokenSigningCertificate:ServicePrincipalTokenSigningCertificate",
-		"azuread:index/synchronizationSecret:SynchronizationSecret",
-	} {
-		if _, ok := seen[typ]; !ok {
-			t.Errorf("no %s", typ)
-		}
-	}
-	if assignments != 4 {
-		t.Errorf("%d app role assignments, want one per role group", assignments)
-	}
-	if strings.Contains(out, "plan-placeholder") {
-		t.Error("the plan printed the SCIM token placeholder instead of [secret]")
-	}
+	return os.WriteFile(to, b, 0o644)
 }

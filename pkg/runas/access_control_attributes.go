@@ -2,30 +2,46 @@ package runas
 
 import (
 	"errors"
+	"fmt"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssoadmin"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 // AccessControlAttributesType is the component's type token.
 const AccessControlAttributesType = "ssm-runas:aws:AccessControlAttributes"
 
-// AccessControlAttributesArgs configure Identity Center's ABAC attributes.
+// RunAsTagKey is the session tag Session Manager reads the Run As user from.
+const RunAsTagKey = "SSMSessionRunAs"
+
+// AccessControlAttribute is one ABAC attribute: a session tag key and the
+// identity store attribute it is read from.
+type AccessControlAttribute struct {
+	// Key is required: the session tag key.
+	Key string
+	// Source is required: ${path:...} of a single-valued attribute.
+	Source string
+}
+
+// AccessControlAttributesArgs configure Identity Center's ABAC
+// configuration, in the region of the aws provider passed with
+// pulumi.Provider (where Identity Center is enabled).
 type AccessControlAttributesArgs struct {
 	// InstanceARN is required.
 	InstanceARN string
-	// Region is required: where Identity Center is enabled.
-	Region string
 	// RunAsSource is required: ${path:...} of the single-valued attribute
 	// that becomes the SSMSessionRunAs session tag.
 	RunAsSource string
 	// Others are optional: every other attribute the organization maps. The
 	// ABAC configuration is one resource per instance; whatever is not listed
 	// here is removed from it.
-	Others []settings.AccessControlAttribute
+	Others []AccessControlAttribute
+	// Adopt is optional, default false: the instance already has an ABAC
+	// configuration (Identity Center allows one, and creating a second
+	// fails), so import it instead. Pulumi refuses an import whose inputs
+	// differ from what exists: the attributes must equal the existing ones
+	// in the run that imports; change them in a later run.
+	Adopt bool
 }
 
 // AccessControlAttributes is the instance's whole ABAC configuration, with
@@ -42,27 +58,33 @@ func NewAccessControlAttributes(ctx *pulumi.Context, name string, args *AccessCo
 	if args == nil {
 		return nil, errors.New("NewAccessControlAttributes: args are required")
 	}
-	if args.InstanceARN == "" || args.Region == "" || args.RunAsSource == "" {
-		return nil, errors.New("NewAccessControlAttributes: InstanceARN, Region and RunAsSource are required")
+	if args.InstanceARN == "" || args.RunAsSource == "" {
+		return nil, errors.New("NewAccessControlAttributes: InstanceARN and RunAsSource are required")
+	}
+	attrs := ssoadmin.InstanceAccessControlAttributesAttributeArray{attribute(RunAsTagKey, args.RunAsSource)}
+	keys := pulumi.StringArray{pulumi.String(RunAsTagKey)}
+	seen := map[string]bool{RunAsTagKey: true}
+	for _, o := range args.Others {
+		if o.Key == "" || o.Source == "" || seen[o.Key] {
+			return nil, fmt.Errorf("NewAccessControlAttributes: attribute %q: every key needs a source and may appear once", o.Key)
+		}
+		seen[o.Key] = true
+		attrs = append(attrs, attribute(o.Key, o.Source))
+		keys = append(keys, pulumi.String(o.Key))
 	}
 	comp := &AccessControlAttributes{}
 	if err := ctx.RegisterComponentResource(AccessControlAttributesType, name, comp, opts...); err != nil {
 		return nil, err
 	}
-	provider, err := aws.NewProvider(ctx, name+"-"+args.Region, &aws.ProviderArgs{Region: pulumi.String(args.Region)}, pulumi.Parent(comp))
-	if err != nil {
-		return nil, err
-	}
-	attrs := ssoadmin.InstanceAccessControlAttributesAttributeArray{attribute(settings.RunAsTagKey, args.RunAsSource)}
-	keys := pulumi.StringArray{pulumi.String(settings.RunAsTagKey)}
-	for _, o := range args.Others {
-		attrs = append(attrs, attribute(o.Key, o.Source))
-		keys = append(keys, pulumi.String(o.Key))
+	child := []pulumi.ResourceOption{pulumi.Parent(comp)}
+	if args.Adopt {
+		// The configuration's id is the instance ARN.
+		child = append(child, pulumi.Import(pulumi.ID(args.InstanceARN)))
 	}
 	if _, err := ssoadmin.NewInstanceAccessControlAttributes(ctx, name+"-abac", &ssoadmin.InstanceAccessControlAttributesArgs{
 		InstanceArn: pulumi.String(args.InstanceARN),
 		Attributes:  attrs,
-	}, pulumi.Parent(comp), pulumi.Provider(provider)); err != nil {
+	}, child...); err != nil {
 		return nil, err
 	}
 	comp.Keys = keys.ToStringArrayOutput()

@@ -1,13 +1,14 @@
 package runas
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
-	"os"
+	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi-azuread/sdk/v5/go/azuread"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	pulumiconfig "github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )
 
 // IdentityCenterAppType is the component's type token.
@@ -17,32 +18,37 @@ const IdentityCenterAppType = "ssm-runas:entra:IdentityCenterApp"
 // Center (successor to AWS Single Sign-On)".
 const GalleryTemplateID = "21ed01d2-ec13-4e9e-86c1-cd546719ebc4"
 
+// Defaults of IdentityCenterAppArgs.
+const (
+	// DefaultAppRoleName is the gallery application's role for people. Its
+	// value is null, so the role is found by display name.
+	DefaultAppRoleName = "User"
+	// DefaultSyncTemplateID is the gallery application's synchronization
+	// template ("aws" is the legacy single-account application's).
+	DefaultSyncTemplateID = "aWSSingleSignon"
+)
+
 // SAML mode of the service principal.
 const singleSignOnModeSAML = "saml"
 
-// SCIM token sources.
-const (
-	// ConfigSCIMToken is the Pulumi secret holding Identity Center's SCIM token.
-	ConfigSCIMToken = "scimToken"
-	// SCIMTokenEnv is read when the Pulumi secret is not set.
-	SCIMTokenEnv = "SSM_RUNAS_SCIM_TOKEN"
-)
-
-// SCIMToken returns the SCIM token as a secret, from the Pulumi secret
-// ssm-runas:scimToken or else the SSM_RUNAS_SCIM_TOKEN environment variable.
-func SCIMToken(ctx *pulumi.Context) (pulumi.StringOutput, error) {
-	v, _ := pulumiconfig.New(ctx, ConfigNamespace).Try(ConfigSCIMToken)
-	if v == "" {
-		v = os.Getenv(SCIMTokenEnv)
-	}
-	if v == "" {
-		return pulumi.StringOutput{}, fmt.Errorf("the SCIM token is not set: pulumi config set --secret %s:%s <token from Identity Center>, or %s",
-			ConfigNamespace, ConfigSCIMToken, SCIMTokenEnv)
-	}
-	return pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput), nil
+// AdoptedApplication names an instance of the gallery application that
+// already exists. Entra refuses a second application with the same
+// identifier URI, so an organization that set the application up by hand
+// imports it instead.
+type AdoptedApplication struct {
+	// ApplicationObjectID is required: the application's object id.
+	ApplicationObjectID string
+	// ServicePrincipalObjectID is required: its service principal's object id.
+	ServicePrincipalObjectID string
+	// SynchronizationJobID is optional: the provisioning job that exists
+	// already (e.g. aWSSingleSignon.<hex>.<guid>), imported instead of
+	// creating a second one.
+	SynchronizationJobID string
 }
 
-// IdentityCenterAppArgs configure the Entra side of the chain.
+// IdentityCenterAppArgs configure the Entra side of the chain, through the
+// azuread provider of the caller (the default one unless pulumi.Provider
+// says otherwise).
 type IdentityCenterAppArgs struct {
 	// TenantID is required.
 	TenantID string
@@ -52,18 +58,26 @@ type IdentityCenterAppArgs struct {
 	IdentifierURI string
 	// ACSURLs are required: Identity Center's exact ACS URLs.
 	ACSURLs []string
-	// AppRole is required: the application role groups are assigned with.
-	AppRole string
-	// SigningCertificateEndDate is optional (RFC 3339).
+	// AppRoleName is optional, default "User": the display name of the
+	// application role groups are assigned with.
+	AppRoleName string
+	// SigningCertificateEndDate is optional (RFC 3339); Entra's default is
+	// three years.
 	SigningCertificateEndDate string
-	// SCIMEndpoint and SCIMToken are required: Identity Center's SCIM
-	// endpoint and its token (a secret).
+	// SCIMEndpoint is required: Identity Center's SCIM endpoint.
 	SCIMEndpoint string
-	SCIMToken    pulumi.StringInput
-	// SyncTemplateID is required: aWSSingleSignon.
+	// SCIMToken is optional: Identity Center's SCIM token (a secret). Nil
+	// until Identity Center has issued it; the provisioning secret and job
+	// are created only with the real token, since a job started without it
+	// goes to quarantine.
+	SCIMToken pulumi.StringInput
+	// SyncTemplateID is optional, default aWSSingleSignon.
 	SyncTemplateID string
-	// Groups are the display names of the role groups to assign to the app.
+	// Groups are optional: display names of the Entra groups to assign to
+	// the application. They must exist in Entra.
 	Groups []string
+	// Adopt is optional: import an existing instance of the application.
+	Adopt *AdoptedApplication
 }
 
 // IdentityCenterApp is the gallery application in SAML mode with its
@@ -74,11 +88,46 @@ type IdentityCenterApp struct {
 	ApplicationObjectID      pulumi.StringOutput `pulumi:"applicationObjectId"`
 	ServicePrincipalObjectID pulumi.StringOutput `pulumi:"servicePrincipalObjectId"`
 	ClientID                 pulumi.StringOutput `pulumi:"clientId"`
-	// SigningCertificateThumbprint selects the certificate for
-	// `runas metadata strip --thumbprint`.
+	// SigningCertificateThumbprint is the certificate the component added.
+	// No provider resource makes it the preferred signing key: set
+	// preferredTokenSigningKeyThumbprint to it (docs/deploy.md).
 	SigningCertificateThumbprint pulumi.StringOutput `pulumi:"signingCertificateThumbprint"`
 	// MetadataURL is the application's federation metadata.
 	MetadataURL pulumi.StringOutput `pulumi:"metadataUrl"`
+	// ProvisioningConfigured is false until the SCIM token was given.
+	ProvisioningConfigured pulumi.BoolOutput `pulumi:"provisioningConfigured"`
+}
+
+// withDefaults returns a copy of a with defaults applied; it never changes
+// the caller's args.
+func (a IdentityCenterAppArgs) withDefaults() IdentityCenterAppArgs {
+	if a.AppRoleName == "" {
+		a.AppRoleName = DefaultAppRoleName
+	}
+	if a.SyncTemplateID == "" {
+		a.SyncTemplateID = DefaultSyncTemplateID
+	}
+	a.ACSURLs = slices.Clone(a.ACSURLs)
+	a.Groups = slices.Clone(a.Groups)
+	return a
+}
+
+func (a IdentityCenterAppArgs) validate() error {
+	if a.TenantID == "" || a.DisplayName == "" || a.IdentifierURI == "" || len(a.ACSURLs) == 0 || a.SCIMEndpoint == "" {
+		return errors.New("NewIdentityCenterApp: TenantID, DisplayName, IdentifierURI, ACSURLs and SCIMEndpoint are required")
+	}
+	if ad := a.Adopt; ad != nil && (ad.ApplicationObjectID == "" || ad.ServicePrincipalObjectID == "") {
+		return errors.New("NewIdentityCenterApp: Adopt needs ApplicationObjectID and ServicePrincipalObjectID")
+	}
+	return nil
+}
+
+// importID returns the option that imports id when adopting, else nothing.
+func importID(adopt bool, id string) []pulumi.ResourceOption {
+	if !adopt {
+		return nil
+	}
+	return []pulumi.ResourceOption{pulumi.Import(pulumi.ID(id))}
 }
 
 // NewIdentityCenterApp registers the application and its parts.
@@ -86,20 +135,26 @@ func NewIdentityCenterApp(ctx *pulumi.Context, name string, args *IdentityCenter
 	if args == nil {
 		return nil, errors.New("NewIdentityCenterApp: args are required")
 	}
-	if args.TenantID == "" || args.DisplayName == "" || args.IdentifierURI == "" || len(args.ACSURLs) == 0 ||
-		args.SCIMEndpoint == "" || args.SCIMToken == nil || args.SyncTemplateID == "" || args.AppRole == "" {
-		return nil, errors.New("NewIdentityCenterApp: TenantID, DisplayName, IdentifierURI, ACSURLs, AppRole, SCIMEndpoint, SCIMToken and SyncTemplateID are required")
+	a := args.withDefaults()
+	if err := a.validate(); err != nil {
+		return nil, err
 	}
 	comp := &IdentityCenterApp{}
 	if err := ctx.RegisterComponentResource(IdentityCenterAppType, name, comp, opts...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(comp)
+	adopt := a.Adopt != nil
+	var ad AdoptedApplication
+	if adopt {
+		ad = *a.Adopt
+	}
 
 	app, err := azuread.NewApplicationFromTemplate(ctx, name+"-app", &azuread.ApplicationFromTemplateArgs{
 		TemplateId:  pulumi.String(GalleryTemplateID),
-		DisplayName: pulumi.String(args.DisplayName),
-	}, parent)
+		DisplayName: pulumi.String(a.DisplayName),
+	}, append([]pulumi.ResourceOption{parent}, importID(adopt, fmt.Sprintf("/applicationTemplates/%s/instantiate/%s/%s",
+		GalleryTemplateID, ad.ApplicationObjectID, ad.ServicePrincipalObjectID))...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -114,10 +169,13 @@ func NewIdentityCenterApp(ctx *pulumi.Context, name string, args *IdentityCenter
 	if err != nil {
 		return nil, err
 	}
+	// An adopted application carries the identifier URI already: that is
+	// why a second application cannot be created.
 	if _, err := azuread.NewApplicationIdentifierUri(ctx, name+"-identifier", &azuread.ApplicationIdentifierUriArgs{
 		ApplicationId: app.ApplicationId,
-		IdentifierUri: pulumi.String(args.IdentifierURI),
-	}, parent); err != nil {
+		IdentifierUri: pulumi.String(a.IdentifierURI),
+	}, append([]pulumi.ResourceOption{parent}, importID(adopt, fmt.Sprintf("/applications/%s/identifierUris/%s",
+		ad.ApplicationObjectID, base64.StdEncoding.EncodeToString([]byte(a.IdentifierURI))))...)...); err != nil {
 		return nil, err
 	}
 	// The gallery application's wildcard reply URL covers the wrong
@@ -125,60 +183,62 @@ func NewIdentityCenterApp(ctx *pulumi.Context, name string, args *IdentityCenter
 	if _, err := azuread.NewApplicationRedirectUris(ctx, name+"-reply-urls", &azuread.ApplicationRedirectUrisArgs{
 		ApplicationId: app.ApplicationId,
 		Type:          pulumi.String("Web"),
-		RedirectUris:  pulumi.ToStringArray(args.ACSURLs),
-	}, parent); err != nil {
+		RedirectUris:  pulumi.ToStringArray(a.ACSURLs),
+	}, append([]pulumi.ResourceOption{parent}, importID(adopt, "/applications/"+ad.ApplicationObjectID+"/redirectUris/Web")...)...); err != nil {
 		return nil, err
 	}
 	certArgs := &azuread.ServicePrincipalTokenSigningCertificateArgs{
 		ServicePrincipalId: app.ServicePrincipalObjectId,
-		DisplayName:        pulumi.String("CN=" + args.DisplayName + " SAML signing"),
+		DisplayName:        pulumi.String("CN=" + a.DisplayName + " SAML signing"),
 	}
-	if args.SigningCertificateEndDate != "" {
-		certArgs.EndDate = pulumi.String(args.SigningCertificateEndDate)
+	if a.SigningCertificateEndDate != "" {
+		certArgs.EndDate = pulumi.String(a.SigningCertificateEndDate)
 	}
-	// Graph's addTokenSigningCertificate also makes it the preferred key.
 	cert, err := azuread.NewServicePrincipalTokenSigningCertificate(ctx, name+"-signing-certificate", certArgs, parent, pulumi.DependsOn([]pulumi.Resource{sp}))
 	if err != nil {
 		return nil, err
 	}
 
-	secret, err := azuread.NewSynchronizationSecret(ctx, name+"-scim-secret", &azuread.SynchronizationSecretArgs{
-		ServicePrincipalId: app.ServicePrincipalObjectId,
-		Credentials: azuread.SynchronizationSecretCredentialArray{
-			azuread.SynchronizationSecretCredentialArgs{Key: pulumi.String("BaseAddress"), Value: pulumi.String(args.SCIMEndpoint)},
-			azuread.SynchronizationSecretCredentialArgs{Key: pulumi.String("SecretToken"), Value: args.SCIMToken},
-		},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{sp}))
-	if err != nil {
-		return nil, err
-	}
-	if _, err := azuread.NewSynchronizationJob(ctx, name+"-scim-job", &azuread.SynchronizationJobArgs{
-		ServicePrincipalId: app.ServicePrincipalObjectId,
-		TemplateId:         pulumi.String(args.SyncTemplateID),
-		Enabled:            pulumi.Bool(true),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{secret})); err != nil {
-		return nil, err
+	provisioning := a.SCIMToken != nil
+	if provisioning {
+		secret, err := azuread.NewSynchronizationSecret(ctx, name+"-scim-secret", &azuread.SynchronizationSecretArgs{
+			ServicePrincipalId: app.ServicePrincipalObjectId,
+			Credentials: azuread.SynchronizationSecretCredentialArray{
+				azuread.SynchronizationSecretCredentialArgs{Key: pulumi.String("BaseAddress"), Value: pulumi.String(a.SCIMEndpoint)},
+				azuread.SynchronizationSecretCredentialArgs{Key: pulumi.String("SecretToken"), Value: pulumi.ToSecret(a.SCIMToken).(pulumi.StringOutput)},
+			},
+		}, parent, pulumi.DependsOn([]pulumi.Resource{sp}))
+		if err != nil {
+			return nil, err
+		}
+		// The job starts when it is created: only after the real token is stored.
+		if _, err := azuread.NewSynchronizationJob(ctx, name+"-scim-job", &azuread.SynchronizationJobArgs{
+			ServicePrincipalId: app.ServicePrincipalObjectId,
+			TemplateId:         pulumi.String(a.SyncTemplateID),
+			Enabled:            pulumi.Bool(true),
+		}, append([]pulumi.ResourceOption{parent, pulumi.DependsOn([]pulumi.Resource{secret})},
+			importID(adopt && ad.SynchronizationJobID != "", ad.ServicePrincipalObjectID+"/job/"+ad.SynchronizationJobID)...)...); err != nil {
+			return nil, err
+		}
 	}
 
-	appRoleID := azuread.LookupServicePrincipalOutput(ctx, azuread.LookupServicePrincipalOutputArgs{ObjectId: app.ServicePrincipalObjectId}, parent).
-		AppRoleIds().ApplyT(func(ids map[string]string) (string, error) {
-		id, ok := ids[args.AppRole]
-		if !ok {
-			return "", fmt.Errorf("the application has no app role %q (it has %v): set entra.appRole", args.AppRole, ids)
-		}
-		return id, nil
-	}).(pulumi.StringOutput)
-	for _, g := range args.Groups {
-		group, err := azuread.LookupGroup(ctx, &azuread.LookupGroupArgs{DisplayName: pulumi.StringRef(g), SecurityEnabled: pulumi.BoolRef(true)}, parent)
-		if err != nil {
-			return nil, fmt.Errorf("looking up the Entra group %q: %w", g, err)
-		}
-		if _, err := azuread.NewAppRoleAssignment(ctx, name+"-assign-"+g, &azuread.AppRoleAssignmentArgs{
-			AppRoleId:         appRoleID,
-			PrincipalObjectId: pulumi.String(group.ObjectId),
-			ResourceObjectId:  app.ServicePrincipalObjectId,
-		}, parent, pulumi.DependsOn([]pulumi.Resource{sp})); err != nil {
-			return nil, fmt.Errorf("assigning %s to the application: %w", g, err)
+	if len(a.Groups) > 0 {
+		appRoleID := azuread.LookupServicePrincipalOutput(ctx, azuread.LookupServicePrincipalOutputArgs{ObjectId: app.ServicePrincipalObjectId}, parent).
+			AppRoles().ApplyT(func(roles []azuread.GetServicePrincipalAppRole) (string, error) {
+			return appRoleByDisplayName(roles, a.AppRoleName)
+		}).(pulumi.StringOutput)
+		for _, g := range a.Groups {
+			group, err := azuread.LookupGroup(ctx, &azuread.LookupGroupArgs{DisplayName: pulumi.StringRef(g), SecurityEnabled: pulumi.BoolRef(true)}, parent)
+			if err != nil {
+				return nil, fmt.Errorf("looking up the Entra security group %q (create it in Entra first): %w", g, err)
+			}
+			if _, err := azuread.NewAppRoleAssignment(ctx, name+"-assign-"+g, &azuread.AppRoleAssignmentArgs{
+				AppRoleId:         appRoleID,
+				PrincipalObjectId: pulumi.String(group.ObjectId),
+				ResourceObjectId:  app.ServicePrincipalObjectId,
+			}, parent, pulumi.DependsOn([]pulumi.Resource{sp})); err != nil {
+				return nil, fmt.Errorf("assigning %s to the application: %w", g, err)
+			}
 		}
 	}
 
@@ -186,15 +246,32 @@ func NewIdentityCenterApp(ctx *pulumi.Context, name string, args *IdentityCenter
 	comp.ServicePrincipalObjectID = app.ServicePrincipalObjectId
 	comp.ClientID = clientID
 	comp.SigningCertificateThumbprint = cert.Thumbprint
-	comp.MetadataURL = pulumi.Sprintf("https://login.microsoftonline.com/%s/federationmetadata/2007-06/federationmetadata.xml?appid=%s", args.TenantID, clientID)
+	comp.MetadataURL = pulumi.Sprintf("https://login.microsoftonline.com/%s/federationmetadata/2007-06/federationmetadata.xml?appid=%s", a.TenantID, clientID)
+	comp.ProvisioningConfigured = pulumi.Bool(provisioning).ToBoolOutput()
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"applicationObjectId":          comp.ApplicationObjectID,
 		"servicePrincipalObjectId":     comp.ServicePrincipalObjectID,
 		"clientId":                     comp.ClientID,
 		"signingCertificateThumbprint": comp.SigningCertificateThumbprint,
 		"metadataUrl":                  comp.MetadataURL,
+		"provisioningConfigured":       comp.ProvisioningConfigured,
 	}); err != nil {
 		return nil, err
 	}
 	return comp, nil
+}
+
+// appRoleByDisplayName finds an application role's id. The provider's
+// appRoleIds map is keyed by role value, and the gallery application's
+// roles (User, msiam_access) have none, so the display name is what names
+// them.
+func appRoleByDisplayName(roles []azuread.GetServicePrincipalAppRole, displayName string) (string, error) {
+	var names []string
+	for _, r := range roles {
+		if r.DisplayName == displayName {
+			return r.Id, nil
+		}
+		names = append(names, r.DisplayName)
+	}
+	return "", fmt.Errorf("the application has no app role named %q (it has %s): set entra.appRole", displayName, strings.Join(names, ", "))
 }

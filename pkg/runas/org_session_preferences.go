@@ -3,18 +3,12 @@ package runas
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
+	"time"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudformation"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/ssm-runas/ssm-runas/pkg/runas/artifact"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/core/naming"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 // OrgSessionPreferencesType is the component's type token.
@@ -25,243 +19,203 @@ const (
 	// PermissionModel: StackSets creates the roles it needs in every account
 	// of the organization.
 	PermissionModel = "SERVICE_MANAGED"
-	// Capability the template needs: it creates an IAM role with a fixed name.
+	// CapabilityNamedIAM: the template creates an IAM role with a fixed name.
 	CapabilityNamedIAM = "CAPABILITY_NAMED_IAM"
 )
 
-// OrgSessionPreferencesArgs configure the organization-wide rollout.
-type OrgSessionPreferencesArgs struct {
-	// Organization is required: targets, regions, StackSet settings. It must
-	// come from settings.Load or settings.Parse (validated, defaults applied).
-	Organization settings.Organization
-	// Preferences is required: what every SSM-SessionManagerRunShell holds.
-	Preferences sessiondoc.Preferences
-	// Writer is required: the writer Lambda's zip.
-	Writer artifact.Zip
-	// HostAccounts is optional: the role-account association, deployed with
-	// the preferences to every account (cfn.HostAccountsFor).
-	HostAccounts *cfn.HostAccountsArgs
+// Defaults of OrgSessionPreferencesArgs.
+const (
+	DefaultCallAs                     = "SELF"
+	DefaultMaxConcurrentPercentage    = 25
+	DefaultFailureTolerancePercentage = 10
+	DefaultRegionConcurrencyType      = "SEQUENTIAL"
+	DefaultConcurrencyMode            = "SOFT_FAILURE_TOLERANCE"
+	// DefaultStackSetTimeout bounds one StackSet operation. An operation
+	// walks every account of the targets at maxConcurrentPercentage per
+	// region, one region after another; a few thousand accounts take hours,
+	// far beyond the provider's default of 30 minutes.
+	DefaultStackSetTimeout = 6 * time.Hour
+)
+
+// StackSetOperationPreferences tune how fast a StackSet operation walks the
+// accounts. They apply per region, and not to automatic deployments into
+// accounts that join later.
+type StackSetOperationPreferences struct {
+	// MaxConcurrentPercentage is optional, default 25 (1-100).
+	MaxConcurrentPercentage int
+	// FailureTolerancePercentage is optional, default 10 (0-100).
+	FailureTolerancePercentage int
+	// RegionConcurrencyType is optional, default SEQUENTIAL (or PARALLEL).
+	RegionConcurrencyType string
+	// ConcurrencyMode is optional, default SOFT_FAILURE_TOLERANCE. It
+	// reaches the instances' operations only: the StackSet resource of
+	// pulumi-aws v6 has no concurrencyMode, so template updates run with
+	// CloudFormation's default (STRICT_FAILURE_TOLERANCE).
+	ConcurrencyMode string
 }
 
-// OrgSessionPreferences rolls Session Manager preferences out to every
-// account and region in scope.
+// OrgSessionPreferencesArgs configure the organization-wide rollout. The
+// StackSet lives in the region of the aws provider passed with
+// pulumi.Provider (its home region); instances name their own regions.
+type OrgSessionPreferencesArgs struct {
+	// StackSetName is required.
+	StackSetName string
+	// TemplateBody is required: the member-account template (cfn).
+	TemplateBody string
+	// Parameters is optional: the template's parameters.
+	Parameters map[string]string
+	// Targets is required: the root id or OU ids to deploy to.
+	Targets []string
+	// Regions is required: every region whose preferences are managed.
+	Regions []string
+	// CallAs is optional, default SELF; DELEGATED_ADMIN from a delegated
+	// administrator account.
+	CallAs string
+	// RetainStacksOnAccountRemoval is optional, default false. CloudFormation
+	// can change it in place, but the provider replaces the StackSet for it,
+	// so the component ignores later changes: see docs/deploy.md.
+	RetainStacksOnAccountRemoval bool
+	// OperationPreferences is optional; zero fields take the defaults.
+	OperationPreferences StackSetOperationPreferences
+	// Timeout is optional, default DefaultStackSetTimeout: the longest one
+	// StackSet or instance operation may take.
+	Timeout time.Duration
+	// DependsOn is optional: what must exist before any stack runs, such as
+	// every region's WriterArtifacts.
+	DependsOn []pulumi.Resource
+}
+
+// OrgSessionPreferences is the service-managed StackSet with one instance
+// per (target, region): adding a target or a region adds instances and
+// replaces none.
 type OrgSessionPreferences struct {
 	pulumi.ResourceState
 
 	// StackSetName is the StackSet's name.
 	StackSetName pulumi.StringOutput `pulumi:"stackSetName"`
-	// ArtifactBuckets maps each region to its artifact bucket.
-	ArtifactBuckets pulumi.StringMapOutput `pulumi:"artifactBuckets"`
-	// ArtifactKey is the writer zip's key in every bucket.
-	ArtifactKey pulumi.StringOutput `pulumi:"artifactKey"`
-	// ManagementStacks maps each region to the management account's stack id
-	// (empty when the management account is not configured).
-	ManagementStacks pulumi.StringMapOutput `pulumi:"managementStacks"`
 }
 
-// NewOrgSessionPreferences registers the component and its children.
+var (
+	stackSetTargetRe = regexp.MustCompile(`^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
+)
+
+// withDefaults returns a copy of a with every optional field filled in. It
+// never changes the caller's args.
+func (a OrgSessionPreferencesArgs) withDefaults() OrgSessionPreferencesArgs {
+	if a.CallAs == "" {
+		a.CallAs = DefaultCallAs
+	}
+	op := &a.OperationPreferences
+	if op.MaxConcurrentPercentage == 0 {
+		op.MaxConcurrentPercentage = DefaultMaxConcurrentPercentage
+	}
+	if op.FailureTolerancePercentage == 0 {
+		op.FailureTolerancePercentage = DefaultFailureTolerancePercentage
+	}
+	if op.RegionConcurrencyType == "" {
+		op.RegionConcurrencyType = DefaultRegionConcurrencyType
+	}
+	if op.ConcurrencyMode == "" {
+		op.ConcurrencyMode = DefaultConcurrencyMode
+	}
+	if a.Timeout == 0 {
+		a.Timeout = DefaultStackSetTimeout
+	}
+	a.Targets = slices.Clone(a.Targets)
+	a.Regions = slices.Clone(a.Regions)
+	return a
+}
+
+func (a OrgSessionPreferencesArgs) validate() error {
+	if a.StackSetName == "" || a.TemplateBody == "" || len(a.Targets) == 0 || len(a.Regions) == 0 {
+		return errors.New("NewOrgSessionPreferences: StackSetName, TemplateBody, Targets and Regions are required")
+	}
+	for _, t := range a.Targets {
+		if !stackSetTargetRe.MatchString(t) {
+			return fmt.Errorf("NewOrgSessionPreferences: target %q must be a root id (r-...) or an OU id (ou-...)", t)
+		}
+	}
+	return nil
+}
+
+// NewOrgSessionPreferences registers the StackSet and its instances.
 func NewOrgSessionPreferences(ctx *pulumi.Context, name string, args *OrgSessionPreferencesArgs, opts ...pulumi.ResourceOption) (*OrgSessionPreferences, error) {
 	if args == nil {
 		return nil, errors.New("NewOrgSessionPreferences: args are required")
 	}
-	org := args.Organization
-	if len(org.Regions) == 0 || len(org.Targets) == 0 || org.ArtifactBucketPrefix == "" || org.StackSet.Name == "" {
-		return nil, errors.New("NewOrgSessionPreferences: Organization must be validated and defaulted (settings.Parse) before use")
-	}
-	if args.Writer.SHA256 == "" || args.Writer.Path == "" {
-		return nil, errors.New("NewOrgSessionPreferences: Writer is required (runas.WriterArtifact)")
-	}
-	tpl, err := cfn.SessionPreferencesTemplate(&args.Preferences, args.HostAccounts)
-	if err != nil {
+	a := args.withDefaults()
+	if err := a.validate(); err != nil {
 		return nil, err
 	}
-	templateBody := string(tpl.JSON())
-	parameters := pulumi.StringMap{
-		cfn.ParamArtifactBucketPrefix: pulumi.String(org.ArtifactBucketPrefix),
-		cfn.ParamArtifactKey:          pulumi.String(args.Writer.Key()),
-	}
-
 	comp := &OrgSessionPreferences{}
 	if err := ctx.RegisterComponentResource(OrgSessionPreferencesType, name, comp, opts...); err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(comp)
-
-	// Artifact buckets, one per region: a Lambda's code must be in its own region.
-	buckets := pulumi.StringMap{}
-	objects := map[string]*s3.BucketObjectv2{}
-	regional := map[string]*aws.Provider{}
-	for _, region := range org.Regions {
-		p, err := aws.NewProvider(ctx, name+"-"+region, &aws.ProviderArgs{Region: pulumi.String(region)}, parent)
-		if err != nil {
-			return nil, fmt.Errorf("provider for %s: %w", region, err)
-		}
-		regional[region] = p
-		obj, err := newArtifactBucket(ctx, name+"-artifacts-"+region, org.ArtifactBucket(region), org.ID, args.Writer,
-			parent, pulumi.Provider(p))
-		if err != nil {
-			return nil, fmt.Errorf("artifact bucket in %s: %w", region, err)
-		}
-		buckets[region] = pulumi.String(org.ArtifactBucket(region))
-		objects[region] = obj
-	}
-
-	ss := org.StackSet
-	op := ss.OperationPreferences
-	home, ok := regional[org.HomeRegion]
-	if !ok {
-		return nil, fmt.Errorf("NewOrgSessionPreferences: HomeRegion %q is not one of the regions", org.HomeRegion)
-	}
+	op := a.OperationPreferences
+	timeout := a.Timeout.String()
+	timeouts := pulumi.Timeouts(&pulumi.CustomTimeouts{Create: timeout, Update: timeout, Delete: timeout})
 	stackSet, err := cloudformation.NewStackSet(ctx, name+"-stackset", &cloudformation.StackSetArgs{
-		Name:            pulumi.String(ss.Name),
+		Name:            pulumi.String(a.StackSetName),
 		Description:     pulumi.String("ssm-runas: Session Manager preferences with Run As in every account and region"),
 		PermissionModel: pulumi.String(PermissionModel),
-		CallAs:          pulumi.String(ss.CallAs),
+		CallAs:          pulumi.String(a.CallAs),
 		AutoDeployment: &cloudformation.StackSetAutoDeploymentArgs{
 			Enabled:                      pulumi.Bool(true),
-			RetainStacksOnAccountRemoval: pulumi.Bool(*ss.RetainStacksOnAccountRemoval),
+			RetainStacksOnAccountRemoval: pulumi.Bool(a.RetainStacksOnAccountRemoval),
 		},
 		// Queue operations instead of failing them with OperationInProgress
 		// when several regions update at once.
 		ManagedExecution: &cloudformation.StackSetManagedExecutionArgs{Active: pulumi.Bool(true)},
 		Capabilities:     pulumi.StringArray{pulumi.String(CapabilityNamedIAM)},
-		TemplateBody:     pulumi.String(templateBody),
-		Parameters:       parameters,
+		TemplateBody:     pulumi.String(a.TemplateBody),
+		Parameters:       pulumi.ToStringMap(a.Parameters),
 		OperationPreferences: &cloudformation.StackSetOperationPreferencesArgs{
-			MaxConcurrentPercentage:    pulumi.Int(*op.MaxConcurrentPercentage),
-			FailureTolerancePercentage: pulumi.Int(*op.FailureTolerancePercentage),
+			MaxConcurrentPercentage:    pulumi.Int(op.MaxConcurrentPercentage),
+			FailureTolerancePercentage: pulumi.Int(op.FailureTolerancePercentage),
 			RegionConcurrencyType:      pulumi.String(op.RegionConcurrencyType),
 		},
 		Tags: pulumi.StringMap{"managed-by": pulumi.String("ssm-runas")},
-	}, parent, pulumi.Provider(home))
+	}, pulumi.Parent(comp), pulumi.DependsOn(a.DependsOn), timeouts,
+		// Service-managed StackSets report the administration role AWS
+		// uses; the program sets none, and sending it back would update
+		// the StackSet in every account on every run. The provider replaces
+		// the StackSet when autoDeployment changes: see docs/deploy.md for
+		// changing retainStacksOnAccountRemoval in place.
+		pulumi.IgnoreChanges([]string{"administrationRoleArn", "autoDeployment"}))
 	if err != nil {
-		return nil, fmt.Errorf("stack set: %w", err)
+		return nil, fmt.Errorf("stack set %s: %w", a.StackSetName, err)
 	}
 
-	targets := pulumi.ToStringArray(org.Targets)
-	for _, region := range org.Regions {
-		_, err := cloudformation.NewStackSetInstance(ctx, name+"-instances-"+region, &cloudformation.StackSetInstanceArgs{
-			StackSetName:      stackSet.Name,
-			Region:            pulumi.String(region),
-			CallAs:            pulumi.String(ss.CallAs),
-			DeploymentTargets: &cloudformation.StackSetInstanceDeploymentTargetsArgs{OrganizationalUnitIds: targets},
-			// Operation preferences apply per region, and not to the
-			// automatic deployments into accounts that join later.
-			OperationPreferences: &cloudformation.StackSetInstanceOperationPreferencesArgs{
-				MaxConcurrentPercentage:    pulumi.Int(*op.MaxConcurrentPercentage),
-				FailureTolerancePercentage: pulumi.Int(*op.FailureTolerancePercentage),
-				RegionConcurrencyType:      pulumi.String(op.RegionConcurrencyType),
-				ConcurrencyMode:            pulumi.String(op.ConcurrencyMode),
-			},
-			RetainStack: pulumi.Bool(*ss.RetainStacksOnAccountRemoval),
-		}, parent, pulumi.Provider(home), pulumi.DependsOn([]pulumi.Resource{objects[region]}))
-		if err != nil {
-			return nil, fmt.Errorf("stack set instances in %s: %w", region, err)
-		}
-	}
-
-	// The StackSet never deploys to the management account: the same
-	// template goes there as plain stacks, with the same upsert semantics.
-	mgmtStacks := pulumi.StringMap{}
-	if org.ManagementAccount.Configure == nil || *org.ManagementAccount.Configure {
-		for _, region := range org.Regions {
-			p := regional[region]
-			if arn := org.ManagementAccount.AssumeRoleARN; arn != "" {
-				p, err = aws.NewProvider(ctx, name+"-management-"+region, &aws.ProviderArgs{
-					Region:     pulumi.String(region),
-					AssumeRole: &aws.ProviderAssumeRoleArgs{RoleArn: pulumi.String(arn), SessionName: pulumi.String("ssm-runas")},
-				}, parent)
-				if err != nil {
-					return nil, fmt.Errorf("management account provider for %s: %w", region, err)
-				}
+	for _, region := range a.Regions {
+		for _, target := range a.Targets {
+			// deploymentTargets and region force replacement: one instance
+			// per (target, region) keeps every other instance untouched
+			// when a target or a region is added.
+			if _, err := cloudformation.NewStackSetInstance(ctx, name+"-"+target+"-"+region, &cloudformation.StackSetInstanceArgs{
+				StackSetName:      stackSet.Name,
+				Region:            pulumi.String(region),
+				CallAs:            pulumi.String(a.CallAs),
+				DeploymentTargets: &cloudformation.StackSetInstanceDeploymentTargetsArgs{OrganizationalUnitIds: pulumi.ToStringArray([]string{target})},
+				OperationPreferences: &cloudformation.StackSetInstanceOperationPreferencesArgs{
+					MaxConcurrentPercentage:    pulumi.Int(op.MaxConcurrentPercentage),
+					FailureTolerancePercentage: pulumi.Int(op.FailureTolerancePercentage),
+					RegionConcurrencyType:      pulumi.String(op.RegionConcurrencyType),
+					ConcurrencyMode:            pulumi.String(op.ConcurrencyMode),
+				},
+				RetainStack: pulumi.Bool(a.RetainStacksOnAccountRemoval),
+			}, pulumi.Parent(comp), pulumi.DependsOn(a.DependsOn), timeouts,
+				// The provider's update of an OU-targeted instance sends the
+				// OU id as an account id; preferences only matter when an
+				// instance is created or deleted, so later changes are not sent.
+				pulumi.IgnoreChanges([]string{"operationPreferences"})); err != nil {
+				return nil, fmt.Errorf("stack set instance for %s in %s: %w", target, region, err)
 			}
-			st, err := cloudformation.NewStack(ctx, name+"-management-"+region, &cloudformation.StackArgs{
-				Name:         pulumi.String(naming.ManagementStackName),
-				TemplateBody: pulumi.String(templateBody),
-				Parameters:   parameters,
-				Capabilities: pulumi.StringArray{pulumi.String(CapabilityNamedIAM)},
-				OnFailure:    pulumi.String("ROLLBACK"),
-				Tags:         pulumi.StringMap{"managed-by": pulumi.String("ssm-runas")},
-			}, parent, pulumi.Provider(p), pulumi.DependsOn([]pulumi.Resource{objects[region]}))
-			if err != nil {
-				return nil, fmt.Errorf("management account stack in %s: %w", region, err)
-			}
-			mgmtStacks[region] = st.ID().ToStringOutput()
 		}
 	}
 
 	comp.StackSetName = stackSet.Name
-	comp.ArtifactBuckets = buckets.ToStringMapOutput()
-	comp.ArtifactKey = pulumi.String(args.Writer.Key()).ToStringOutput()
-	comp.ManagementStacks = mgmtStacks.ToStringMapOutput()
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"stackSetName":     comp.StackSetName,
-		"artifactBuckets":  comp.ArtifactBuckets,
-		"artifactKey":      comp.ArtifactKey,
-		"managementStacks": comp.ManagementStacks,
-	}); err != nil {
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{"stackSetName": comp.StackSetName}); err != nil {
 		return nil, err
 	}
 	return comp, nil
-}
-
-// newArtifactBucket creates one region's private, versioned, encrypted
-// bucket that the organization may read the writer's zip from, and uploads
-// the zip. It returns the uploaded object.
-func newArtifactBucket(ctx *pulumi.Context, name, bucketName, organizationID string, writer artifact.Zip, opts ...pulumi.ResourceOption) (*s3.BucketObjectv2, error) {
-	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
-		Bucket: pulumi.String(bucketName),
-		Tags:   pulumi.StringMap{"managed-by": pulumi.String("ssm-runas")},
-	}, opts...)
-	if err != nil {
-		return nil, err
-	}
-	child := append(opts[:len(opts):len(opts)], pulumi.DependsOn([]pulumi.Resource{bucket}))
-	if _, err := s3.NewBucketOwnershipControls(ctx, name+"-ownership", &s3.BucketOwnershipControlsArgs{
-		Bucket: bucket.ID(),
-		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
-	}, child...); err != nil {
-		return nil, err
-	}
-	pab, err := s3.NewBucketPublicAccessBlock(ctx, name+"-public-access", &s3.BucketPublicAccessBlockArgs{
-		Bucket:                bucket.ID(),
-		BlockPublicAcls:       pulumi.Bool(true),
-		BlockPublicPolicy:     pulumi.Bool(true),
-		IgnorePublicAcls:      pulumi.Bool(true),
-		RestrictPublicBuckets: pulumi.Bool(true),
-	}, child...)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s3.NewBucketVersioningV2(ctx, name+"-versioning", &s3.BucketVersioningV2Args{
-		Bucket:                  bucket.ID(),
-		VersioningConfiguration: &s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
-	}, child...); err != nil {
-		return nil, err
-	}
-	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-encryption", &s3.BucketServerSideEncryptionConfigurationV2Args{
-		Bucket: bucket.ID(),
-		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
-			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
-				SseAlgorithm: pulumi.String("AES256"),
-			},
-		}},
-	}, child...); err != nil {
-		return nil, err
-	}
-	// The policy is not public (aws:PrincipalOrgID), but S3 evaluates it
-	// after the public access block exists; keep the order explicit.
-	if _, err := s3.NewBucketPolicy(ctx, name+"-policy", &s3.BucketPolicyArgs{
-		Bucket: bucket.ID(),
-		Policy: pulumi.String(string(policy.ArtifactBucketPolicy(bucketName, organizationID).JSON())),
-	}, append(opts[:len(opts):len(opts)], pulumi.DependsOn([]pulumi.Resource{bucket, pab}))...); err != nil {
-		return nil, err
-	}
-	return s3.NewBucketObjectv2(ctx, name+"-writer", &s3.BucketObjectv2Args{
-		Bucket:      bucket.ID(),
-		Key:         pulumi.String(writer.Key()),
-		Source:      pulumi.NewFileAsset(writer.Path),
-		ContentType: pulumi.String("application/zip"),
-		Tags:        pulumi.StringMap{"sha256": pulumi.String(writer.SHA256)},
-	}, child...)
 }

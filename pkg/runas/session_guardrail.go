@@ -17,16 +17,18 @@ const SessionGuardrailType = "ssm-runas:aws:SessionGuardrail"
 // SCPType is the Organizations policy type of service control policies.
 const SCPType = "SERVICE_CONTROL_POLICY"
 
-// SessionGuardrailArgs configure the SCP.
+// SessionGuardrailArgs configure the SCP, created through the aws provider
+// passed with pulumi.Provider (the management account's, or a delegated
+// administrator's for Organizations policies).
 type SessionGuardrailArgs struct {
 	// PolicyName is required.
 	PolicyName string
 	// Targets is required: the root or OU ids to attach the SCP to (the same
 	// targets as the StackSet).
 	Targets []string
-	// ExemptRoleARNs is optional: roles besides the StackSet execution role
-	// and the writer that may still change the document.
-	ExemptRoleARNs []string
+	// SCP is required: the arguments of the policy (policy.GuardrailSCP),
+	// e.g. settings.Config.GuardrailSCPArgs.
+	SCP policy.SCPArgs
 }
 
 // SessionGuardrail is the SCP that locks SSM-SessionManagerRunShell, and its
@@ -46,9 +48,9 @@ func NewSessionGuardrail(ctx *pulumi.Context, name string, args *SessionGuardrai
 	if args.PolicyName == "" || len(args.Targets) == 0 {
 		return nil, errors.New("NewSessionGuardrail: PolicyName and Targets are required")
 	}
-	doc, err := policy.SessionPreferencesSCP(args.ExemptRoleARNs)
+	doc, err := policy.GuardrailSCP(args.SCP)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("NewSessionGuardrail: %w", err)
 	}
 	comp := &SessionGuardrail{}
 	if err := ctx.RegisterComponentResource(SessionGuardrailType, name, comp, opts...); err != nil {

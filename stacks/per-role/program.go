@@ -2,136 +2,299 @@
 // shared role accounts (admin, developer, ...) chosen from Entra groups.
 //
 // It composes the organization layer (Session Manager preferences and the
-// role accounts in every account and region, locked by an SCP) and the
+// role accounts in every account and region, locked by an SCP), the
 // Identity Center layer (the ABAC attribute that becomes SSMSessionRunAs,
-// one permission set per role with the Run As deny, and the assignments).
-// With an entra section it also deploys the Entra ID application (SAML,
-// signing certificate, exact reply URLs, SCIM job, group assignments); the
-// steps no resource can do are exported as nextSteps.
+// one permission set per role with the Run As deny, and the assignments)
+// and, with an entra section, the Entra ID application (SAML, signing
+// certificate, exact reply URLs, SCIM job, group assignments).
+//
+// A run never fails for what a later step provides: without the SCIM token
+// there is no provisioning job yet, and a role whose group SCIM has not
+// provisioned gets its permission set but no assignments. The stack outputs
+// nextSteps and missingGroups say what comes next (deploy.DeploymentOrder).
 package perrole
 
 import (
+	"errors"
+	"fmt"
+	"strings"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/artifact"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/naming"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
+	"github.com/ssm-runas/ssm-runas/stacks/deploy"
 )
 
+// Inputs are what the program needs besides the configuration.
+type Inputs = deploy.Inputs
+
 // Program deploys the per-role model from a validated configuration.
-func Program(ctx *pulumi.Context, cfg *settings.Config) error {
-	writer, err := runas.WriterArtifact(ctx.Context(), cfg.Writer)
-	if err != nil {
-		return err
+func Program(ctx *pulumi.Context, cfg *settings.Config, in Inputs) error {
+	if cfg == nil {
+		return errors.New("per-role program: the configuration is required")
 	}
-	return ProgramWithWriter(ctx, cfg, writer)
+	var next []string
+	if in.Layers.AWS() {
+		steps, err := awsLayer(ctx, cfg, in)
+		if err != nil {
+			return err
+		}
+		next = append(next, steps...)
+	}
+	if e := cfg.Entra; e != nil && in.Layers.Entra() {
+		steps, err := entraLayer(ctx, cfg, in)
+		if err != nil {
+			return err
+		}
+		next = append(steps, next...)
+	}
+	ctx.Export("nextSteps", pulumi.ToStringArray(next))
+	return nil
 }
 
-// ProgramWithWriter is Program with the writer's zip given, for callers that
-// built it already.
-func ProgramWithWriter(ctx *pulumi.Context, cfg *settings.Config, writer artifact.Zip) error {
-	hosts, err := cfn.HostAccountsFor(cfg)
-	if err != nil {
-		return err
+func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs) ([]string, error) {
+	org := cfg.Organization
+	ic := cfg.IdentityCenter
+	if ic == nil {
+		return nil, errors.New("per-role program: identityCenter is required")
 	}
-	org, err := runas.NewOrgSessionPreferences(ctx, "session-preferences", &runas.OrgSessionPreferencesArgs{
-		Organization: cfg.Organization,
-		Preferences:  cfg.SessionPreferences,
-		Writer:       writer,
-		HostAccounts: hosts,
-	})
-	if err != nil {
-		return err
+	if in.Writer.SHA256 == "" {
+		return nil, errors.New("per-role program: the writer's zip is required")
 	}
-	ctx.Export("stackSetName", org.StackSetName)
-	ctx.Export("artifactBuckets", org.ArtifactBuckets)
-	ctx.Export("writerArtifactKey", org.ArtifactKey)
-	ctx.Export("managementStacks", org.ManagementStacks)
+	managementRole := ""
+	if cfg.ConfigureManagementAccount() {
+		managementRole = org.ManagementAccount.AssumeRoleARN
+	}
+	providers, err := deploy.NewAWSProviders(ctx, in.AWS, append([]string{ic.Region}, org.Regions...), managementRole)
+	if err != nil {
+		return nil, err
+	}
+
+	tpl, err := cfn.MemberTemplateFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	templateBody := string(tpl.JSON())
+	parameters := map[string]string{
+		cfn.ParamArtifactBucketPrefix: org.ArtifactBucketPrefix,
+		cfn.ParamArtifactKey:          in.Writer.Key(),
+	}
+
+	artifacts := map[string]*runas.WriterArtifacts{}
+	var allArtifacts []pulumi.Resource
+	buckets := pulumi.StringMap{}
+	for _, region := range org.Regions {
+		a, err := runas.NewWriterArtifacts(ctx, "artifacts-"+region, &runas.WriterArtifactsArgs{
+			BucketName:     org.ArtifactBucket(region),
+			OrganizationID: org.ID,
+			Writer:         in.Writer,
+			ForceDestroy:   cfg.Writer.ForceDestroy,
+		}, pulumi.Provider(providers.In(region)))
+		if err != nil {
+			return nil, fmt.Errorf("artifact bucket in %s: %w", region, err)
+		}
+		artifacts[region] = a
+		allArtifacts = append(allArtifacts, a.Ready()...)
+		buckets[region] = a.Bucket
+	}
+	ctx.Export("artifactBuckets", buckets)
+	ctx.Export("writerArtifactKey", pulumi.String(in.Writer.Key()))
+
+	ss := org.StackSet
+	op := ss.OperationPreferences
+	prefs, err := runas.NewOrgSessionPreferences(ctx, "session-preferences", &runas.OrgSessionPreferencesArgs{
+		StackSetName:                 ss.Name,
+		TemplateBody:                 templateBody,
+		Parameters:                   parameters,
+		Targets:                      org.Targets,
+		Regions:                      org.Regions,
+		CallAs:                       ss.CallAs,
+		RetainStacksOnAccountRemoval: deref(ss.RetainStacksOnAccountRemoval),
+		OperationPreferences: runas.StackSetOperationPreferences{
+			MaxConcurrentPercentage:    deref(op.MaxConcurrentPercentage),
+			FailureTolerancePercentage: deref(op.FailureTolerancePercentage),
+			RegionConcurrencyType:      op.RegionConcurrencyType,
+			ConcurrencyMode:            op.ConcurrencyMode,
+		},
+		DependsOn: allArtifacts,
+	}, pulumi.Provider(providers.In(org.HomeRegion)))
+	if err != nil {
+		return nil, err
+	}
+	ctx.Export("stackSetName", prefs.StackSetName)
+
+	// The StackSet never deploys to the management account: the same
+	// template goes there as plain stacks, with the same upsert semantics.
+	mgmtStacks := pulumi.StringMap{}
+	if cfg.ConfigureManagementAccount() {
+		for _, region := range org.Regions {
+			st, err := runas.NewAccountSessionPreferences(ctx, "management-"+region, &runas.AccountSessionPreferencesArgs{
+				StackName:    naming.ManagementStackName,
+				TemplateBody: templateBody,
+				Parameters:   parameters,
+				DependsOn:    artifacts[region].Ready(),
+			}, pulumi.Provider(providers.Management(region)))
+			if err != nil {
+				return nil, fmt.Errorf("management account stack in %s: %w", region, err)
+			}
+			mgmtStacks[region] = st.StackID
+		}
+	}
+	ctx.Export("managementStacks", mgmtStacks)
 
 	if cfg.GuardrailEnabled() {
 		g, err := runas.NewSessionGuardrail(ctx, "guardrail", &runas.SessionGuardrailArgs{
-			PolicyName:     cfg.Guardrail.PolicyName,
-			Targets:        cfg.Organization.Targets,
-			ExemptRoleARNs: cfg.Guardrail.ExemptRoleARNs,
-		})
+			PolicyName: cfg.Guardrail.PolicyName,
+			Targets:    org.Targets,
+			SCP:        cfg.GuardrailSCPArgs(),
+		}, pulumi.Provider(providers.Management(org.HomeRegion)))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ctx.Export("guardrailPolicyId", g.PolicyID)
 	}
 
-	ic := cfg.IdentityCenter
+	icProvider := providers.In(ic.Region)
+	others := make([]runas.AccessControlAttribute, 0, len(ic.OtherAttributes))
+	for _, o := range ic.OtherAttributes {
+		others = append(others, runas.AccessControlAttribute{Key: o.Key, Source: o.Source})
+	}
 	abac, err := runas.NewAccessControlAttributes(ctx, "identity-center", &runas.AccessControlAttributesArgs{
 		InstanceARN: ic.InstanceARN,
-		Region:      ic.Region,
 		RunAsSource: ic.RunAsSource,
-		Others:      ic.OtherAttributes,
-	})
+		Others:      others,
+		Adopt:       cfg.Adopt != nil && cfg.Adopt.AccessControlAttributes,
+	}, pulumi.Provider(icProvider))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ctx.Export("abacKeys", abac.Keys)
 
-	var docs []string
-	for _, d := range ic.AllowedSessionDocuments {
-		docs = append(docs, d.Name)
+	roles := cfg.RolesByPrecedence()
+	groupNames := make([]string, 0, len(roles))
+	for _, r := range roles {
+		groupNames = append(groupNames, r.EntraGroup)
 	}
-	kms := ""
-	if k := cfg.SessionPreferences.KMSKeyID; k != nil {
-		kms = *k
+	groups, err := deploy.LookupGroups(ctx, ic.IdentityStoreID, groupNames, pulumi.Provider(icProvider))
+	if err != nil {
+		return nil, err
 	}
+
 	permissionSets := pulumi.StringMap{}
-	for _, role := range cfg.RolesByPrecedence() {
-		access, err := runas.NewRoleAccess(ctx, "role-"+role.Name, &runas.RoleAccessArgs{
-			Role:            role,
-			InstanceARN:     ic.InstanceARN,
-			Region:          ic.Region,
-			IdentityStoreID: ic.IdentityStoreID,
-			Policy:          policy.PermissionSetPolicyArgs{AllowedDocuments: docs, KMSKeyID: kms},
-		}, pulumi.DependsOn([]pulumi.Resource{abac}))
+	for _, role := range roles {
+		accounts, err := deploy.ExpandAccounts(ctx, role.Assignments, pulumi.Provider(icProvider))
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("role %s: %w", role.Name, err)
+		}
+		access, err := runas.NewRoleAccess(ctx, "role-"+role.Name, &runas.RoleAccessArgs{
+			InstanceARN:              ic.InstanceARN,
+			PermissionSet:            permissionSet(cfg, role),
+			ExistingPermissionSetARN: role.PermissionSet.ARN,
+			GroupID:                  groups.ByName[role.EntraGroup],
+			AccountIDs:               accounts,
+		}, pulumi.Provider(icProvider), pulumi.DependsOn([]pulumi.Resource{abac}))
+		if err != nil {
+			return nil, err
 		}
 		permissionSets[role.Name] = access.PermissionSetARN
 	}
 	ctx.Export("permissionSets", permissionSets)
+	ctx.Export("missingGroups", pulumi.ToStringArray(groups.Missing))
 
-	if e := cfg.Entra; e != nil {
-		token, err := runas.SCIMToken(ctx)
-		if err != nil {
-			return err
+	var next []string
+	if len(groups.Missing) > 0 {
+		msg := fmt.Sprintf("groups not in Identity Center yet: %s; their permission sets exist, and their account assignments follow on the first pulumi up after Entra has provisioned them",
+			strings.Join(groups.Missing, ", "))
+		next = append(next, msg)
+		if err := ctx.Log.Warn(msg, nil); err != nil {
+			return nil, err
 		}
-		var groups []string
-		for _, r := range cfg.RolesByPrecedence() {
-			groups = append(groups, r.EntraGroup)
-		}
-		app, err := runas.NewIdentityCenterApp(ctx, "entra", &runas.IdentityCenterAppArgs{
-			TenantID:                  e.TenantID,
-			DisplayName:               e.ApplicationName,
-			IdentifierURI:             e.IdentifierURI,
-			ACSURLs:                   e.ACSURLs,
-			AppRole:                   e.AppRole,
-			SigningCertificateEndDate: e.SigningCertificateEndDate,
-			SCIMEndpoint:              e.SCIM.Endpoint,
-			SCIMToken:                 token,
-			SyncTemplateID:            e.SCIM.TemplateID,
-			Groups:                    groups,
-		})
-		if err != nil {
-			return err
-		}
-		ctx.Export("servicePrincipalObjectId", app.ServicePrincipalObjectID)
-		ctx.Export("signingCertificateThumbprint", app.SigningCertificateThumbprint)
-		ctx.Export("metadataUrl", app.MetadataURL)
-		// What no resource can do runs after this program, in this order.
-		ctx.Export("nextSteps", pulumi.Sprintf(
-			"1. runas metadata strip --in <download of metadataUrl> --thumbprint %s --verify-signature --out identity-center.xml, "+
-				"then upload it in Identity Center (runas runbook). "+
-				"2. runas entra map-attribute --config <file> --service-principal-id %s --apply --start. "+
-				"3. runas entra sync-attributes --config <file> --apply.",
-			app.SigningCertificateThumbprint, app.ServicePrincipalObjectID))
 	}
-	return nil
+	return next, nil
+}
+
+// permissionSet returns the arguments of the role's permission set, or nil
+// when the role uses an existing one.
+func permissionSet(cfg *settings.Config, role settings.Role) *runas.PermissionSetArgs {
+	ps := role.PermissionSet
+	if !ps.Managed() {
+		return nil
+	}
+	description := ps.Description
+	if description == "" {
+		description = "ssm-runas: Session Manager as " + role.LinuxUser
+	}
+	return &runas.PermissionSetArgs{
+		Name:            ps.Name,
+		Description:     description,
+		SessionDuration: ps.SessionDuration,
+		Policy:          cfg.PermissionSetPolicyArgs(role),
+		PolicyARNs:      ps.ManagedPolicyARNs,
+	}
+}
+
+func entraLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs) ([]string, error) {
+	e := cfg.Entra
+	var groups []string
+	for _, r := range cfg.RolesByPrecedence() {
+		groups = append(groups, r.EntraGroup)
+	}
+	args := &runas.IdentityCenterAppArgs{
+		TenantID:                  e.TenantID,
+		DisplayName:               e.ApplicationName,
+		IdentifierURI:             e.IdentifierURI,
+		ACSURLs:                   e.ACSURLs,
+		AppRoleName:               e.AppRole,
+		SigningCertificateEndDate: e.SigningCertificateEndDate,
+		SCIMEndpoint:              e.SCIM.Endpoint,
+		SCIMToken:                 in.SCIMToken,
+		SyncTemplateID:            e.SCIM.TemplateID,
+		Groups:                    groups,
+	}
+	if cfg.Adopt != nil && cfg.Adopt.EntraApplication != nil {
+		a := cfg.Adopt.EntraApplication
+		args.Adopt = &runas.AdoptedApplication{
+			ApplicationObjectID:      a.ApplicationObjectID,
+			ServicePrincipalObjectID: a.ServicePrincipalObjectID,
+			SynchronizationJobID:     a.SynchronizationJobID,
+		}
+	}
+	app, err := runas.NewIdentityCenterApp(ctx, "entra", args)
+	if err != nil {
+		return nil, err
+	}
+	ctx.Export("servicePrincipalObjectId", app.ServicePrincipalObjectID)
+	ctx.Export("signingCertificateThumbprint", app.SigningCertificateThumbprint)
+	ctx.Export("metadataUrl", app.MetadataURL)
+	ctx.Export("provisioningConfigured", app.ProvisioningConfigured)
+	// No provider resource sets the preferred signing key; Microsoft's
+	// steps PATCH the service principal.
+	activate := pulumi.Sprintf(`az rest --method PATCH --url https://graph.microsoft.com/v1.0/servicePrincipals/%s --body '{"preferredTokenSigningKeyThumbprint":"%s"}'`,
+		app.ServicePrincipalObjectID, app.SigningCertificateThumbprint)
+	ctx.Export("activateSigningCertificate", activate)
+
+	next := []pulumi.StringInput{
+		pulumi.Sprintf("make the signing certificate %s the active one: %s", app.SigningCertificateThumbprint, activate),
+		pulumi.Sprintf("runas metadata strip --in <download of metadataUrl> --thumbprint %s --verify-signature --out identity-center.xml, then upload it in Identity Center (runas runbook)",
+			app.SigningCertificateThumbprint),
+	}
+	if in.SCIMToken == nil {
+		next = append(next, pulumi.String("enable automatic provisioning in Identity Center, then pulumi config set --secret ssm-runas:scimToken <token> and run pulumi up again to create the provisioning job"))
+	} else {
+		next = append(next, pulumi.Sprintf("runas entra map-attribute --config <file> --service-principal-id %s --apply --start; runas entra sync-attributes --config <file> --apply",
+			app.ServicePrincipalObjectID))
+	}
+	ctx.Export("entraNextSteps", pulumi.StringArray(next))
+	return nil, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }

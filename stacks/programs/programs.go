@@ -8,11 +8,12 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
+	"github.com/ssm-runas/ssm-runas/stacks/deploy"
 	perrole "github.com/ssm-runas/ssm-runas/stacks/per-role"
 )
 
 // Program is a stack program for one model.
-type Program func(ctx *pulumi.Context, cfg *settings.Config) error
+type Program func(ctx *pulumi.Context, cfg *settings.Config, in deploy.Inputs) error
 
 var byModel = map[settings.Model]Program{
 	settings.ModelPerRole: perrole.Program,

@@ -17,12 +17,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -46,6 +49,22 @@ type Zip struct {
 
 // Key is the zip's S3 key in every artifact bucket.
 func (z Zip) Key() string { return naming.WriterArtifactKeyPrefix + z.SHA256 + ".zip" }
+
+// notBuiltDigest stands in for the digest of a writer that was not built.
+const notBuiltDigest = "not-built"
+
+// NotBuilt stands for a writer that could not be built here (no source, no
+// writer.zipPath). Only an offline preview may use it: its key names no
+// real object, so deploying it would fail in every member account.
+var NotBuilt = Zip{Path: "ssm-prefs-writer-not-built.zip", SHA256: notBuiltDigest}
+
+// Built reports whether z is a real zip rather than NotBuilt.
+func (z Zip) Built() bool { return z.SHA256 != "" && z.SHA256 != notBuiltDigest }
+
+// ErrSourceNotFound means the writer's source is not on this machine: the
+// working directory is not the checkout, the binary was built without its
+// source path, and the module cache does not hold this module.
+var ErrSourceNotFound = errors.New("the writer's source was not found")
 
 // zipEpoch is the fixed modification time of the zip entry (the zip format
 // cannot express earlier).
@@ -81,6 +100,8 @@ func BuildWriter(ctx context.Context, opts BuildOptions) (Zip, error) {
 			return Zip{}, err
 		}
 		opts.ModuleDir = dir
+	} else if !isThisModule(filepath.Join(opts.ModuleDir, "go.mod")) {
+		return Zip{}, fmt.Errorf("building the writer from %s: %w (no go.mod of %s there)", opts.ModuleDir, ErrSourceNotFound, ModulePath)
 	}
 	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
 		return Zip{}, fmt.Errorf("building the writer: %w", err)
@@ -159,30 +180,78 @@ func writeZip(path string, data []byte) error {
 	return atomicfile.Write(path, data, 0o644)
 }
 
-// findModule locates this module's source: the working directory's module
-// when it is this one, else wherever `go list -m` resolves it.
+// findModule locates this module's source, trying in turn: the working
+// directory and its parents, the directory this package was compiled from
+// (absent when built with -trimpath), the module cache entry of the version
+// the running binary was installed at (`go install ...@version`), and
+// `go list -m` (when the program is another module that imports this one).
 func findModule(ctx context.Context) (string, error) {
 	if wd, err := os.Getwd(); err == nil {
-		for dir := wd; ; dir = filepath.Dir(dir) {
-			if isThisModule(filepath.Join(dir, "go.mod")) {
-				return dir, nil
-			}
-			if filepath.Dir(dir) == dir {
-				break
-			}
+		if dir, ok := moduleAbove(wd); ok {
+			return dir, nil
 		}
+	}
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		if dir, ok := moduleAbove(filepath.Dir(file)); ok {
+			return dir, nil
+		}
+	}
+	if dir, ok := moduleCacheDir(ctx); ok {
+		return dir, nil
 	}
 	out, err := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", ModulePath).Output()
-	dir := strings.TrimSpace(string(out))
-	if err != nil || dir == "" {
-		var ee *exec.ExitError
-		msg := ""
-		if errors.As(err, &ee) {
-			msg = ": " + strings.TrimSpace(string(ee.Stderr))
-		}
-		return "", fmt.Errorf("building the writer: cannot find the %s source from here%s; run from the checkout or set writer.zipPath", ModulePath, msg)
+	if dir := strings.TrimSpace(string(out)); err == nil && dir != "" {
+		return dir, nil
 	}
-	return dir, nil
+	return "", fmt.Errorf("building the writer: %w: run from the checkout, install a released version (go install %s/cmd/runas@<version>), or set writer.zipPath", ErrSourceNotFound, ModulePath)
+}
+
+// moduleAbove returns the directory at or above dir whose go.mod declares
+// this module.
+func moduleAbove(dir string) (string, bool) {
+	for {
+		if isThisModule(filepath.Join(dir, "go.mod")) {
+			return dir, true
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", false
+		}
+		dir = parent
+	}
+}
+
+// moduleCacheDir returns the module cache directory of the version the
+// running binary was built from, downloading it when needed. A binary built
+// inside a checkout has no version ("(devel)") and so no cache entry.
+func moduleCacheDir(ctx context.Context) (string, bool) {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "", false
+	}
+	version := ""
+	if info.Main.Path == ModulePath {
+		version = info.Main.Version
+	}
+	for _, d := range info.Deps {
+		if d.Path == ModulePath && version == "" {
+			version = d.Version
+		}
+	}
+	if version == "" || version == "(devel)" {
+		return "", false
+	}
+	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", ModulePath+"@"+version)
+	cmd.Dir = os.TempDir()
+	out, err := cmd.Output()
+	if err != nil {
+		return "", false
+	}
+	var mod struct{ Dir string }
+	if json.Unmarshal(out, &mod) != nil || mod.Dir == "" {
+		return "", false
+	}
+	return mod.Dir, isThisModule(filepath.Join(mod.Dir, "go.mod"))
 }
 
 func isThisModule(gomod string) bool {

@@ -1,4 +1,4 @@
-// Package plan runs a stack program under Pulumi's mocks and records every
+// Package pulumimock runs a stack program under Pulumi's mocks and records every
 // resource it registers: type, name, parent, provider and the inputs the
 // provider would receive. `runas plan` prints the record; the component and
 // stack tests assert on it. Nothing here talks to a cloud or needs
@@ -9,13 +9,16 @@ package pulumimock
 
 import (
 	"fmt"
+	"hash/fnv"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
 
 // Project and stack names the mocks run under.
@@ -33,23 +36,71 @@ type Row struct {
 	// Provider is the explicit provider's name, or "" for the default one.
 	Provider string         `json:"provider,omitempty"`
 	Inputs   map[string]any `json:"inputs"`
+	// Options are the resource options the engine acts on.
+	Options *Options `json:"options,omitempty"`
 }
 
-// Recorder is a pulumi.MockResourceMonitor that records every registration.
-// Pulumi calls it from several goroutines, so it is guarded.
+// Options are the resource options of a row that change what the engine
+// does: what it waits for, what it leaves alone, how long it waits.
+type Options struct {
+	// DependsOn names the resources this one waits for.
+	DependsOn []string `json:"dependsOn,omitempty"`
+	// IgnoreChanges are properties whose changes are not sent.
+	IgnoreChanges []string `json:"ignoreChanges,omitempty"`
+	// RetainOnDelete leaves the cloud resource in place when it leaves the stack.
+	RetainOnDelete bool `json:"retainOnDelete,omitempty"`
+	// ImportID is the id of an existing resource the stack adopts.
+	ImportID string `json:"importId,omitempty"`
+	// Timeouts are the custom create, update and delete timeouts.
+	Timeouts map[string]string `json:"timeouts,omitempty"`
+}
+
+// Group is a group a lookup finds.
+type Group struct {
+	DisplayName string
+	ID          string
+}
+
+// Account is an account of an OU as Organizations lists it.
+type Account struct {
+	ID string
+	// Status is what pulumi-aws v6 returns (ACTIVE, SUSPENDED, ...).
+	Status string
+	// State is Organizations' replacement of Status; empty where the
+	// provider does not return it.
+	State string
+}
+
+// Recorder is a pulumi.MockResourceMonitor that records every registration
+// and answers lookups as the providers would. Pulumi calls it from several
+// goroutines, so it is guarded. The zero value is a fresh organization:
+// no group in Entra or in the identity store.
 type Recorder struct {
+	// IdentityStoreGroups exist in every identity store (SCIM provisioned
+	// them). None by default.
+	IdentityStoreGroups []string
+	// EntraGroups are Entra security groups that exist. None by default.
+	EntraGroups []string
+	// OUAccounts lists the accounts of OUs; an OU not listed holds one
+	// active account whose 12-digit id is derived from the OU id.
+	OUAccounts map[string][]Account
+
 	mu   sync.Mutex
 	rows []Row
+	urns map[string]bool
 }
 
 var _ pulumi.MockResourceMonitor = (*Recorder)(nil)
 
 // NewResource records the registration and answers with the inputs plus the
-// id, arn and name a provider would fill in.
+// id, arn and name a provider would fill in. A second registration of the
+// same URN fails, as the engine refuses it.
 func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	row := Row{Type: args.TypeToken, Name: args.Name, Inputs: Plain(args.Inputs)}
+	urn := args.TypeToken + "::" + args.Name
 	if rpc := args.RegisterRPC; rpc != nil {
 		row.Parent = urnName(rpc.GetParent())
+		urn = qualifiedType(rpc.GetParent(), args.TypeToken) + "::" + args.Name
 		// A provider reference is "<urn>::<id>"; the URN has "::" of its
 		// own, so the id is what follows the last one.
 		if p := rpc.GetProvider(); p != "" {
@@ -57,13 +108,24 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 				row.Provider = urnName(p[:i])
 			}
 		}
+		row.Options = options(rpc)
 	}
 	if strings.HasPrefix(row.Type, "pulumi:providers:") {
 		row.Provider = ""
 	}
 	r.mu.Lock()
-	r.rows = append(r.rows, row)
+	if r.urns == nil {
+		r.urns = map[string]bool{}
+	}
+	dup := r.urns[urn]
+	r.urns[urn] = true
+	if !dup {
+		r.rows = append(r.rows, row)
+	}
 	r.mu.Unlock()
+	if dup {
+		return "", nil, fmt.Errorf("Duplicate resource URN '%s'; try giving it a unique name", urn)
+	}
 
 	id := args.Name + "-id"
 	for _, k := range []resource.PropertyKey{"name", "bucket"} {
@@ -71,6 +133,9 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 			id = v.StringValue()
 			break
 		}
+	}
+	if args.ID != "" {
+		id = args.ID // an import keeps the id it names
 	}
 	outs := args.Inputs.Copy()
 	if !outs.HasValue("name") {
@@ -83,6 +148,38 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		}
 	}
 	return id, outs, nil
+}
+
+// options reads the engine-relevant options of a registration.
+func options(rpc interface {
+	GetDependencies() []string
+	GetIgnoreChanges() []string
+	GetRetainOnDelete() bool
+	GetImportId() string
+	GetCustomTimeouts() *pulumirpc.RegisterResourceRequest_CustomTimeouts
+}) *Options {
+	o := &Options{IgnoreChanges: rpc.GetIgnoreChanges(), RetainOnDelete: rpc.GetRetainOnDelete(), ImportID: rpc.GetImportId()}
+	for _, d := range rpc.GetDependencies() {
+		o.DependsOn = append(o.DependsOn, urnName(d))
+	}
+	sort.Strings(o.DependsOn)
+	if t := rpc.GetCustomTimeouts(); t != nil && (t.Create != "" || t.Update != "" || t.Delete != "") {
+		o.Timeouts = map[string]string{"create": t.Create, "update": t.Update, "delete": t.Delete}
+	}
+	if len(o.DependsOn) == 0 && len(o.IgnoreChanges) == 0 && !o.RetainOnDelete && o.ImportID == "" && o.Timeouts == nil {
+		return nil
+	}
+	return o
+}
+
+// qualifiedType is the type part of a child's URN: the parent's type chain
+// and the child's type, or the type alone under the stack.
+func qualifiedType(parentURN, typ string) string {
+	parts := strings.Split(parentURN, "::")
+	if parentURN == "" || len(parts) < 4 || strings.HasSuffix(parts[2], "pulumi:pulumi:Stack") {
+		return typ
+	}
+	return parts[2] + "$" + typ
 }
 
 // computed fills outputs that providers compute and other resources read,
@@ -101,49 +198,95 @@ var computed = map[string]func(name string) map[string]string{
 	},
 }
 
-// Lookups the programs make, answered offline with placeholders that say
-// what they stand for.
+// Lookups the programs make, answered offline.
 const (
 	TokenGetGroup             = "aws:identitystore/getGroup:getGroup"
+	TokenGetGroups            = "aws:identitystore/getGroups:getGroups"
 	TokenOUDescendantAccounts = "aws:organizations/getOrganizationalUnitDescendantAccounts:getOrganizationalUnitDescendantAccounts"
 	TokenEntraApplication     = "azuread:index/getApplication:getApplication"
 	TokenEntraSP              = "azuread:index/getServicePrincipal:getServicePrincipal"
 	TokenEntraGroup           = "azuread:index/getGroup:getGroup"
 )
 
-// Call answers lookups offline. An identity store group is
-// "group-<display name>", an Entra group "entra-group-<display name>"; an
-// OU stands for one placeholder account "<ou id>-accounts", because which
-// accounts it holds is only known when the program runs against AWS.
+// Gallery application roles as Graph lists them on the service principal:
+// their value is null, so the provider's appRoleIds (keyed by value) is empty.
+var galleryAppRoles = []map[string]any{
+	{"id": "8774f594-1d59-4279-b9d9-59ef09a23530", "displayName": "User", "value": "", "enabled": true,
+		"allowedMemberTypes": []any{"User"}, "description": "User"},
+	{"id": "7dfd756e-8c27-4472-b2b7-38c17fc5de5e", "displayName": "msiam_access", "value": "", "enabled": true,
+		"allowedMemberTypes": []any{"User"}, "description": "msiam_access"},
+}
+
+// Call answers lookups as the providers would: groups exist only when
+// seeded (a single-group lookup of a missing group fails, a listing is
+// empty), OUs hold 12-digit accounts, and the gallery application's
+// roles come back with null values. An identity store group's id is
+// "group-<display name>", an Entra group's "entra-group-<display name>".
 func (r *Recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	switch args.Token {
 	case TokenGetGroup:
-		name := "unknown"
+		name := ""
 		if alt, ok := args.Args["alternateIdentifier"]; ok && alt.IsObject() {
 			if ua, ok := alt.ObjectValue()["uniqueAttribute"]; ok && ua.IsObject() {
 				name = ua.ObjectValue()["attributeValue"].StringValue()
 			}
 		}
+		if !slices.Contains(r.IdentityStoreGroups, name) {
+			// AWS answers GetGroupId for a missing group with ResourceNotFoundException.
+			return nil, fmt.Errorf("reading IdentityStore Group: operation error identitystore: GetGroupId, ResourceNotFoundException: GROUP not found (%s)", name)
+		}
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"groupId": "group-" + name, "displayName": name, "id": "group-" + name,
+			"identityStoreId": args.Args["identityStoreId"].StringValue(),
 		}), nil
+	case TokenGetGroups:
+		store := args.Args["identityStoreId"].StringValue()
+		groups := []any{}
+		for _, name := range r.IdentityStoreGroups {
+			groups = append(groups, map[string]any{"groupId": "group-" + name, "displayName": name, "identityStoreId": store,
+				"description": "", "externalIds": []any{}})
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"id": store, "identityStoreId": store, "groups": groups}), nil
 	case TokenOUDescendantAccounts:
 		ou := args.Args["parentId"].StringValue()
-		return resource.NewPropertyMapFromMap(map[string]any{
-			"parentId": ou,
-			"accounts": []any{map[string]any{"id": ou + "-accounts", "status": "ACTIVE", "name": "accounts of " + ou}},
-		}), nil
+		accounts := r.OUAccounts[ou]
+		if accounts == nil {
+			accounts = []Account{{ID: AccountOf(ou), Status: "ACTIVE"}}
+		}
+		list := []any{}
+		for _, a := range accounts {
+			m := map[string]any{"id": a.ID, "name": "account " + a.ID, "arn": "arn:aws:organizations::111111111111:account/o-mock/" + a.ID,
+				"email": a.ID + "@example.com", "status": a.Status}
+			if a.State != "" {
+				m["state"] = a.State
+			}
+			list = append(list, m)
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"id": ou, "parentId": ou, "accounts": list}), nil
 	case TokenEntraApplication:
 		return resource.NewPropertyMapFromMap(map[string]any{"clientId": "client-id-of-application"}), nil
 	case TokenEntraSP:
-		return resource.NewPropertyMapFromMap(map[string]any{
-			"appRoleIds": map[string]any{"User": "app-role-User", "msiam_access": "app-role-msiam_access"},
-		}), nil
+		roles := make([]any, len(galleryAppRoles))
+		for i, role := range galleryAppRoles {
+			roles[i] = role
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"appRoleIds": map[string]any{}, "appRoles": roles}), nil
 	case TokenEntraGroup:
 		name := args.Args["displayName"].StringValue()
+		if !slices.Contains(r.EntraGroups, name) {
+			return nil, fmt.Errorf("no group found matching specified filter (displayName eq '%s')", name)
+		}
 		return resource.NewPropertyMapFromMap(map[string]any{"objectId": "entra-group-" + name, "displayName": name}), nil
 	}
 	return resource.PropertyMap{}, fmt.Errorf("plan: lookup %s cannot be answered offline", args.Token)
+}
+
+// AccountOf is the 12-digit account the mock places in an OU that
+// OUAccounts does not list.
+func AccountOf(ou string) string {
+	h := fnv.New64a()
+	h.Write([]byte(ou))
+	return fmt.Sprintf("%012d", h.Sum64()%1_000_000_000_000)
 }
 
 // Rows returns the recorded resources sorted by type, then name.
@@ -160,9 +303,14 @@ func (r *Recorder) Rows() []Row {
 	return out
 }
 
-// Run executes program under mocks and returns what it registered.
+// Run executes program under mocks of a fresh organization and returns
+// what it registered.
 func Run(program pulumi.RunFunc) ([]Row, error) {
-	rec := &Recorder{}
+	return RunWith(&Recorder{}, program)
+}
+
+// RunWith executes program under rec and returns what it registered.
+func RunWith(rec *Recorder, program pulumi.RunFunc) ([]Row, error) {
 	if err := pulumi.RunErr(program, pulumi.WithMocks(Project, Stack, rec)); err != nil {
 		return nil, err
 	}

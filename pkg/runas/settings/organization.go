@@ -2,6 +2,7 @@ package settings
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -22,8 +23,11 @@ type Organization struct {
 	// Regions is required: every region whose preferences are managed.
 	// Session Manager preferences are per region.
 	Regions []string `yaml:"regions" json:"regions"`
-	// HomeRegion is optional, default the first of Regions: where the
-	// StackSet itself lives (and where the audit looks for it).
+	// HomeRegion is where the StackSet itself lives (and where the audit
+	// looks for it). Required when Regions lists more than one region; with
+	// one region it defaults to it. Moving it replaces the StackSet, which
+	// fails (the old one still holds every stack instance), so it is never
+	// derived from the order of Regions.
 	HomeRegion string `yaml:"homeRegion,omitempty" json:"homeRegion,omitempty"`
 	// ArtifactBucketPrefix is optional, default
 	// "ssm-runas-artifacts-<managementAccountId>". One bucket per region is
@@ -78,8 +82,24 @@ type ManagementAccount struct {
 // Writer configures the member-account Lambda's package.
 type Writer struct {
 	// ZipPath is optional: a prebuilt zip of cmd/ssm-prefs-writer. By default
-	// the program builds it reproducibly from source.
+	// the program builds it reproducibly from source. A relative path is
+	// relative to the configuration file (CLI) or to the Pulumi project
+	// root, the directory of Pulumi.yaml (stack): see ZipPathFrom.
 	ZipPath string `yaml:"zipPath,omitempty" json:"zipPath,omitempty"`
+	// ForceDestroy is optional, default false. The artifact buckets are
+	// versioned and keep every writer zip a stack may roll back to, so
+	// `pulumi destroy` fails on them until they are emptied; true lets it
+	// delete the buckets with their contents.
+	ForceDestroy bool `yaml:"forceDestroy,omitempty" json:"forceDestroy,omitempty"`
+}
+
+// ZipPathFrom returns ZipPath resolved against dir (absolute paths stay as
+// they are), or "" when ZipPath is unset.
+func (w Writer) ZipPathFrom(dir string) string {
+	if w.ZipPath == "" || filepath.IsAbs(w.ZipPath) {
+		return w.ZipPath
+	}
+	return filepath.Join(dir, w.ZipPath)
 }
 
 // Organization defaults.
@@ -94,7 +114,7 @@ const (
 )
 
 func (o *Organization) applyDefaults() {
-	if o.HomeRegion == "" && len(o.Regions) > 0 {
+	if o.HomeRegion == "" && len(o.Regions) == 1 {
 		o.HomeRegion = o.Regions[0]
 	}
 	if o.ArtifactBucketPrefix == "" && o.ManagementAccountID != "" {
@@ -209,7 +229,9 @@ func (o *Organization) validate(p field.Path) field.List {
 		longest = max(longest, len(r))
 	}
 
-	if o.HomeRegion != "" && !seenRegion[o.HomeRegion] {
+	if o.HomeRegion == "" && len(o.Regions) > 1 {
+		errs.Add(field.Required(p.Child("homeRegion"), "is required with several regions: the StackSet lives there, and moving it later replaces the StackSet, which fails while it holds stack instances"))
+	} else if o.HomeRegion != "" && !seenRegion[o.HomeRegion] {
 		errs.Add(field.Invalid(p.Child("homeRegion"), o.HomeRegion, "must be one of organization.regions"))
 	}
 	if bp := o.ArtifactBucketPrefix; bp != "" {
