@@ -25,8 +25,8 @@ func TestExplain(t *testing.T) {
 		{"multi-valued attribute", []string{"--attribute", "admin,developer"}, 1, nil, "multiple-values", "Identity Center rejects multi-valued attributes"},
 		{"stored value with trailing whitespace is not trimmed", []string{"--attribute", "admin "}, 1, nil, "not-a-role-user",
 			`\"admin \" is not a role user`},
-		{"run as off exits 1", []string{"--groups", "SG-AWS-SSM-Support", "--document", "AWS-StartPortForwardingSession"}, 1, "ssm-user", "run-as-off",
-			"has Run As off"},
+		{"port forwarding opens no shell", []string{"--groups", "SG-AWS-SSM-Support", "--document", "AWS-StartPortForwardingSession"}, 1, nil, "no-shell",
+			"opens no shell"},
 		{"a revoked user without --groups is denied", []string{"--attribute", "ssm-revoked"}, 1, nil, "not-a-role-user",
 			"DenyRunAsOutsideRoleUsers (the same in every ssm-runas permission set)"},
 		{"a reserved account", []string{"--attribute", "ubuntu"}, 1, nil, "reserved-user", "SCP DenyReservedRunAsUsers"},
@@ -52,8 +52,9 @@ func TestExplain(t *testing.T) {
 		})
 	}
 
-	t.Run("table says where a shell opens anyway", func(t *testing.T) {
-		code, out, errOut := runCLI(t, "explain", "--config", example, "--user", "a", "--groups", "SG-AWS-SSM-Support", "--document", "AWS-StartPortForwardingSession")
+	t.Run("run as off exits 1 and says where the shell opens", func(t *testing.T) {
+		p := writeVariant(t, "      runAsEnabled: false", "      runAsEnabled: false\n    - name: Corp-Shell\n      runAsEnabled: false\n      acknowledgeRisk: true")
+		code, out, errOut := runCLI(t, "explain", "--config", p, "--user", "a", "--groups", "SG-AWS-SSM-Support", "--document", "Corp-Shell")
 		assert.Equal(t, 1, code)
 		assert.Contains(t, out, "lands as ssm-user (run-as-off)")
 		assert.Contains(t, errOut, "shell as ssm-user for a: run-as-off")

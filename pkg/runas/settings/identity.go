@@ -75,6 +75,10 @@ var riskyDocuments = map[string]string{
 // portDocuments forward a port of the instance itself and open no shell.
 var portDocuments = []string{"AWS-StartPortForwardingSession"}
 
+// PortForwardingDocument reports whether name forwards a port of the
+// instance itself: such a session opens no shell, so Run As does not apply.
+func PortForwardingDocument(name string) bool { return slices.Contains(portDocuments, name) }
+
 // DocumentRisk says why a session document goes around Run As, or "" when
 // it does not (a shell document with Run As on, or port forwarding to the
 // instance itself).
@@ -82,7 +86,7 @@ func DocumentRisk(d SessionDocument) string {
 	if why, ok := riskyDocuments[d.Name]; ok {
 		return why
 	}
-	if !d.RunAsEnabled && !slices.Contains(portDocuments, d.Name) {
+	if !d.RunAsEnabled && !PortForwardingDocument(d.Name) {
 		return "has Run As off: a shell with it opens as ssm-user, which has sudo"
 	}
 	return ""

@@ -62,6 +62,8 @@ const (
 	DocumentNotAllowed Failure = "document-not-allowed"
 	// RunAsOff: the document has Run As off; the shell opens as ssm-user.
 	RunAsOff Failure = "run-as-off"
+	// NoShell: the document forwards a port and opens no shell at all.
+	NoShell Failure = "no-shell"
 	// InvalidName: the value is not a valid Linux user name.
 	InvalidName Failure = "invalid-name"
 	// Root: Session Manager does not allow root as a Run As user.
@@ -215,6 +217,10 @@ func Explain(c *settings.Config, req Request) (Result, error) {
 	// its Run As settings: it counts as Run As off, as a document without
 	// the inputs has.
 	d, _ := findDocument(c, doc)
+	if settings.PortForwardingDocument(doc) {
+		res.step("run-as", "document "+doc+" forwards a port of the instance and opens no shell: Run As does not apply", "no shell")
+		return res.fail(NoShell), nil
+	}
 	if !d.RunAsEnabled {
 		res.step("run-as", "document "+doc+" has Run As off: sessions open as "+SSMUser+", which has sudo", SSMUser)
 		u := SSMUser

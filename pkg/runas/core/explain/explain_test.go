@@ -30,6 +30,15 @@ func perUser(t testing.TB, reserved ...string) *settings.Config {
 	return c
 }
 
+// withShellRunAsOff allows, acknowledged, a home-made shell document with
+// Run As off.
+func withShellRunAsOff(t testing.TB) *settings.Config {
+	c := example(t)
+	c.IdentityCenter.AllowedSessionDocuments = append(c.IdentityCenter.AllowedSessionDocuments,
+		settings.SessionDocument{Name: "Corp-Shell", AcknowledgeRisk: true})
+	return c
+}
+
 type tcase struct {
 	name      string
 	c         *settings.Config
@@ -62,8 +71,10 @@ func TestExplain(t *testing.T) {
 			"", explain.TagAbsent, "DenyRunAsOutsideRoleUsers: no SSMSessionRunAs tag"},
 		{"document not allowed", c, explain.Request{Groups: []string{"SG-AWS-SSM-Support"}, Document: "AWS-StartInteractiveCommand"},
 			"", explain.DocumentNotAllowed, "ssm:StartSession denied for AWS-StartInteractiveCommand"},
-		{"run as off in the named document", c, explain.Request{Groups: []string{"SG-AWS-SSM-Support"}, Document: "AWS-StartPortForwardingSession"},
-			"ssm-user", explain.RunAsOff, "has Run As off"},
+		{"port forwarding opens no shell", c, explain.Request{Groups: []string{"SG-AWS-SSM-Support"}, Document: "AWS-StartPortForwardingSession"},
+			"", explain.NoShell, "forwards a port of the instance and opens no shell"},
+		{"run as off in the named document", withShellRunAsOff(t), explain.Request{Groups: []string{"SG-AWS-SSM-Support"}, Document: "Corp-Shell"},
+			"ssm-user", explain.RunAsOff, "has Run As off: sessions open as ssm-user"},
 		{"stored value with trailing whitespace", c, explain.Request{AttributeValues: []string{"admin "}},
 			"", explain.NotRoleUser, `"admin " is not a role user (admin, developer, oracle, support); the stored value holds whitespace`},
 		{"a revoked value, no permission set given", c, explain.Request{AttributeValues: []string{"ssm-revoked"}},
