@@ -371,24 +371,43 @@ type outcome struct {
 
 func decide(t *testing.T, c []tcase, docs map[string]policy.Document) []outcome {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	return decideMany(t, c, []map[string]policy.Document{docs})[0]
+}
+
+// decideMany evaluates the table against several sets of policies in one
+// evaluator run.
+func decideMany(t *testing.T, c []tcase, sets []map[string]policy.Document) [][]outcome {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	answers, err := iamsim.Evaluate(ctx, requests(c, docs))
+	var reqs []iamsim.Request
+	for k, docs := range sets {
+		for _, r := range requests(c, docs) {
+			r.Name = fmt.Sprintf("%d/%s", k, r.Name)
+			reqs = append(reqs, r)
+		}
+	}
+	answers, err := iamsim.Evaluate(ctx, reqs)
 	require.NoError(t, err)
-	out := make([]outcome, len(c))
-	for i := range out {
-		out[i].allowed = true
+	out := make([][]outcome, len(sets))
+	for k := range out {
+		out[k] = make([]outcome, len(c))
+		for i := range out[k] {
+			out[k][i].allowed = true
+		}
 	}
 	for _, a := range answers {
-		var i int
-		fmt.Sscan(a.Name, &i)
+		var k, i int
+		_, err := fmt.Sscanf(a.Name, "%d/%d", &k, &i)
+		require.NoError(t, err)
+		o := &out[k][i]
 		if a.Decision != iamsim.Allowed {
-			out[i].allowed = false
+			o.allowed = false
 		}
 		if a.Decision == "Error" {
-			out[i].errors = append(out[i].errors, string(a.Errors))
+			o.errors = append(o.errors, string(a.Errors))
 		}
-		out[i].denies = append(out[i].denies, a.DenyStatements...)
+		o.denies = append(o.denies, a.DenyStatements...)
 	}
 	return out
 }
@@ -445,26 +464,30 @@ func TestEveryStatementMatters(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, mutants)
-	for _, m := range mutants {
-		t.Run(m.policy+"/"+m.sid, func(t *testing.T) {
-			cut := map[string]policy.Document{}
-			for key, d := range docs {
-				if (key == scpKey) != (m.policy == scpKey) {
-					cut[key] = d
-					continue
-				}
-				var kept []policy.Statement
-				for _, st := range d.Statement {
-					if st.Sid != m.sid {
-						kept = append(kept, st)
-					}
-				}
-				cut[key] = policy.Document{Version: d.Version, Statement: kept}
+	sets := make([]map[string]policy.Document, len(mutants))
+	for i, m := range mutants {
+		cut := map[string]policy.Document{}
+		for key, d := range docs {
+			if (key == scpKey) != (m.policy == scpKey) {
+				cut[key] = d
+				continue
 			}
-			got := decide(t, table, cut)
+			var kept []policy.Statement
+			for _, st := range d.Statement {
+				if st.Sid != m.sid {
+					kept = append(kept, st)
+				}
+			}
+			cut[key] = policy.Document{Version: d.Version, Statement: kept}
+		}
+		sets[i] = cut
+	}
+	results := decideMany(t, table, sets)
+	for i, m := range mutants {
+		t.Run(m.policy+"/"+m.sid, func(t *testing.T) {
 			var flipped []string
 			for j := range table {
-				if got[j].allowed != base[j].allowed {
+				if results[i][j].allowed != base[j].allowed {
 					flipped = append(flipped, table[j].name)
 				}
 			}
