@@ -69,11 +69,12 @@ type person struct {
 
 // TestJoinAgainstSambaAD runs the very join script against a real Samba AD
 // domain controller, with SSSD as the client, and checks what the SSM agent
-// checks before it starts a Run As shell. Two steps of the script are
-// switched by the spec, as they are for hosts prepared by hand: packages
-// must already be installed (InstallPackages false), and the join account
-// comes from a file instead of Secrets Manager. systemctl is a stand-in
-// (no systemd runs in the namespace) that starts and stops the real sssd.
+// checks before it starts a Run As shell. The join account comes from a
+// file instead of Secrets Manager (switched by the spec's Credential; the
+// namespace has no AWS), the packages are already installed (the script
+// detects them; the RFC2307 run uses the check-only variant), and systemctl
+// is a stand-in (no systemd runs in the namespace) that starts and stops the
+// real sssd.
 func TestJoinAgainstSambaAD(t *testing.T) {
 	start := time.Now()
 	ns := sambaad.Start(t, samba)
@@ -120,6 +121,9 @@ func TestJoinAgainstSambaAD(t *testing.T) {
 			{Group: "Linux-Admins", Rule: adminsRule},
 			{Group: "DB Operators", Rule: dbRule},
 		},
+		// As the association renders it: the packages are there, so the
+		// script only detects them (the namespace has no network to install).
+		InstallPackages: true,
 	}
 	adminsLine := "(ALL) NOPASSWD: ALL"
 	// sudo lists the tags in its own order.
@@ -128,6 +132,7 @@ func TestJoinAgainstSambaAD(t *testing.T) {
 	t.Run("ID mapping", func(t *testing.T) {
 		// Traced with -x: the password must not show even then.
 		res := runJoin(t, ns, spec, "-x")
+		assert.Contains(t, res.Stdout, "ssm-runas: sssd, adcli and jq are installed")
 		assert.Contains(t, res.Stdout, "ssm-runas: joined "+samba.Domain+" as LINUX1")
 		assert.Contains(t, res.Stdout, "ssm-runas: added sss to passwd and group in /etc/nsswitch.conf")
 		checkPeople(t, ns, []person{
@@ -155,6 +160,7 @@ func TestJoinAgainstSambaAD(t *testing.T) {
 	t.Run("RFC2307", func(t *testing.T) {
 		rfc := spec
 		rfc.IDMapping = false
+		rfc.InstallPackages = false // the check-only variant
 		rfc.Sudo = []settings.GroupSudo{{Group: "Linux-Admins", Rule: adminsRule}}
 		res := runJoin(t, ns, rfc)
 		assert.Contains(t, res.Stdout, "ssm-runas: restarted sssd", "a changed sssd.conf starts from an empty cache")
