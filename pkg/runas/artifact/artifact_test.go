@@ -7,7 +7,11 @@ import (
 	"debug/elf"
 	"io"
 	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/artifact"
 )
@@ -15,53 +19,54 @@ import (
 func TestBuildWriterIsReproducible(t *testing.T) {
 	ctx := context.Background()
 	a, err := artifact.BuildWriter(ctx, artifact.BuildOptions{OutDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	b, err := artifact.BuildWriter(ctx, artifact.BuildOptions{OutDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.SHA256 != b.SHA256 {
-		t.Fatalf("two builds of the same tree differ: %s vs %s", a.SHA256, b.SHA256)
-	}
-	if a.Key() != "ssm-prefs-writer/"+a.SHA256+".zip" {
-		t.Fatalf("key %s", a.Key())
-	}
+	require.NoError(t, err)
+	assert.Equal(t, a.SHA256, b.SHA256, "two builds of the same tree differ")
+	assert.Equal(t, "ssm-prefs-writer/"+a.SHA256+".zip", a.Key())
+	assert.True(t, a.Built())
+
 	zr, err := zip.OpenReader(a.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer zr.Close()
-	if len(zr.File) != 1 || zr.File[0].Name != "bootstrap" || zr.File[0].Mode().Perm() != 0o755 {
-		t.Fatalf("zip must hold one executable named bootstrap: %+v", zr.File)
-	}
+	require.Len(t, zr.File, 1, "the zip holds one file")
+	assert.Equal(t, "bootstrap", zr.File[0].Name)
+	assert.Equal(t, os.FileMode(0o755), zr.File[0].Mode().Perm())
 	rc, err := zr.File[0].Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	exe, _ := io.ReadAll(rc)
+	require.NoError(t, err)
+	exe, err := io.ReadAll(rc)
+	require.NoError(t, err)
 	rc.Close()
 	f, err := elf.NewFile(bytes.NewReader(exe))
-	if err != nil {
-		t.Fatalf("bootstrap is not an ELF binary: %v", err)
-	}
-	if f.Machine != elf.EM_AARCH64 {
-		t.Fatalf("bootstrap is built for %v, the template says arm64", f.Machine)
-	}
+	require.NoError(t, err, "bootstrap is not an ELF binary")
+	assert.Equal(t, elf.EM_AARCH64, f.Machine, "the template says arm64")
+
 	again, err := artifact.FromFile(a.Path)
-	if err != nil || again.SHA256 != a.SHA256 {
-		t.Fatalf("FromFile: %+v %v", again, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, a.SHA256, again.SHA256)
+}
+
+// TestBuildWriterFromElsewhere builds with the working directory outside
+// the checkout: the source is found where this package was compiled from.
+func TestBuildWriterFromElsewhere(t *testing.T) {
+	t.Chdir(t.TempDir())
+	z, err := artifact.BuildWriter(context.Background(), artifact.BuildOptions{OutDir: t.TempDir()})
+	require.NoError(t, err)
+	assert.Regexp(t, `^[0-9a-f]{64}$`, z.SHA256)
+}
+
+func TestBuildWriterWithoutSource(t *testing.T) {
+	_, err := artifact.BuildWriter(context.Background(), artifact.BuildOptions{ModuleDir: t.TempDir(), OutDir: t.TempDir()})
+	assert.ErrorIs(t, err, artifact.ErrSourceNotFound)
+	assert.False(t, artifact.NotBuilt.Built())
+	assert.Equal(t, "ssm-prefs-writer/not-built.zip", artifact.NotBuilt.Key())
 }
 
 func TestFromFileRejectsNonZip(t *testing.T) {
-	p := t.TempDir() + "/x.zip"
-	os.WriteFile(p, []byte("not a zip"), 0o644)
-	if _, err := artifact.FromFile(p); err == nil {
-		t.Fatal("want an error")
-	}
-	if _, err := artifact.FromFile(p + ".missing"); err == nil {
-		t.Fatal("want an error")
-	}
+	p := filepath.Join(t.TempDir(), "x.zip")
+	require.NoError(t, os.WriteFile(p, []byte("not a zip"), 0o644))
+	_, err := artifact.FromFile(p)
+	assert.ErrorContains(t, err, "not a zip")
+	_, err = artifact.FromFile(p + ".missing")
+	assert.ErrorContains(t, err, "reading writer.zipPath")
 }
