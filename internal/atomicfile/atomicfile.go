@@ -1,29 +1,19 @@
-// Package atomicfile writes a file so that readers see the old content or
-// the new, never half of either: the data goes to a temporary file of its
-// own in the same directory, which is then renamed into place.
+// Package atomicfile writes output files.
+//
+// Deprecated: use internal/outfile, which also writes devices, pipes and
+// descriptors through instead of renaming over them. Write is kept for the
+// callers that still import this package and forwards to outfile.Write.
 package atomicfile
 
 import (
-	"errors"
 	"os"
-	"path/filepath"
+
+	"github.com/ssm-runas/ssm-runas/internal/outfile"
 )
 
-// Write replaces path with data, with permissions perm.
+// Write puts data at path as outfile.Write does.
+//
+// Deprecated: use outfile.Write.
 func Write(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr, os.Chmod(tmp.Name(), perm)); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return nil
+	return outfile.Write(path, data, perm)
 }

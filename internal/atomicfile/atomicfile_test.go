@@ -1,9 +1,13 @@
 package atomicfile_test
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/ssm-runas/ssm-runas/internal/atomicfile"
 )
@@ -12,22 +16,16 @@ func TestWrite(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "out.xml")
 	for _, content := range []string{"first", "second"} {
-		if err := atomicfile.Write(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, atomicfile.Write(p, []byte(content), 0o644))
 		got, err := os.ReadFile(p)
-		if err != nil || string(got) != content {
-			t.Fatalf("read %q %v, want %q", got, err, content)
-		}
+		require.NoError(t, err)
+		assert.Equal(t, content, string(got))
 	}
-	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o644 {
-		t.Fatalf("mode %v", fi.Mode())
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Fatalf("temporary files left behind: %v", entries)
-	}
-	if err := atomicfile.Write(filepath.Join(dir, "missing", "x"), []byte("x"), 0o644); err == nil {
-		t.Fatal("writing into a missing directory must fail")
-	}
+	fi, err := os.Stat(p)
+	require.NoError(t, err)
+	assert.Equal(t, fs.FileMode(0o644), fi.Mode().Perm())
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "temporary files left behind")
+	assert.Error(t, atomicfile.Write(filepath.Join(dir, "missing", "x"), []byte("x"), 0o644), "writing into a missing directory must fail")
 }
