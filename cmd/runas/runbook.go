@@ -2,10 +2,11 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ssm-runas/ssm-runas/internal/atomicfile"
+	"github.com/ssm-runas/ssm-runas/internal/outfile"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/runbook"
 )
 
@@ -19,10 +20,24 @@ configuration: switching Identity Center's identity source to Entra ID with the
 stripped metadata, turning on automatic provisioning and storing the SCIM
 token, mapping the attribute, writing the role values, recreating account
 assignments after an identity source change (the IAM SAML provider is
-deleted), and verifying one person end to end.`,
+deleted), and verifying one person end to end.
+
+--out replaces a regular file atomically and writes devices, pipes and
+/dev/fd/N through; it refuses a directory and the configuration file itself.
+Exit codes: 0 written; 1 the configuration is invalid or the output could not
+be written; 2 the command was used wrongly.`,
 		Example: `  runas runbook --config examples/per-role/runas.yaml --out RUNBOOK.md`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			toStdout := out == "" || out == "-"
+			if !toStdout {
+				if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+					return usage("--out %s is a directory; name a file", out)
+				}
+				if err := outfile.CheckNotInput(out, path); err != nil {
+					return usage("--out: %w", err)
+				}
+			}
 			c, err := loadConfig(cmd, path)
 			if err != nil {
 				return err
@@ -31,11 +46,13 @@ deleted), and verifying one person end to end.`,
 			if err != nil {
 				return problem(err)
 			}
-			if out == "" || out == "-" {
-				_, err := cmd.OutOrStdout().Write(md)
-				return err
+			if toStdout {
+				if _, err := cmd.OutOrStdout().Write(md); err != nil {
+					return problem(fmt.Errorf("writing to stdout: %w", err))
+				}
+				return nil
 			}
-			if err := atomicfile.Write(out, md, 0o644); err != nil {
+			if err := outfile.Write(out, md, 0o644); err != nil {
 				return problem(fmt.Errorf("writing %s: %w", out, err))
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", out)

@@ -35,9 +35,9 @@ func Markdown(c *settings.Config, configPath string) ([]byte, error) {
 
 	w("## 2. Switch the identity source to Entra ID (console only)\n\n")
 	w("1. Download the application's federation metadata from the stack output `metadataUrl` (over HTTPS, from login.microsoftonline.com).\n")
-	w("2. Strip it to what Identity Center accepts, keeping the application's active certificate:\n\n")
-	w("   ```sh\n   go run ./cmd/runas metadata strip --in federationmetadata.xml \\\n     --thumbprint \"$(pulumi stack output signingCertificateThumbprint)\" --verify-signature --out identity-center-idp.xml\n   ```\n\n")
-	w("   Uploading the unstripped file fails with only \"Retry Failed Steps\".\n")
+	w("2. Strip it to what Identity Center accepts. The signature must verify with the application's signing certificate, which is kept; the entity ID and the sign-on endpoints must be tenant `%s`'s on login.microsoftonline.com:\n\n", e.TenantID)
+	w("   ```sh\n   go run ./cmd/runas metadata strip --in federationmetadata.xml --config %s \\\n     --trust-thumbprint \"$(pulumi stack output signingCertificateThumbprint)\" --out identity-center-idp.xml\n   ```\n\n", configPath)
+	w("   Uploading the unstripped file fails with only \"Retry Failed Steps\". For a tenant in Azure Government or Microsoft Azure operated by 21Vianet, add `--cloud usgov` or `--cloud china`.\n")
 	w("3. In [Identity Center](%s), Settings > Identity source > Actions > Change identity source > External identity provider.\n", console)
 	w("4. Check that the service provider metadata Identity Center shows matches the configuration:\n")
 	w("   - issuer URL `%s`\n", e.IdentifierURI)
