@@ -127,6 +127,15 @@ fi
 `, strings.Join(RPMPackages, " "), strings.Join(DebPackages, " "))
 	}
 
+	b.WriteString(`
+# Disabled accounts are hidden by a search filter; SSSD before 2.7 then fails
+# every group that lists one (ldap_ignore_unreadable_references is 2.7's).
+sssd_version="$(sssd --version)"
+case "$sssd_version" in
+  1.* | 2.[0-6].*) fail "SSSD $sssd_version is too old: 2.7 or later is needed" ;;
+esac
+`)
+
 	if arn := s.Credential.SecretARN; arn != "" {
 		if s.InstallPackages {
 			w(`

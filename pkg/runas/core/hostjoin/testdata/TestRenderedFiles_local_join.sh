@@ -56,6 +56,13 @@ tools_present() {
 
 tools_present || fail "install first: sssd sssd-ad sssd-tools adcli krb5-workstation jq sudo unzip (dnf/yum), or sssd-ad sssd-tools adcli krb5-user libnss-sss libpam-sss jq sudo unzip curl (apt)"
 
+# Disabled accounts are hidden by a search filter; SSSD before 2.7 then fails
+# every group that lists one (ldap_ignore_unreadable_references is 2.7's).
+sssd_version="$(sssd --version)"
+case "$sssd_version" in
+  1.* | 2.[0-6].*) fail "SSSD $sssd_version is too old: 2.7 or later is needed" ;;
+esac
+
 # The join account, from a file prepared on this host.
 read_join_secret() {
   cat -- '/run/ssm-runas/join.json'

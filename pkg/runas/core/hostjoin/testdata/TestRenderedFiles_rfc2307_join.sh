@@ -74,6 +74,13 @@ else
   tools_present || fail "the packages installed but sssd, adcli or jq is still missing"
 fi
 
+# Disabled accounts are hidden by a search filter; SSSD before 2.7 then fails
+# every group that lists one (ldap_ignore_unreadable_references is 2.7's).
+sssd_version="$(sssd --version)"
+case "$sssd_version" in
+  1.* | 2.[0-6].*) fail "SSSD $sssd_version is too old: 2.7 or later is needed" ;;
+esac
+
 install_aws_cli() {
   local dir arch
   arch="$(uname -m)"
