@@ -256,6 +256,8 @@ func TestVerifySaysWhatFailed(t *testing.T) {
 	v, err := parse(t, signed).Verify("")
 	require.NoError(t, err)
 	assert.Equal(t, certs[1].Thumbprint(), v.Signer.Thumbprint)
+	_, err = (&samlmeta.Metadata{}).Verify("")
+	assert.ErrorIs(t, err, samlmeta.ErrOptions, "metadata not read by Parse")
 
 	t.Run("edited", func(t *testing.T) {
 		edited := replaceOnce(t, signed, "/saml2\"/><SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST", "/saml2/x\"/><SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST")

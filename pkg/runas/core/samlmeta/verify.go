@@ -55,6 +55,9 @@ type Verification struct {
 // still verifies. Failures say what failed: a digest mismatch (edited), a
 // reformatted file, a key mismatch, and for every certificate tried.
 func (m *Metadata) Verify(trustThumbprint string) (Verification, error) {
+	if m == nil || m.doc == nil || m.doc.Root() == nil {
+		return Verification{}, fmt.Errorf("%w: verifying needs metadata read by Parse", ErrOptions)
+	}
 	root := m.doc.Root()
 	sig := signatureElement(root)
 	if sig == nil {
