@@ -30,7 +30,7 @@ func DeploymentOrder() []Step {
 		{ByRunas, "runas validate --config <file>; put the same settings under ssm-runas:settings in Pulumi.<stack>.yaml (an existing gallery application or ABAC configuration goes under adopt:)"},
 		{ByPulumi, "first run: Entra application (SAML, reply URLs, identifier URI, signing certificate, role groups assigned), artifact buckets, StackSet instances, management-account stacks, SCP, ABAC configuration, permission sets; no provisioning job (no SCIM token yet) and no account assignments (no groups in Identity Center yet)"},
 		{ByPerson, "make the new signing certificate the active one: set preferredTokenSigningKeyThumbprint (stack output activateSigningCertificate)"},
-		{ByRunas, "runas metadata strip --in <download of metadataUrl> --thumbprint <signingCertificateThumbprint> --verify-signature --out identity-center.xml; upload it in the Identity Center wizard and confirm (runas runbook)"},
+		{ByRunas, "runas metadata strip --in <download of metadataUrl> --config <file> --trust-thumbprint <signingCertificateThumbprint> --out identity-center.xml; upload it in the Identity Center wizard and confirm (runas runbook)"},
 		{ByPerson, "Identity Center > Settings > Automatic provisioning > Enable; pulumi config set --secret ssm-runas:scimToken <token> (entra.scim.endpoint must match the endpoint shown)"},
 		{ByPulumi, "second run: stores the SCIM endpoint and token, creates the provisioning job, which starts"},
 		{ByRunas, "runas entra map-attribute --config <file> --service-principal-id <servicePrincipalObjectId> --apply --start; runas entra sync-attributes --config <file> --apply"},

@@ -278,7 +278,7 @@ func entraLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs) ([]string,
 
 	next := []pulumi.StringInput{
 		pulumi.Sprintf("make the signing certificate %s the active one: %s", app.SigningCertificateThumbprint, activate),
-		pulumi.Sprintf("runas metadata strip --in <download of metadataUrl> --thumbprint %s --verify-signature --out identity-center.xml, then upload it in Identity Center (runas runbook)",
+		pulumi.Sprintf("runas metadata strip --in <download of metadataUrl> --config <file> --trust-thumbprint %s --out identity-center.xml, then upload it in Identity Center (runas runbook)",
 			app.SigningCertificateThumbprint),
 	}
 	if in.SCIMToken == nil {
