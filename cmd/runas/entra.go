@@ -43,48 +43,41 @@ const (
 	defaultSyncTimeout         = 30 * time.Minute
 )
 
-// graphFlags are the flags every entra command shares.
-type graphFlags struct {
-	url     string
-	timeout time.Duration
+// newGraphSetup registers the shared flags of an entra command: --config,
+// --output table|json, --timeout and --graph-url.
+func newGraphSetup(cmd *cobra.Command, timeout time.Duration, graphURL *string) *setup {
+	s := newSetup(cmd, setupOptions{Outputs: []string{"table", "json"}, Timeout: timeout})
+	cmd.Flags().Lookup("timeout").Usage = "give up after this long (a single Graph wait of more than " + graph.DefaultMaxWait.String() + " fails at once)"
+	cmd.Flags().StringVar(graphURL, "graph-url", graph.DefaultBaseURL, "Microsoft Graph endpoint (national clouds differ)")
+	return s
 }
 
-func (g *graphFlags) register(cmd *cobra.Command, timeout time.Duration) {
-	f := cmd.Flags()
-	f.StringVar(&g.url, "graph-url", graph.DefaultBaseURL, "Microsoft Graph endpoint (national clouds differ)")
-	f.DurationVar(&g.timeout, "timeout", timeout, "give up after this long (Graph waits of more than "+graph.DefaultMaxWait.String()+" fail at once)")
-}
-
-// client returns a Graph client that says on stderr when it waits, and the
-// context bounded by --timeout.
-func (g *graphFlags) client(cmd *cobra.Command, c *settings.Config) (*graph.Client, context.Context, context.CancelFunc, error) {
-	if g.timeout <= 0 {
-		return nil, nil, nil, &exitError{code: exitUsage, err: fmt.Errorf("--timeout %s: must be positive", g.timeout)}
-	}
+// graphClient returns a Graph client for c's tenant that says on stderr
+// when it waits.
+func graphClient(cmd *cobra.Command, c *settings.Config, baseURL string) (*graph.Client, error) {
 	var tokens graph.TokenSource
 	if t := os.Getenv(GraphTokenEnv); t != "" {
 		tokens = graph.StaticToken(t)
 	} else {
 		cred, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{TenantID: c.Entra.TenantID})
 		if err != nil {
-			return nil, nil, nil, problem(fmt.Errorf("no Entra credentials (az login, or AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, or %s): %w", GraphTokenEnv, err))
+			return nil, problem(fmt.Errorf("no Entra credentials (az login, or AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, or %s): %w", GraphTokenEnv, err))
 		}
 		tokens = azureToken{cred}
 	}
 	stderr := cmd.ErrOrStderr()
-	gc, err := graph.New(g.url, tokens, graph.Options{OnWait: func(w graph.Wait) { fmt.Fprintf(stderr, "runas: %s\n", w) }})
+	gc, err := graph.New(baseURL, tokens, graph.Options{OnWait: func(w graph.Wait) { fmt.Fprintf(stderr, "runas: %s\n", w) }})
 	if err != nil {
-		return nil, nil, nil, problem(err)
+		return nil, problem(err)
 	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
-	return gc, ctx, cancel, nil
+	return gc, nil
 }
 
 // graphProblem is a Graph workflow's error as the command reports it,
-// naming --timeout when that is what stopped it.
-func (g *graphFlags) problem(ctx context.Context, err error) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return problem(fmt.Errorf("gave up after --timeout %s: %w", g.timeout, err))
+// naming what ended the run (--timeout, a signal) when that stopped it.
+func graphProblem(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return problem(fmt.Errorf("stopped (%v): %w", context.Cause(ctx), err))
 	}
 	return problem(err)
 }
@@ -108,9 +101,9 @@ func newEntraCommand() *cobra.Command {
 }
 
 func newMapAttributeCommand() *cobra.Command {
-	var path, spID, output string
+	var spID, graphURL string
 	var apply, start bool
-	var gf graphFlags
+	var s *setup
 	cmd := &cobra.Command{
 		Use:   "map-attribute --config FILE [--service-principal-id ID] [--apply] [--start] [--timeout D]",
 		Short: "Map the Entra attribute to the SCIM attribute Identity Center reads",
@@ -140,21 +133,18 @@ a wait longer than ` + graph.DefaultMaxWait.String() + ` fails at once.`,
   runas entra map-attribute --config runas.yaml --apply --start`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output, "table", "json"); err != nil {
-				return err
-			}
-			c, err := loadConfig(cmd, path)
+			ctx, c, done, err := s.begin(cmd)
 			if err != nil {
 				return err
 			}
+			defer done()
 			if err := requireEntra(c); err != nil {
 				return err
 			}
-			gc, ctx, cancel, err := gf.client(cmd, c)
+			gc, err := graphClient(cmd, c, graphURL)
 			if err != nil {
 				return err
 			}
-			defer cancel()
 			req := entrasync.MappingRequestFor(c.Entra)
 			req.ServicePrincipalID, req.Apply, req.Start = spID, apply, start
 			res, err := entrasync.ConfigureMapping(ctx, gc, req)
@@ -163,9 +153,9 @@ a wait longer than ` + graph.DefaultMaxWait.String() + ` fails at once.`,
 				fmt.Fprintln(stderr, res.Template.Note)
 			}
 			if err != nil {
-				return gf.problem(ctx, err)
+				return graphProblem(ctx, err)
 			}
-			if output == "json" {
+			if s.output == "json" {
 				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
 					return err
 				}
@@ -184,13 +174,11 @@ a wait longer than ` + graph.DefaultMaxWait.String() + ` fails at once.`,
 			return nil
 		},
 	}
-	configFlag(cmd, &path)
+	s = newGraphSetup(cmd, defaultMapAttributeTimeout, &graphURL)
 	f := cmd.Flags()
 	f.StringVar(&spID, "service-principal-id", "", "object id of the application's service principal (stack output servicePrincipalObjectId)")
 	f.BoolVar(&apply, "apply", false, "write the schema (default: show the change only)")
 	f.BoolVar(&start, "start", false, "start the provisioning job after writing (with --apply)")
-	f.StringVarP(&output, "output", "o", "table", "table or json")
-	gf.register(cmd, defaultMapAttributeTimeout)
 	return cmd
 }
 
@@ -205,9 +193,9 @@ func writeMappingTable(w io.Writer, target string, res entrasync.MappingResult) 
 }
 
 func newSyncAttributesCommand() *cobra.Command {
-	var path, output string
+	var graphURL string
 	var apply bool
-	var gf graphFlags
+	var s *setup
 	cmd := &cobra.Command{
 		Use:   "sync-attributes --config FILE [--apply] [--output table|json] [--timeout D]",
 		Short: "Write each role member's single Run As value to the Entra attribute (per-role model)",
@@ -236,13 +224,11 @@ needs User.ReadWrite.All and GroupMember.Read.All.`,
   runas entra sync-attributes --config runas.yaml --apply`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output, "table", "json"); err != nil {
-				return err
-			}
-			c, err := loadConfig(cmd, path)
+			ctx, c, done, err := s.begin(cmd)
 			if err != nil {
 				return err
 			}
+			defer done()
 			if err := requireEntra(c); err != nil {
 				return err
 			}
@@ -253,15 +239,14 @@ needs User.ReadWrite.All and GroupMember.Read.All.`,
 			if !c.Entra.SourceAttributeIsExtension() {
 				return problem(fmt.Errorf("entra.scim.sourceAttribute %q: the sync writes onPremisesExtensionAttributes, so it must be extensionAttribute1-15", c.Entra.SCIM.SourceAttribute))
 			}
-			gc, ctx, cancel, err := gf.client(cmd, c)
+			gc, err := graphClient(cmd, c, graphURL)
 			if err != nil {
 				return err
 			}
-			defer cancel()
 			attr := c.Entra.SCIM.SourceAttribute
 			in, err := entrasync.Gather(ctx, gc, attr, c.Entra.AttributeSync.RevokedValue, entrasync.RolesFromConfig(c))
 			if err != nil {
-				return gf.problem(ctx, err)
+				return graphProblem(ctx, err)
 			}
 			plan := entrasync.Compute(in)
 			written := len(plan.Changes)
@@ -269,7 +254,7 @@ needs User.ReadWrite.All and GroupMember.Read.All.`,
 			if apply {
 				written, failed = entrasync.Apply(ctx, gc, attr, plan)
 			}
-			if output == "json" {
+			if s.output == "json" {
 				if err := writeJSON(cmd.OutOrStdout(), map[string]any{"attribute": attr, "applied": apply, "plan": plan, "failed": failed}); err != nil {
 					return err
 				}
@@ -283,19 +268,16 @@ needs User.ReadWrite.All and GroupMember.Read.All.`,
 			fmt.Fprintf(cmd.ErrOrStderr(), "%s %d, %d unchanged, %d left alone (not ours), %d problems, %d failed writes\n",
 				verb, written, plan.Unchanged, len(plan.Foreign), len(plan.Problems), len(failed))
 			if len(plan.Problems)+len(failed) > 0 {
-				if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-					fmt.Fprintf(cmd.ErrOrStderr(), "runas: gave up after --timeout %s\n", gf.timeout)
+				if ctx.Err() != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "runas: stopped (%v)\n", context.Cause(ctx))
 				}
 				return &exitError{code: exitProblem, err: errors.New("problems found"), printed: true}
 			}
 			return nil
 		},
 	}
-	configFlag(cmd, &path)
-	f := cmd.Flags()
-	f.BoolVar(&apply, "apply", false, "write the values (default: show the difference only)")
-	f.StringVarP(&output, "output", "o", "table", "table or json")
-	gf.register(cmd, defaultSyncTimeout)
+	s = newGraphSetup(cmd, defaultSyncTimeout, &graphURL)
+	cmd.Flags().BoolVar(&apply, "apply", false, "write the values (default: show the difference only)")
 	return cmd
 }
 
