@@ -178,11 +178,20 @@ func (w *World) newProvider(pkg, version string) plugin.Provider {
 		ReadF: func(_ context.Context, req plugin.ReadRequest) (plugin.ReadResponse, error) {
 			w.mu.Lock()
 			defer w.mu.Unlock()
-			r, ok := w.records[recordKey{req.URN.Type().String(), conf.account, conf.region, req.ID}]
+			key := recordKey{req.URN.Type().String(), conf.account, conf.region, req.ID}
+			r, ok := w.records[key]
 			if !ok {
-				// Not found: an empty read tells the engine it is gone.
-				return plugin.ReadResponse{Status: resource.StatusOK}, nil
+				// An import reads what exists outside the stack, by id.
+				k, found := w.find(key.typ, req.ID)
+				if found == nil {
+					// Not found: an empty read tells the engine it is gone.
+					return plugin.ReadResponse{Status: resource.StatusOK}, nil
+				}
+				delete(w.records, k)
+				found.account, found.region = conf.account, conf.region
+				w.records[key], r = found, found
 			}
+			r.urn = req.URN
 			return plugin.ReadResponse{
 				ReadResult: plugin.ReadResult{ID: req.ID, Inputs: r.inputs.Copy(), Outputs: r.outputs.Copy()},
 				Status:     resource.StatusOK,

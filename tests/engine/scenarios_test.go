@@ -226,6 +226,58 @@ func TestANewWriterKeepsTheOldZip(t *testing.T) {
 	assert.Len(t, after, 2*len(before), "the new zip is uploaded in every region")
 }
 
+// TestAdoptingWhatExistsImportsIt deploys into an organization that
+// already has an ABAC configuration on its Identity Center instance and an
+// instance of the gallery application (Identity Center holds one ABAC
+// configuration per instance; Entra refuses a second application with the
+// same identifier URI). With the adopt section the first deployment imports
+// them instead of creating them, replacing and deleting nothing, and the
+// next run is quiet. (This engine imports, then updates in the same run
+// whatever differs from the configuration: the preview shows it.)
+func TestAdoptingWhatExistsImportsIt(t *testing.T) {
+	t.Parallel()
+	w := NewWorld()
+	w.ProvisionGroups(roleGroups...)
+	s := NewStack(t, w, examplePerRole)
+
+	ic := s.Settings["identityCenter"].(map[string]any)
+	attrs := [][2]string{{"SSMSessionRunAs", ic["runAsSource"].(string)}}
+	for _, o := range ic["otherAttributes"].([]any) {
+		attrs = append(attrs, [2]string{o.(map[string]any)["key"].(string), o.(map[string]any)["source"].(string)})
+	}
+	w.SeedAccessControlAttributes(ic["region"].(string), ic["instanceArn"].(string), attrs)
+	entra := s.Settings["entra"].(map[string]any)
+	var acs []string
+	for _, u := range entra["acsUrls"].([]any) {
+		acs = append(acs, u.(string))
+	}
+	app, sp := w.SeedGalleryApplication(entra["applicationName"].(string), entra["identifierUri"].(string), acs)
+	s.Settings["adopt"] = map[string]any{
+		"accessControlAttributes": true,
+		"entraApplication":        map[string]any{"applicationObjectId": app, "servicePrincipalObjectId": sp},
+	}
+
+	up := s.Up()
+	require.NoError(t, up.Err, strings.Join(up.Messages, "\n"))
+	imported := map[string]bool{}
+	for _, st := range up.Steps {
+		if st.Op == deploy.OpImport {
+			imported[st.Type] = true
+		}
+	}
+	for _, typ := range []string{typeAccessControlAttrs, typeAppFromTemplate, typeIdentifierURI, typeRedirectURIs} {
+		assert.True(t, imported[typ], "%s is imported", typ)
+	}
+	assert.Empty(t, stepStrings(up.Deletes()), "steps that delete or replace")
+	assert.Len(t, w.Resources(typeAccessControlAttrs), 1, "one ABAC configuration")
+	assert.Len(t, w.Resources(typeAppFromTemplate), 1, "one gallery application")
+	assert.Len(t, w.Resources(typeAccountAssignment), exampleAssignments)
+
+	again := s.Up()
+	require.NoError(t, again.Err, strings.Join(again.Messages, "\n"))
+	assert.Empty(t, stepStrings(again.Changed()), "the run after the adoption")
+}
+
 // role returns the named role of the stack's settings, to edit.
 func role(t *testing.T, s *Stack, name string) map[string]any {
 	t.Helper()

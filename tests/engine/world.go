@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/base64"
 	"fmt"
 	"sort"
 	"strings"
@@ -286,4 +287,63 @@ func object(m resource.PropertyMap, key string) resource.PropertyMap {
 		return v.ObjectValue()
 	}
 	return resource.PropertyMap{}
+}
+
+// SeedAccessControlAttributes gives the Identity Center instance an ABAC
+// configuration made outside the stack (in the console, say): key to
+// source, in order. Identity Center holds one per instance.
+func (w *World) SeedAccessControlAttributes(region, instanceARN string, attributes [][2]string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var attrs []any
+	for _, a := range attributes {
+		attrs = append(attrs, map[string]any{"key": a[0], "values": []any{map[string]any{"sources": []any{a[1]}}}})
+	}
+	in := resource.NewPropertyMapFromMap(map[string]any{"instanceArn": instanceARN, "attributes": attrs})
+	out := with(in, "status", "ENABLED", "statusReason", "")
+	w.seed(typeAccessControlAttrs, region, resource.ID(instanceARN), in, out, "abac|"+instanceARN)
+}
+
+// SeedGalleryApplication instantiates the gallery application outside the
+// stack, with its identifier URI and Web reply URLs, and returns the
+// application's and the service principal's object ids.
+func (w *World) SeedGalleryApplication(displayName, identifierURI string, replyURLs []string) (string, string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	obj, client, sp := w.uuid(), w.uuid(), w.uuid()
+	w.clientIDs[obj] = client
+	app := "/applications/" + obj
+	in := resource.NewPropertyMapFromMap(map[string]any{"templateId": galleryTemplateID, "displayName": displayName})
+	out := with(in, "applicationId", app, "applicationObjectId", obj,
+		"servicePrincipalId", "/servicePrincipals/"+sp, "servicePrincipalObjectId", sp)
+	w.seed(typeAppFromTemplate, "", resource.ID("/applicationTemplates/"+galleryTemplateID+"/instantiate/"+obj+"/"+sp), in, out)
+	ids := map[string]string{}
+	for _, r := range galleryAppRoles {
+		ids[r] = w.uuid()
+	}
+	roles, byValue := spAppRoles(ids)
+	w.seed(typeServicePrincipal, "", resource.ID(sp), nil, resource.PropertyMap{
+		"objectId": resource.NewStringProperty(sp), "clientId": resource.NewStringProperty(client),
+		"displayName": resource.NewStringProperty(displayName), "appRoles": roles, "appRoleIds": byValue,
+		"synchronizationTemplates": resource.NewArrayProperty([]resource.PropertyValue{resource.NewStringProperty(gallerySyncTemplate)}),
+	})
+	uri := resource.NewPropertyMapFromMap(map[string]any{"applicationId": app, "identifierUri": identifierURI})
+	w.seed(typeIdentifierURI, "", resource.ID(app+"/identifierUris/"+base64.StdEncoding.EncodeToString([]byte(identifierURI))),
+		uri, uri.Copy(), "identifier-uri|"+identifierURI)
+	var urls []any
+	for _, u := range replyURLs {
+		urls = append(urls, u)
+	}
+	reply := resource.NewPropertyMapFromMap(map[string]any{"applicationId": app, "type": "Web", "redirectUris": urls})
+	w.seed(typeRedirectURIs, "", resource.ID(app+"/redirectUris/Web"), reply, reply.Copy(), "redirect-uris|"+app+"|Web")
+	return obj, sp
+}
+
+func (w *World) seed(typ, region string, id resource.ID, in, out resource.PropertyMap, keys ...string) {
+	for _, k := range keys {
+		w.unique[k] = id
+	}
+	w.records[recordKey{typ: typ, account: w.ManagementAccount, region: region, id: id}] = &record{
+		typ: typ, account: w.ManagementAccount, region: region, inputs: in, outputs: out, keys: keys,
+	}
 }
