@@ -293,12 +293,16 @@ func writeSyncTable(w io.Writer, attr string, p entrasync.Plan, failed []entrasy
 	for _, f := range p.Foreign {
 		fmt.Fprintf(tw, "? %s\t%s: %q left alone\tin no role group, and not a role account: another use of the attribute\n", f.UPN, attr, f.Value)
 	}
-	for _, pr := range append(append([]entrasync.Problem{}, p.Problems...), failed...) {
-		who := pr.UPN
-		if who == "" {
-			who = "(config)"
+	problems := func(list []entrasync.Problem, nobody string) {
+		for _, pr := range list {
+			who := pr.UPN
+			if who == "" {
+				who = nobody
+			}
+			fmt.Fprintf(tw, "! %s\t%s\n", who, strings.ReplaceAll(pr.Problem, "\n", " "))
 		}
-		fmt.Fprintf(tw, "! %s\t%s\n", who, strings.ReplaceAll(pr.Problem, "\n", " "))
 	}
+	problems(p.Problems, "(config)")
+	problems(failed, "(run)")
 	tw.Flush()
 }
