@@ -13,6 +13,7 @@ package faultproxy
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -53,6 +54,7 @@ type Proxy struct {
 	injected    int
 	assumeRoles map[string]int
 	actions     map[string]int
+	busy        map[string]time.Duration // time per action, latency included
 }
 
 // Cleaner is the part of testing.TB New needs.
@@ -88,7 +90,7 @@ func Start(target string) (*Proxy, error) {
 	p := &Proxy{
 		URL: "http://" + l.Addr().String(), target: u, listener: l,
 		client: &http.Client{Transport: tr},
-		keys:   map[string]string{}, assumeRoles: map[string]int{}, actions: map[string]int{},
+		keys:   map[string]string{}, assumeRoles: map[string]int{}, actions: map[string]int{}, busy: map[string]time.Duration{},
 	}
 	p.server = &http.Server{Handler: http.HandlerFunc(p.serve), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = p.server.Serve(l) }()
@@ -135,6 +137,25 @@ func (p *Proxy) Actions() map[string]int {
 	return out
 }
 
+// Stats are the calls forwarded per action and the mean time each took
+// from arrival at the proxy to the answer, injected latency included.
+type Stats struct {
+	Calls       map[string]int     `json:"calls"`
+	MeanSeconds map[string]float64 `json:"meanSeconds"`
+}
+
+// Stats returns the calls forwarded so far.
+func (p *Proxy) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := Stats{Calls: map[string]int{}, MeanSeconds: map[string]float64{}}
+	for k, n := range p.actions {
+		st.Calls[k] = n
+		st.MeanSeconds[k] = p.busy[k].Seconds() / float64(n)
+	}
+	return st
+}
+
 // Down stops the proxy at once, cutting the connections in flight, so
 // every later call is refused, as when the endpoint dies mid-run.
 func (p *Proxy) Down() { p.Close() }
@@ -164,7 +185,17 @@ func action(r *http.Request, body []byte) string {
 	return r.Method + " " + r.URL.Path
 }
 
+// StatsPath answers, on the proxy itself, the calls forwarded per action
+// as a JSON object: what a benchmark run outside Go reads.
+const StatsPath = "/__faultproxy/stats"
+
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == StatsPath {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(p.Stats())
+		return
+	}
+	arrived := time.Now()
 	body, _ := io.ReadAll(r.Body)
 	account := ""
 	if m := roleARNRe.FindSubmatch(body); m != nil {
@@ -225,6 +256,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	data, _ := io.ReadAll(resp.Body)
 	p.mu.Lock()
 	p.actions[act]++
+	p.busy[act] += time.Since(arrived)
 	if account != "" && act == "AssumeRole" {
 		if m := accessKeyRe.FindSubmatch(data); m != nil {
 			p.keys[string(m[1])] = account

@@ -242,8 +242,27 @@ func verifyReport(t *testing.T, w *world, rep audit.Report, allowUnchecked bool,
 	}, findings(rep.IdentityCenter.Findings), rep.IdentityCenter.Error)
 }
 
-func TestAuditAndRemediateAgainstMoto(t *testing.T) {
+// TestAgainstMoto runs the audit's integration tests on one moto_server,
+// reset before each, to keep the package's run short.
+func TestAgainstMoto(t *testing.T) {
 	srv := motoserver.Start(t)
+	for _, tc := range []struct {
+		name string
+		test func(*testing.T, *motoserver.Server)
+	}{
+		{"audit and remediate", testAuditAndRemediate},
+		{"under faults", testAuditUnderFaults},
+		{"stops when every account fails", testAuditStopsWhenEveryAccountFails},
+		{"interrupted", testAuditInterrupted},
+		{"identity center unreadable is counted", testIdentityCenterUnreadableIsCounted},
+		{"regions enabled: uncovered regions", testRegionsEnabledUncovered},
+	} {
+		t.Run(tc.name, func(t *testing.T) { tc.test(t, srv) })
+	}
+}
+
+func testAuditAndRemediate(t *testing.T, srv *motoserver.Server) {
+	srv.Reset(t)
 	w := build(t, srv.URL, srv, awsorg.FactoryOptions{})
 	ctx := motoserver.Context(t)
 
@@ -284,11 +303,11 @@ func TestAuditAndRemediateAgainstMoto(t *testing.T) {
 	}
 }
 
-// TestAuditUnderFaults puts a proxy between the audit and moto that
+// testAuditUnderFaults puts a proxy between the audit and moto that
 // answers every fifth call with a throttling error or a 500, and every call
 // made for one account with a 500.
-func TestAuditUnderFaults(t *testing.T) {
-	srv := motoserver.Start(t)
+func testAuditUnderFaults(t *testing.T, srv *motoserver.Server) {
+	srv.Reset(t)
 	fo := awsorg.FactoryOptions{MaxAttempts: 10, MaxBackoff: 200 * time.Millisecond}
 	w := build(t, srv.URL, srv, fo)
 	ctx := motoserver.Context(t)
@@ -341,12 +360,12 @@ func TestAuditUnderFaults(t *testing.T) {
 	})
 }
 
-// TestAuditStopsWhenEveryAccountFails sends every SSM call to a port with
+// testAuditStopsWhenEveryAccountFails sends every SSM call to a port with
 // nothing listening: each target gives up after a few attempts, and once
 // five accounts in a row have failed the run stops, leaving the rest
 // unchecked rather than failing them one by one.
-func TestAuditStopsWhenEveryAccountFails(t *testing.T) {
-	srv := motoserver.Start(t)
+func testAuditStopsWhenEveryAccountFails(t *testing.T, srv *motoserver.Server) {
+	srv.Reset(t)
 	w := build(t, srv.URL, srv, awsorg.FactoryOptions{})
 	ctx := motoserver.Context(t)
 	dead := deadEndpoint(t)
@@ -356,7 +375,7 @@ func TestAuditStopsWhenEveryAccountFails(t *testing.T) {
 	src := w.sources()
 	src.SSM = func(account, region string) ssmprefs.DocumentAPI { return down.SSM(account, region) }
 
-	rep, err := audit.Run(ctx, w.cfg, src, audit.Options{Concurrency: 2})
+	rep, err := audit.Run(ctx, w.cfg, src, audit.Options{Concurrency: 4})
 	require.NoError(t, err)
 	assert.Contains(t, rep.Stopped, "in a row failed")
 	assert.Contains(t, rep.Stopped, "connection refused")
@@ -372,11 +391,11 @@ func TestAuditStopsWhenEveryAccountFails(t *testing.T) {
 	}
 }
 
-// TestAuditInterrupted cancels the run, as SIGINT does, after a few
+// testAuditInterrupted cancels the run, as SIGINT does, after a few
 // targets: the report holds what was checked, correctly, and the rest
 // marked unchecked with the cause.
-func TestAuditInterrupted(t *testing.T) {
-	srv := motoserver.Start(t)
+func testAuditInterrupted(t *testing.T, srv *motoserver.Server) {
+	srv.Reset(t)
 	w := build(t, srv.URL, srv, awsorg.FactoryOptions{})
 	ctx, cancel := context.WithCancelCause(motoserver.Context(t))
 	defer cancel(nil)
@@ -397,10 +416,10 @@ func TestAuditInterrupted(t *testing.T) {
 	assert.Regexp(t, `unchecked\s+-\s+-\s+not checked: interrupted by interrupt`, table.String())
 }
 
-// TestIdentityCenterUnreadableIsCounted: when Identity Center cannot be
+// testIdentityCenterUnreadableIsCounted: when Identity Center cannot be
 // read, the summary counts it among the parts not checked.
-func TestIdentityCenterUnreadableIsCounted(t *testing.T) {
-	srv := motoserver.Start(t)
+func testIdentityCenterUnreadableIsCounted(t *testing.T, srv *motoserver.Server) {
+	srv.Reset(t)
 	w := build(t, srv.URL, srv, awsorg.FactoryOptions{})
 	src := w.sources()
 	src.ABAC = abacDenied{}
@@ -452,12 +471,12 @@ func (s listRegionsStub) ListRegions(_ context.Context, in *account.ListRegionsI
 	return out, nil
 }
 
-// TestRegionsEnabledUncovered: with --regions enabled, a region an account
+// testRegionsEnabledUncovered: with --regions enabled, a region an account
 // has enabled outside organization.regions and without the preferences
 // document is a finding of its own (sessions there open as ssm-user); an
 // account whose regions cannot be listed is reported, not dropped.
-func TestRegionsEnabledUncovered(t *testing.T) {
-	srv := motoserver.Start(t)
+func testRegionsEnabledUncovered(t *testing.T, srv *motoserver.Server) {
+	srv.Reset(t)
 	w := build(t, srv.URL, srv, awsorg.FactoryOptions{})
 	extra := "ap-southeast-2"
 	byAccount := map[string][]string{"": append([]string{extra}, regions...)}
