@@ -85,11 +85,13 @@ func Dir() string {
 
 // Check reports whether node and the evaluator are installed, and if not,
 // how to install them.
-func Check() error {
+func Check() error { return checkDir(Dir()) }
+
+func checkDir(dir string) error {
 	if _, err := exec.LookPath("node"); err != nil {
 		return fmt.Errorf("%w: node is not on PATH (apt-get install nodejs npm), then %s", ErrNotInstalled, InstallCommand)
 	}
-	if _, err := os.Stat(filepath.Join(Dir(), "node_modules", "@cloud-copilot", "iam-simulate", "package.json")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@cloud-copilot", "iam-simulate", "package.json")); err != nil {
 		return fmt.Errorf("%w: run %s", ErrNotInstalled, InstallCommand)
 	}
 	return nil
