@@ -30,21 +30,18 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	doc, err := sessiondoc.Apply([]byte(consoleSaved), &cfg.SessionPreferences)
+	saved, err := sessiondoc.Parse([]byte(consoleSaved))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	changes, err := sessiondoc.Diff([]byte(consoleSaved), doc)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fmt.Println("changes to a console-saved document:")
+	decision := sessiondoc.Decide(sessiondoc.Current{Default: &saved}, &cfg.SessionPreferences)
+	changes := decision.Changes
+	fmt.Printf("a console-saved document would be %s:\n", decision.Action)
 	for _, c := range changes {
 		fmt.Printf("  %-40s %s -> %s\n", c.Input, c.Got, c.Want)
 	}
-	scp, err := policy.SessionPreferencesSCP(cfg.Guardrail.ExemptRoleARNs)
+	scp, err := policy.GuardrailSCP(cfg.GuardrailSCPArgs())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
