@@ -53,6 +53,7 @@ type Namespace struct {
 	dir    string
 	holder *exec.Cmd
 	pid    int
+	env    []string
 }
 
 // Result is what a command in the namespace did.
@@ -251,11 +252,7 @@ func (n *Namespace) Run(timeout time.Duration, name string, args ...string) Resu
 	defer cancel()
 	argv := append([]string{"--target", strconv.Itoa(n.pid), "--net", "--mount", "--uts", "--pid", "--", name}, args...)
 	cmd := exec.CommandContext(ctx, "nsenter", argv...)
-	cmd.Env = []string{
-		"PATH=" + filepath.Join(n.dir, "bin") + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"SYSTEMCTL_LOG=" + n.SystemctlLog(),
-		"LC_ALL=C", "HOME=/root",
-	}
+	cmd.Env = n.environ()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -270,6 +267,54 @@ func (n *Namespace) Run(timeout time.Duration, name string, args ...string) Resu
 		n.t.Fatalf("running %s in the namespace: %v", name, err)
 	}
 	return res
+}
+
+// SetEnv adds KEY=VALUE pairs to the environment of every later command.
+func (n *Namespace) SetEnv(pairs ...string) { n.env = append(n.env, pairs...) }
+
+// environ is what commands in the namespace see: the systemctl stand-in
+// first on PATH, then the test's own PATH (tools installed outside the
+// system directories, such as the AWS CLI, are found as the test finds them).
+func (n *Namespace) environ() []string {
+	return append([]string{
+		"PATH=" + filepath.Join(n.dir, "bin") + ":" + os.Getenv("PATH") + ":/usr/local/sbin:/usr/sbin:/sbin",
+		"SYSTEMCTL_LOG=" + n.SystemctlLog(),
+		"LC_ALL=C", "HOME=/root",
+	}, n.env...)
+}
+
+// Background starts a long-running command inside the namespaces (a
+// server). It ends with the namespaces.
+func (n *Namespace) Background(name string, args ...string) {
+	n.t.Helper()
+	argv := append([]string{"--target", strconv.Itoa(n.pid), "--net", "--mount", "--uts", "--pid", "--", name}, args...)
+	cmd := exec.Command("nsenter", argv...)
+	cmd.Env = n.environ()
+	log, err := os.Create(filepath.Join(n.dir, name+".log"))
+	if err != nil {
+		n.t.Fatalf("creating the log of %s: %v", name, err)
+	}
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		n.t.Fatalf("starting %s in the namespace: %v", name, err)
+	}
+	n.t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		_ = log.Close()
+	})
+}
+
+// WaitPort waits until something inside the namespaces accepts TCP
+// connections on 127.0.0.1:port.
+func (n *Namespace) WaitPort(port int, timeout time.Duration) {
+	n.t.Helper()
+	n.MustRun(timeout+10*time.Second, "bash", "-c", fmt.Sprintf(`for _ in $(seq %d); do
+  (exec 3<>/dev/tcp/127.0.0.1/%d) 2>/dev/null && exit 0
+  sleep 0.1
+done
+echo "nothing listens on port %d after %s" >&2
+exit 1`, int(timeout/(100*time.Millisecond)), port, port, timeout))
 }
 
 // MustRun is Run that fails the test on a non-zero exit.

@@ -31,10 +31,15 @@ ensure_ou() {
   fi
 }
 
+# Names that exist already, read once: samba-tool starts slowly.
+users="$(samba-tool user list)"
+groups="$(samba-tool group list)"
+has() { grep -qixF -- "$2" <<<"$1"; }
+
 ensure_group() {
   local name="$1"
   shift
-  if samba-tool group show "$name" >/dev/null 2>&1; then
+  if has "$groups" "$name"; then
     echo "ssm-runas: group $name exists"
   else
     samba-tool group add "$name" "$@"
@@ -44,7 +49,7 @@ ensure_group() {
 ensure_user() {
   local name="$1"
   shift
-  if samba-tool user show "$name" >/dev/null 2>&1; then
+  if has "$users" "$name"; then
     echo "ssm-runas: user $name exists"
   else
     samba-tool user create "$name" --random-password "$@"
@@ -57,7 +62,7 @@ ensure_members() {
   shift
   current="$(samba-tool group listmembers "$group")"
   for member in "$@"; do
-    if grep -qixF -- "$member" <<<"$current"; then
+    if has "$current" "$member"; then
       echo "ssm-runas: $member is a member of $group"
     else
       missing+=("$member")

@@ -14,7 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ssm-runas/ssm-runas/internal/motoserver"
 	"github.com/ssm-runas/ssm-runas/internal/sambaad"
+	"github.com/ssm-runas/ssm-runas/internal/testtools"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/directory"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/hostjoin"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
@@ -69,12 +71,12 @@ type person struct {
 
 // TestJoinAgainstSambaAD runs the very join script against a real Samba AD
 // domain controller, with SSSD as the client, and checks what the SSM agent
-// checks before it starts a Run As shell. The join account comes from a
-// file instead of Secrets Manager (switched by the spec's Credential; the
-// namespace has no AWS), the packages are already installed (the script
-// detects them; the RFC2307 run uses the check-only variant), and systemctl
-// is a stand-in (no systemd runs in the namespace) that starts and stops the
-// real sssd.
+// checks before it starts a Run As shell. The join account comes from
+// Secrets Manager as moto_server answers it inside the namespace (the
+// RFC2307 run reads it from a file, the spec's other Credential), the
+// packages are already installed (the script detects them; the RFC2307 run
+// uses the check-only variant), and systemctl is a stand-in (no systemd runs
+// in the namespace) that starts and stops the real sssd.
 func TestJoinAgainstSambaAD(t *testing.T) {
 	start := time.Now()
 	ns := sambaad.Start(t, samba)
@@ -107,13 +109,25 @@ func TestJoinAgainstSambaAD(t *testing.T) {
 	secretFile := filepath.Join(ns.Dir(), "join.json")
 	require.NoError(t, os.WriteFile(secretFile, secret, 0o600))
 
+	// Secrets Manager is moto_server inside the namespace; the AWS CLI in
+	// the script finds it through AWS_ENDPOINT_URL, with the credentials an
+	// instance profile would give it.
+	testtools.Require(t, "moto_server", motoserver.Install)
+	testtools.Require(t, "aws", "pip install awscli (or apt-get install awscli)")
+	ns.SetEnv("AWS_ENDPOINT_URL=http://127.0.0.1:5000", "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing")
+	ns.Background("moto_server", "-H", "127.0.0.1", "-p", "5000")
+	ns.WaitPort(5000, time.Minute)
+	created := ns.MustRun(time.Minute, "aws", "secretsmanager", "create-secret", "--region", "eu-west-1",
+		"--name", "ssm-runas/domain-join", "--secret-string", "file://"+secretFile, "--query", "ARN", "--output", "text")
+	secretARN := strings.TrimSpace(created.Stdout)
+
 	spec := hostjoin.Spec{
 		Domain: hostjoin.Domain{
 			Name: samba.Domain, Realm: samba.Realm(),
 			Controllers: []string{samba.DCName()}, DNSServers: []string{"127.0.0.1"},
 		},
 		JoinOU:      "OU=LinuxHosts," + settings.BaseDN(samba.Domain),
-		Credential:  hostjoin.Credential{File: secretFile},
+		Credential:  hostjoin.Credential{SecretARN: secretARN},
 		IDMapping:   true,
 		Shell:       "/bin/bash",
 		LoginGroups: []string{"Linux-Users"},
@@ -161,6 +175,7 @@ func TestJoinAgainstSambaAD(t *testing.T) {
 		rfc := spec
 		rfc.IDMapping = false
 		rfc.InstallPackages = false // the check-only variant
+		rfc.Credential = hostjoin.Credential{File: secretFile}
 		rfc.Sudo = []settings.GroupSudo{{Group: "Linux-Admins", Rule: adminsRule}}
 		res := runJoin(t, ns, rfc)
 		assert.Contains(t, res.Stdout, "ssm-runas: restarted sssd", "a changed sssd.conf starts from an empty cache")
