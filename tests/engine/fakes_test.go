@@ -267,3 +267,50 @@ func TestWorldRefusesWhatTheServicesRefuse(t *testing.T) {
 	_, err = create(t, aws, typeStackSet, "ss-2", map[string]any{"name": "ssm-runas", "permissionModel": "SERVICE_MANAGED"})
 	assert.ErrorContains(t, err, "NameAlreadyExistsException", "a replacement StackSet with the same name")
 }
+
+// TestProviderRegionChangeReplaces checks the aws provider's DiffConfig: a
+// resource moving to a provider of another region is replaced, as
+// pulumi-aws does since it marks region ForcesProviderReplace.
+func TestProviderRegionChangeReplaces(t *testing.T) {
+	p := NewWorld().newProvider("aws", awsVersion)
+	cases := []struct {
+		name      string
+		old, new  map[string]any
+		changes   plugin.DiffChanges
+		replacing bool
+	}{
+		{"same region", map[string]any{"region": "eu-west-1"}, map[string]any{"region": "eu-west-1", "version": awsVersion}, plugin.DiffNone, false},
+		{"other region", map[string]any{"region": "eu-west-1"}, map[string]any{"region": "eu-central-1"}, plugin.DiffSome, true},
+		{"region not recorded before", map[string]any{}, map[string]any{"region": "eu-central-1"}, plugin.DiffSome, false},
+		{"other profile", map[string]any{"region": "eu-west-1"}, map[string]any{"region": "eu-west-1", "profile": "ops"}, plugin.DiffSome, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := p.DiffConfig(context.Background(), plugin.DiffConfigRequest{OldInputs: props(tc.old), NewInputs: props(tc.new)})
+			require.NoError(t, err)
+			assert.Equal(t, tc.changes, got.Changes)
+			assert.Equal(t, tc.replacing, got.Replace())
+		})
+	}
+}
+
+// TestStackSetWithInstancesIsNotDeleted checks that DeleteStackSet is
+// refused while the StackSet still has stack instances.
+func TestStackSetWithInstancesIsNotDeleted(t *testing.T) {
+	w := NewWorld()
+	aws := configured(t, w, "aws")
+	set, err := create(t, aws, typeStackSet, "ss", map[string]any{"name": "ssm-runas", "permissionModel": "SERVICE_MANAGED"})
+	require.NoError(t, err)
+	inst, err := create(t, aws, typeStackSetInstance, "i", map[string]any{"stackSetName": "ssm-runas", "region": "eu-west-1",
+		"deploymentTargets": map[string]any{"organizationalUnitIds": []any{"ou-a1b2-workloads1"}}})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"333333333333/eu-west-1": 1, "444444444444/eu-west-1": 1}, w.MemberStacks())
+
+	_, err = aws.Delete(context.Background(), plugin.DeleteRequest{URN: urn(typeStackSet, "ss"), ID: set.ID})
+	assert.ErrorContains(t, err, "StackSetNotEmptyException")
+	_, err = aws.Delete(context.Background(), plugin.DeleteRequest{URN: urn(typeStackSetInstance, "i"), ID: inst.ID})
+	require.NoError(t, err)
+	assert.Empty(t, w.MemberStacks(), "deleting the instance deletes its stacks")
+	_, err = aws.Delete(context.Background(), plugin.DeleteRequest{URN: urn(typeStackSet, "ss"), ID: set.ID})
+	assert.NoError(t, err)
+}

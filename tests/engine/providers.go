@@ -75,6 +75,12 @@ func (w *World) newProvider(pkg, version string) plugin.Provider {
 			if plain(resource.NewObjectProperty(olds)).DeepEquals(plain(resource.NewObjectProperty(news))) {
 				return plugin.DiffResult{Changes: plugin.DiffNone}, nil
 			}
+			// pulumi-aws replaces every resource of a provider whose region
+			// changes (ForcesProviderReplace on region, pulumi/pulumi-aws#4000),
+			// unless the old inputs do not record the region.
+			if pkg == "aws" && str(olds, "region") != "" && str(news, "region") != str(olds, "region") {
+				return plugin.DiffResult{Changes: plugin.DiffSome, ReplaceKeys: []resource.PropertyKey{"region"}}, nil
+			}
 			return plugin.DiffResult{Changes: plugin.DiffSome}, nil
 		},
 		ConfigureF: func(_ context.Context, req plugin.ConfigureRequest) (plugin.ConfigureResponse, error) {

@@ -136,6 +136,14 @@ var handlers = map[string]handler{
 		update: func(w *World, c providerConfig, r *record, in resource.PropertyMap) (resource.PropertyMap, error) {
 			return stackSetOutputs(w, c, in, str(r.outputs, "stackSetId")), nil
 		},
+		remove: func(w *World, r *record) error {
+			for k, i := range w.records {
+				if k.typ == typeStackSetInstance && k.account == r.account && str(i.outputs, "stackSetName") == str(r.outputs, "name") {
+					return fmt.Errorf("StackSetNotEmptyException: StackSet %s still has stack instances (%s)", str(r.outputs, "name"), k.id)
+				}
+			}
+			return nil
+		},
 	},
 	typeStackSetInstance: {
 		check: func(w *World, in resource.PropertyMap) []plugin.CheckFailure {

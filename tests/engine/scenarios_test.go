@@ -278,6 +278,72 @@ func TestAdoptingWhatExistsImportsIt(t *testing.T) {
 	assert.Empty(t, stepStrings(again.Changed()), "the run after the adoption")
 }
 
+// TestChangesThatWouldReplaceTheStackSetAreRefusedOrApplied changes what
+// the StackSet cannot change in place: its home region (the provider of
+// another region replaces it, and every resource on that provider) and its
+// auto-deployment settings (ForceNew). A replacement StackSet with the same
+// name is refused, and so is a second SCP with the same name. The change
+// must either be refused with a reason naming the setting before anything
+// changes, or be applied: one StackSet with the new setting, one SCP, and
+// every account keeping its preferences.
+func TestChangesThatWouldReplaceTheStackSetAreRefusedOrApplied(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		setting string
+		change  func(org map[string]any)
+		applied func(ss *record) bool
+	}{
+		{
+			name:    "home region",
+			setting: "homeRegion",
+			change:  func(org map[string]any) { org["homeRegion"] = "eu-central-1" },
+			applied: func(ss *record) bool { return ss.region == "eu-central-1" },
+		},
+		{
+			name:    "auto-deployment",
+			setting: "retainStacksOnAccountRemoval",
+			change: func(org map[string]any) {
+				org["stackSet"].(map[string]any)["retainStacksOnAccountRemoval"] = true
+			},
+			applied: func(ss *record) bool {
+				v := plain(object(ss.outputs, "autoDeployment")["retainStacksOnAccountRemoval"])
+				return v.IsBool() && v.BoolValue()
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := deployedStack(t, false)
+			stacksBefore := s.World.MemberStacks()
+			tc.change(s.Settings["organization"].(map[string]any))
+
+			up := s.Up()
+			if up.Err != nil {
+				assert.Contains(t, up.Err.Error(), tc.setting, "a refusal names the setting")
+				assert.Empty(t, up.Changes, "a refused change changes nothing; it changed %v", up.Changes)
+				return
+			}
+			var stackSets []*record
+			s.World.mu.Lock()
+			for k, r := range s.World.records {
+				if k.typ == typeStackSet {
+					stackSets = append(stackSets, r)
+				}
+			}
+			s.World.mu.Unlock()
+			require.Len(t, stackSets, 1, "one StackSet")
+			assert.True(t, tc.applied(stackSets[0]), "the StackSet has the new %s", tc.setting)
+			assert.Len(t, s.World.Resources(typeOrgPolicy), 1, "one SCP")
+			stacks := s.World.MemberStacks()
+			for k, n := range stacksBefore {
+				assert.GreaterOrEqual(t, stacks[k], n, "StackSet stacks in %s", k)
+			}
+		})
+	}
+}
+
 // role returns the named role of the stack's settings, to edit.
 func role(t *testing.T, s *Stack, name string) map[string]any {
 	t.Helper()
