@@ -130,7 +130,7 @@ func (w *World) newProvider(pkg, version string) plugin.Provider {
 			}
 			w.records[recordKey{req.URN.Type().String(), conf.account, conf.region, id}] = &record{typ: req.URN.Type().String(), urn: req.URN, account: conf.account, region: conf.region,
 				inputs: req.Properties.Copy(), outputs: outs, keys: keys}
-			w.log = append(w.log, Operation{Op: "create", Type: req.URN.Type().String(), URN: req.URN, ID: id})
+			w.log = append(w.log, Operation{Op: "create", Type: req.URN.Type().String(), URN: req.URN, ID: id, Timeout: req.Timeout})
 			return plugin.CreateResponse{ID: id, Properties: outs, Status: resource.StatusOK}, nil
 		},
 		UpdateF: func(_ context.Context, req plugin.UpdateRequest) (plugin.UpdateResponse, error) {
@@ -156,7 +156,7 @@ func (w *World) newProvider(pkg, version string) plugin.Provider {
 				carryComputed(outs, r)
 			}
 			r.inputs, r.outputs, r.urn = req.NewInputs.Copy(), outs, req.URN
-			w.log = append(w.log, Operation{Op: "update", Type: req.URN.Type().String(), URN: req.URN, ID: req.ID})
+			w.log = append(w.log, Operation{Op: "update", Type: req.URN.Type().String(), URN: req.URN, ID: req.ID, Timeout: req.Timeout})
 			return plugin.UpdateResponse{Properties: outs, Status: resource.StatusOK}, nil
 		},
 		DeleteF: func(_ context.Context, req plugin.DeleteRequest) (plugin.DeleteResponse, error) {
@@ -178,7 +178,7 @@ func (w *World) newProvider(pkg, version string) plugin.Provider {
 			}
 			w.release(r)
 			delete(w.records, recordKey{req.URN.Type().String(), conf.account, conf.region, req.ID})
-			w.log = append(w.log, Operation{Op: "delete", Type: req.URN.Type().String(), URN: req.URN, ID: req.ID})
+			w.log = append(w.log, Operation{Op: "delete", Type: req.URN.Type().String(), URN: req.URN, ID: req.ID, Timeout: req.Timeout})
 			return plugin.DeleteResponse{Status: resource.StatusOK}, nil
 		},
 		ReadF: func(_ context.Context, req plugin.ReadRequest) (plugin.ReadResponse, error) {

@@ -344,6 +344,36 @@ func TestChangesThatWouldReplaceTheStackSetAreRefusedOrApplied(t *testing.T) {
 	}
 }
 
+// TestStackSetOperationsWaitLongEnough checks the timeouts the provider
+// receives for StackSet and instance operations: the Terraform defaults
+// (30 minutes for an update, a create or a delete of instances) are
+// short for an organization of hundreds of accounts deployed a few at a
+// time, and a timed-out operation leaves the stack in a failed state while
+// CloudFormation carries on.
+func TestStackSetOperationsWaitLongEnough(t *testing.T) {
+	t.Parallel()
+	const atLeast = 2 * 60 * 60 // seconds
+	s := deployedStack(t, false)
+	prefs := s.Settings["sessionPreferences"].(map[string]any)
+	prefs["idleSessionTimeoutMinutes"] = 30
+	org := s.Settings["organization"].(map[string]any)
+	org["targets"] = append(org["targets"].([]any), "ou-a1b2-newteam01")
+	up := s.Up()
+	require.NoError(t, up.Err, strings.Join(up.Messages, "\n"))
+	ops := s.World.Log()
+	seen := map[string]bool{}
+	for _, op := range ops {
+		if op.Type != typeStackSet && op.Type != typeStackSetInstance {
+			continue
+		}
+		seen[op.Op+" "+op.Type] = true
+		assert.GreaterOrEqual(t, op.Timeout, float64(atLeast), "%s %s %s: timeout", op.Op, op.Type, op.URN.Name())
+	}
+	for _, want := range []string{"create " + typeStackSet, "create " + typeStackSetInstance, "update " + typeStackSet} {
+		assert.True(t, seen[want], "the scenario ran a %s", want)
+	}
+}
+
 // role returns the named role of the stack's settings, to edit.
 func role(t *testing.T, s *Stack, name string) map[string]any {
 	t.Helper()

@@ -65,6 +65,9 @@ type Operation struct {
 	URN resource.URN
 	// ID is the provider's id of the resource.
 	ID resource.ID
+	// Timeout is the operation's custom timeout in seconds (0: the
+	// provider's default).
+	Timeout float64
 }
 
 // recordKey names a resource. Ids are unique per type, account and region
