@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"regexp"
 	"sort"
 	"strconv"
@@ -138,6 +139,10 @@ func FindPlugin(ctx context.Context, plugin string) (path, version string, err e
 // RunPlugin starts the plugin with inv and waits for it. The plugin talks
 // to the agent directly over StreamUrl; the broker is not involved.
 func RunPlugin(ctx context.Context, path string, inv PluginInvocation, o RunOptions) error {
+	// Like the AWS CLI, leave Ctrl-C, Ctrl-\ and Ctrl-Z to the plugin,
+	// which forwards them to the remote shell.
+	signal.Ignore(userSignals...)
+	defer signal.Reset(userSignals...)
 	cmd := exec.CommandContext(ctx, path, inv.Args...)
 	cmd.Env = append(os.Environ(), inv.Env...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
