@@ -108,7 +108,7 @@ func (f *fixture) logLines(t *testing.T) []broker.LogLine {
 	return out
 }
 
-func readEvent(t *testing.T, name string) broker.Event {
+func readEvent(t testing.TB, name string) broker.Event {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", name))
 	require.NoError(t, err)
