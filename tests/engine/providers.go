@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/blang/semver"
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy/deploytest"
@@ -39,6 +40,9 @@ type handler struct {
 	update func(w *World, c providerConfig, r *record, in resource.PropertyMap) (resource.PropertyMap, error)
 	// remove deletes it.
 	remove func(w *World, r *record) error
+	// latency is how long a create takes (an upload, say), so that what
+	// does not wait for it visibly runs first.
+	latency time.Duration
 }
 
 // Loaders returns the plugin loaders of the fake aws and azuread
@@ -119,6 +123,7 @@ func (w *World) newProvider(pkg, version string) plugin.Provider {
 			if req.Preview {
 				return plugin.CreateResponse{Properties: req.Properties, Status: resource.StatusOK}, nil
 			}
+			time.Sleep(h.latency)
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			id, outs, keys, err := h.create(w, *conf, req.Properties)
@@ -130,7 +135,7 @@ func (w *World) newProvider(pkg, version string) plugin.Provider {
 			}
 			w.records[recordKey{req.URN.Type().String(), conf.account, conf.region, id}] = &record{typ: req.URN.Type().String(), urn: req.URN, account: conf.account, region: conf.region,
 				inputs: req.Properties.Copy(), outputs: outs, keys: keys}
-			w.log = append(w.log, Operation{Op: "create", Type: req.URN.Type().String(), URN: req.URN, ID: id, Timeout: req.Timeout})
+			w.log = append(w.log, Operation{Op: "create", Type: req.URN.Type().String(), URN: req.URN, ID: id, Region: conf.region, Timeout: req.Timeout})
 			return plugin.CreateResponse{ID: id, Properties: outs, Status: resource.StatusOK}, nil
 		},
 		UpdateF: func(_ context.Context, req plugin.UpdateRequest) (plugin.UpdateResponse, error) {
@@ -156,7 +161,7 @@ func (w *World) newProvider(pkg, version string) plugin.Provider {
 				carryComputed(outs, r)
 			}
 			r.inputs, r.outputs, r.urn = req.NewInputs.Copy(), outs, req.URN
-			w.log = append(w.log, Operation{Op: "update", Type: req.URN.Type().String(), URN: req.URN, ID: req.ID, Timeout: req.Timeout})
+			w.log = append(w.log, Operation{Op: "update", Type: req.URN.Type().String(), URN: req.URN, ID: req.ID, Region: conf.region, Timeout: req.Timeout})
 			return plugin.UpdateResponse{Properties: outs, Status: resource.StatusOK}, nil
 		},
 		DeleteF: func(_ context.Context, req plugin.DeleteRequest) (plugin.DeleteResponse, error) {
@@ -178,7 +183,7 @@ func (w *World) newProvider(pkg, version string) plugin.Provider {
 			}
 			w.release(r)
 			delete(w.records, recordKey{req.URN.Type().String(), conf.account, conf.region, req.ID})
-			w.log = append(w.log, Operation{Op: "delete", Type: req.URN.Type().String(), URN: req.URN, ID: req.ID, Timeout: req.Timeout})
+			w.log = append(w.log, Operation{Op: "delete", Type: req.URN.Type().String(), URN: req.URN, ID: req.ID, Region: conf.region, Timeout: req.Timeout})
 			return plugin.DeleteResponse{Status: resource.StatusOK}, nil
 		},
 		ReadF: func(_ context.Context, req plugin.ReadRequest) (plugin.ReadResponse, error) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -222,11 +223,12 @@ var handlers = map[string]handler{
 	typeBucketOwnership:    bucketSubresource(nil),
 	typeBucketPublicAccess: bucketSubresource(nil),
 	typeBucketEncryption:   bucketSubresource(nil),
-	typeBucketPolicy:       bucketSubresource(nil),
+	typeBucketPolicy:       slow(bucketSubresource(nil), 200*time.Millisecond),
 	typeBucketVersioning: bucketSubresource(func(b *bucketState, in resource.PropertyMap) {
 		b.versioned = str(object(in, "versioningConfiguration"), "status") == "Enabled"
 	}),
 	typeBucketObject: {
+		latency: 100 * time.Millisecond,
 		create: func(w *World, c providerConfig, in resource.PropertyMap) (resource.ID, resource.PropertyMap, []string, error) {
 			b, err := requireBucket(w, in)
 			if err != nil {
@@ -500,6 +502,13 @@ var handlers = map[string]handler{
 			return resource.ID(id), outs, []string{"app-role-assignment|" + sp + "|" + role + "|" + principal}, nil
 		},
 	},
+}
+
+// slow gives a handler a create latency longer than an upload's, so that a
+// stack that does not wait for the bucket policy visibly runs first.
+func slow(h handler, d time.Duration) handler {
+	h.latency = d
+	return h
 }
 
 func bucketSubresource(apply func(*bucketState, resource.PropertyMap)) handler {

@@ -224,6 +224,17 @@ func TestANewWriterKeepsTheOldZip(t *testing.T) {
 	after := s.World.Resources(typeBucketObject)
 	assert.Subset(t, after, before, "the previous zips stay")
 	assert.Len(t, after, 2*len(before), "the new zip is uploaded in every region")
+	lastUpload, rollout := -1, -1
+	for i, op := range up.Changes {
+		switch {
+		case op.Op == "create" && op.Type == typeBucketObject:
+			lastUpload = i
+		case op.Op == "update" && op.Type == typeStackSet && rollout < 0:
+			rollout = i
+		}
+	}
+	require.GreaterOrEqual(t, rollout, 0, "the StackSet rolls out the new key")
+	assert.Greater(t, rollout, lastUpload, "the StackSet rolls the new key out to every region only once every region has the zip")
 }
 
 // TestAdoptingWhatExistsImportsIt deploys into an organization that
@@ -372,6 +383,47 @@ func TestStackSetOperationsWaitLongEnough(t *testing.T) {
 	for _, want := range []string{"create " + typeStackSet, "create " + typeStackSetInstance, "update " + typeStackSet} {
 		assert.True(t, seen[want], "the scenario ran a %s", want)
 	}
+}
+
+// TestStackSetWaitsForTheWriterCode checks the order of the first
+// deployment: a StackSet instance or management account stack in a region
+// is created only once that region's writer zip is uploaded and its bucket
+// policy lets the organization read it (a stack created earlier fails to
+// fetch the Lambda code, and the failure rolls back).
+func TestStackSetWaitsForTheWriterCode(t *testing.T) {
+	t.Parallel()
+	s := deployedStack(t, false)
+	assertCodeUploadedFirst(t, s.World.Log(), typeBucketObject, typeBucketPolicy)
+}
+
+// assertCodeUploadedFirst checks that every StackSet instance and
+// management stack created in a region comes after the creation, in that
+// region, of a resource of each of the given types.
+func assertCodeUploadedFirst(t *testing.T, ops []Operation, types ...string) {
+	t.Helper()
+	first := map[string]int{}
+	checked := 0
+	for i, op := range ops {
+		if op.Op == "create" && slices.Contains(types, op.Type) {
+			if _, ok := first[op.Type+" "+op.Region]; !ok {
+				first[op.Type+" "+op.Region] = i
+			}
+		}
+		region := op.Region
+		switch {
+		case op.Op == "create" && op.Type == typeStackSetInstance:
+			region = string(op.ID[strings.LastIndex(string(op.ID), ",")+1:])
+		case op.Op == "create" && op.Type == typeStack:
+		default:
+			continue
+		}
+		checked++
+		for _, typ := range types {
+			j, ok := first[typ+" "+region]
+			assert.True(t, ok && j < i, "%s %s (step %d) is created before the %s in %s", op.Type, op.URN.Name(), i, typ, region)
+		}
+	}
+	assert.Positive(t, checked, "the deployment creates StackSet instances or management stacks")
 }
 
 // role returns the named role of the stack's settings, to edit.

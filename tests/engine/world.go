@@ -65,6 +65,8 @@ type Operation struct {
 	URN resource.URN
 	// ID is the provider's id of the resource.
 	ID resource.ID
+	// Region is the region of the provider that made the change.
+	Region string
 	// Timeout is the operation's custom timeout in seconds (0: the
 	// provider's default).
 	Timeout float64
