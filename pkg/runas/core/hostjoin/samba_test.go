@@ -192,6 +192,25 @@ func TestJoinAgainstSambaAD(t *testing.T) {
 			{name: "mallory"},
 		})
 	})
+	t.Run("fully qualified names", func(t *testing.T) {
+		fq := spec
+		fq.IDMapping = false
+		fq.FullyQualifiedNames = true
+		fq.DefaultDomainSuffix = samba.Domain
+		res := runJoin(t, ns, fq)
+		assert.Contains(t, res.Stdout, "ssm-runas: restarted sssd")
+		// The Run As value stays bare; SSSD answers with the qualified name,
+		// the home stays /home/NAME, and sudoers names the qualified group.
+		checkPeople(t, ns, []person{
+			{name: "alice", resolves: true, uid: 10001, gid: 10000, sudo: []string{dbLine}},
+			{name: "bob", resolves: true, uid: 10002, gid: 10000, sudo: []string{adminsLine}},
+			{name: "carol", keptHome: true},
+			{name: "dave"},
+			{name: "mallory"},
+		}, "@"+samba.Domain)
+		dropIn := ns.MustRun(time.Minute, "cat", "/etc/sudoers.d/"+hostjoin.SudoersFile("Linux-Admins"))
+		assert.Contains(t, dropIn.Stdout, "%linux-admins@"+samba.Domain+" ALL=(ALL) NOPASSWD: ALL")
+	})
 	t.Logf("whole test took %s", time.Since(start).Round(time.Second))
 }
 
@@ -218,9 +237,11 @@ var (
 )
 
 // checkPeople runs what the SSM agent runs for each Run As value, as root
-// inside the namespace, and checks homes and sudo rules.
-func checkPeople(t *testing.T, ns *sambaad.Namespace, people []person) {
+// inside the namespace, and checks homes and sudo rules. SSSD reports each
+// name with qualified appended (empty for bare names).
+func checkPeople(t *testing.T, ns *sambaad.Namespace, people []person, qualified ...string) {
 	t.Helper()
+	suffix := strings.Join(qualified, "")
 	for _, p := range people {
 		t.Run(p.name, func(t *testing.T) {
 			uid := ns.Run(time.Minute, "sh", "-c", "id -u "+p.name)
@@ -259,11 +280,12 @@ func checkPeople(t *testing.T, ns *sambaad.Namespace, people []person) {
 			m := uidRe.FindStringSubmatch(id.Stdout)
 			require.NotNil(t, m, "id output: %s", id.Stdout)
 			assert.Equal(t, strconv.Itoa(u), m[1])
-			assert.Equal(t, p.name, m[2], "SSSD reports the lower-cased name")
+			assert.Equal(t, p.name+suffix, m[2], "SSSD reports the lower-cased name")
 
 			passwd := ns.MustRun(time.Minute, "getent", "passwd", p.name)
 			fields := strings.Split(strings.TrimSpace(passwd.Stdout), ":")
 			require.Len(t, fields, 7, passwd.Stdout)
+			assert.Equal(t, p.name+suffix, fields[0])
 			assert.Equal(t, "/home/"+p.name, fields[5], "HOME as the SSM agent sets it")
 
 			require.Equal(t, 0, home.Code, "home of %s: %s", p.name, home.Output())
