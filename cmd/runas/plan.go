@@ -112,8 +112,8 @@ func planWriter(cmd *cobra.Command, c *settings.Config, configPath string) (arti
 	}
 	z, err := artifact.BuildWriter(cmd.Context(), writerBuild)
 	if errors.Is(err, artifact.ErrSourceNotFound) {
-		fmt.Fprintf(cmd.ErrOrStderr(), "runas: writer not built (its source is not on this machine): set writer.zipPath to a zip of %s/cmd/ssm-prefs-writer, relative to %s\n",
-			artifact.ModulePath, configPath)
+		fmt.Fprintf(cmd.ErrOrStderr(), "runas: writer not built (its source is not on this machine): set writer.zipPath to a zip of %s/cmd/ssm-prefs-writer (a relative path is relative to %s)\n",
+			artifact.ModulePath, filepath.Dir(configPath))
 		return artifact.NotBuilt, nil
 	}
 	return z, err
