@@ -213,3 +213,21 @@ func ExampleBaseDN() {
 	fmt.Println(settings.BaseDN("corp.example.com"))
 	// Output: DC=corp,DC=example,DC=com
 }
+
+func TestPerUserWarnings(t *testing.T) {
+	cfg := strings.Replace(minimalPerUser, "      rule: {commands: [ALL], noPassword: true}",
+		"      rule: {commands: [ALL], noPassword: true}\n    - group: Ops\n      rule: {commands: [/usr/bin/journalctl -u nginx, /usr/bin/vim /etc/hosts]}", 1)
+	c, err := settings.Parse([]byte(cfg))
+	require.NoError(t, err)
+	got := make([]string, 0, 2)
+	for _, w := range c.PerUserWarnings() {
+		got = append(got, w.Error())
+	}
+	assert.Equal(t, []string{
+		`perUser.sudo[1].rule.commands[0] "/usr/bin/journalctl -u nginx": journalctl can start other programs (a pager's !sh, -exec): set noExec: true`,
+		`perUser.sudo[1].rule.commands[1] "/usr/bin/vim /etc/hosts": vim is a shell, interpreter or editor, or writes files or changes identity: it gives root even with noExec`,
+	}, got)
+	example, err := settings.Load(perUserExamplePath)
+	require.NoError(t, err)
+	assert.Empty(t, example.PerUserWarnings(), "the shipped example's rules are safe")
+}
