@@ -18,7 +18,7 @@ const defaultAWSTimeout = 30 * time.Minute
 func newAuditCommand() *cobra.Command {
 	var s *setup
 	cmd := &cobra.Command{
-		Use:   "audit --config FILE [--endpoint-url URL] [--role NAME] [--regions configured|enabled] [--output table|json|markdown]",
+		Use:   "audit --config FILE [--endpoint-url URL] [--role NAME] [--regions configured|enabled] [--output table|json|markdown|html]",
 		Short: "Check every account and region, the organization and Identity Center",
 		Long: `audit checks the three layers of the chain and reports what differs:
 
@@ -55,10 +55,15 @@ rest marked unchecked. A second Ctrl-C ends the process at once.
 Progress (accounts done, findings so far) is drawn on stderr when stderr is
 a terminal, unless --quiet.
 
+--output html writes one self-contained page: the organization and Identity
+Center findings, then a grid of accounts (grouped by OU) by regions coloured
+by status, each cell showing its findings on hover and on click.
+
 Exit codes: 0 everything compliant, 1 findings, 2 something could not be
 checked or the run stopped early (each such part is listed), or bad usage.`,
 		Example: `  runas audit --config runas.yaml
   runas audit --config runas.yaml --output markdown > audit.md
+  runas audit --config runas.yaml --output html > audit.html
   runas audit --config runas.yaml --regions enabled
   runas audit --config runas.yaml --endpoint-url http://127.0.0.1:5000 --output json`,
 		Args: cobra.NoArgs,
@@ -89,6 +94,10 @@ checked or the run stopped early (each such part is listed), or bad usage.`,
 				}
 			case "markdown":
 				rep.WriteMarkdown(out)
+			case "html":
+				if err := rep.WriteHTML(out); err != nil {
+					return problem(err)
+				}
 			default:
 				rep.WriteTable(out)
 			}
@@ -101,7 +110,7 @@ checked or the run stopped early (each such part is listed), or bad usage.`,
 			return nil
 		},
 	}
-	s = newSetup(cmd, setupOptions{Outputs: []string{"table", "json", "markdown"}, Timeout: defaultAWSTimeout, AWS: true})
+	s = newSetup(cmd, setupOptions{Outputs: []string{"table", "json", "markdown", "html"}, Timeout: defaultAWSTimeout, AWS: true})
 	return cmd
 }
 

@@ -9,6 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/awsorg"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/ssmprefs"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
@@ -107,11 +111,12 @@ func Run(ctx context.Context, c *settings.Config, src Sources, opts Options) (Re
 	if opts.SectionTimeout == 0 {
 		opts.SectionTimeout = DefaultSectionTimeout
 	}
-	jobs, failed, err := awsorg.Targets(ctx, c, src.Accounts, src.Regions)
+	plan, err := awsorg.Targets(ctx, c, src.Accounts, src.Regions)
 	if err != nil {
 		return Report{}, err
 	}
-	rep := Report{}
+	jobs, failed := plan.Jobs, plan.Failed
+	rep := Report{Accounts: plan.Accounts}
 	for a, err := range failed {
 		rep.Targets = append(rep.Targets, Target{Account: a, Region: "*", Status: StatusError, Error: err.Error()})
 	}
@@ -189,7 +194,7 @@ func checkTarget(ctx context.Context, c *settings.Config, src Sources, j awsorg.
 	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	t := Target{Account: j.Account, Region: j.Region}
-	st, err := ssmprefs.Read(tctx, src.SSM(j.Account, j.Region), sessiondoc.DocumentName)
+	st, err := readState(tctx, src.SSM(j.Account, j.Region), &c.SessionPreferences)
 	if err != nil {
 		t.Status, t.Error = StatusError, fmt.Sprintf("reading %s in %s/%s: %v", sessiondoc.DocumentName, j.Account, j.Region, err)
 		return t, err
@@ -204,6 +209,29 @@ func checkTarget(ctx context.Context, c *settings.Config, src Sources, j awsorg.
 			Got:  "absent: Run As is off and sessions open as ssm-user"}}
 	}
 	return t, nil
+}
+
+// readState reads the document for the audit. The default version comes
+// first, with one GetDocument: that settles the common case (it already
+// holds the preferences) and the missing document. Only a default that
+// differs needs ssmprefs.Read's full read (the versions, and the latest
+// when it is not the default, to tell drift from an unpromoted update).
+func readState(ctx context.Context, api ssmprefs.DocumentAPI, prefs *sessiondoc.Preferences) (ssmprefs.State, error) {
+	name := sessiondoc.DocumentName
+	out, err := api.GetDocument(ctx, &ssm.GetDocumentInput{Name: aws.String(name), DocumentFormat: ssmtypes.DocumentFormatJson})
+	if errors.As(err, new(*ssmtypes.InvalidDocument)) {
+		return ssmprefs.State{}, nil
+	}
+	if err != nil {
+		return ssmprefs.State{}, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if doc, err := sessiondoc.Parse([]byte(aws.ToString(out.Content))); err == nil {
+		st := ssmprefs.State{Exists: true, DefaultVersion: aws.ToString(out.DocumentVersion), Current: sessiondoc.Current{Default: &doc}}
+		if d, err := st.Decide(prefs); err == nil && d.Action == sessiondoc.Nothing {
+			return st, nil
+		}
+	}
+	return ssmprefs.Read(ctx, api, name)
 }
 
 func organizationSection(ctx context.Context, c *settings.Config, src Sources) Section {

@@ -256,6 +256,7 @@ func TestAgainstMoto(t *testing.T) {
 		{"interrupted", testAuditInterrupted},
 		{"identity center unreadable is counted", testIdentityCenterUnreadableIsCounted},
 		{"regions enabled: uncovered regions", testRegionsEnabledUncovered},
+		{"HTML report in Chromium", testHTMLReport},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, srv) })
 	}

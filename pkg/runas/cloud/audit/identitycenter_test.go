@@ -6,6 +6,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	idsdocument "github.com/aws/aws-sdk-go-v2/service/identitystore/document"
 	idstypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/audit"
 )
@@ -29,14 +31,12 @@ func TestAttributeValue(t *testing.T) {
 	}
 	for _, tc := range tests {
 		got, err := audit.AttributeValue(u, tc.source)
-		if err != nil || got != tc.want {
-			t.Errorf("%s = %q, %v; want %q", tc.source, got, err, tc.want)
-		}
+		require.NoError(t, err, tc.source)
+		assert.Equal(t, tc.want, got, tc.source)
 	}
-	if got, err := audit.AttributeValue(idstypes.User{UserName: aws.String("bob")}, "${path:enterprise.costCenter}"); err != nil || got != "" {
-		t.Errorf("a user without extensions holds no value: %q %v", got, err)
-	}
-	if _, err := audit.AttributeValue(u, "${path:addresses.primary.country}"); err == nil {
-		t.Error("an unreadable path must be an error, not an empty value")
-	}
+	got, err := audit.AttributeValue(idstypes.User{UserName: aws.String("bob")}, "${path:enterprise.costCenter}")
+	require.NoError(t, err)
+	assert.Empty(t, got, "a user without extensions holds no value")
+	_, err = audit.AttributeValue(u, "${path:addresses.primary.country}")
+	assert.Error(t, err, "an unreadable path must be an error, not an empty value")
 }

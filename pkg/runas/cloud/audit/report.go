@@ -2,6 +2,8 @@ package audit
 
 import (
 	"fmt"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/awsorg"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -77,6 +79,8 @@ type Report struct {
 	Organization   Section  `json:"organization"`
 	IdentityCenter Section  `json:"identityCenter"`
 	Summary        Summary  `json:"summary"`
+	// Accounts are the accounts in scope and the OU each sits in.
+	Accounts []awsorg.Account `json:"accounts"`
 	// Stopped says why the run ended before checking everything
 	// (interrupted, timed out, every account failing); empty otherwise.
 	Stopped string `json:"stopped,omitempty"`

@@ -3,7 +3,6 @@ package awsorg
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -38,39 +37,58 @@ func Active(a orgtypes.Account) bool {
 // DiscoverAccounts returns the ACTIVE accounts under targets (a root id
 // means every account), sorted.
 func DiscoverAccounts(ctx context.Context, api AccountsAPI, targets []string) ([]string, error) {
-	set := map[string]bool{}
-	active := func(a orgtypes.Account) {
-		if Active(a) {
-			set[aws.ToString(a.Id)] = true
-		}
+	found, err := discover(ctx, api, targets)
+	if err != nil {
+		return nil, err
 	}
+	return sortedKeys(found.parent), nil
+}
+
+// placement is where discovery found each account.
+type placement struct {
+	parent map[string]string // account -> the OU (or root) it sits in
+	names  map[string]string // OU or root id -> name
+}
+
+func discover(ctx context.Context, api AccountsAPI, targets []string) (placement, error) {
+	pl := placement{parent: map[string]string{}, names: map[string]string{}}
 	for _, t := range targets {
 		if strings.HasPrefix(t, "r-") {
+			pl.names[t] = "Root"
 			p := organizations.NewListAccountsPaginator(api, &organizations.ListAccountsInput{})
 			for p.HasMorePages() {
 				page, err := p.NextPage(ctx)
 				if err != nil {
-					return nil, fmt.Errorf("listing the organization's accounts: %w", err)
+					return placement{}, fmt.Errorf("listing the organization's accounts: %w", err)
 				}
 				for _, a := range page.Accounts {
-					active(a)
+					if _, seen := pl.parent[aws.ToString(a.Id)]; Active(a) && !seen {
+						pl.parent[aws.ToString(a.Id)] = t
+					}
 				}
 			}
 			continue
 		}
-		if err := walkOU(ctx, api, t, active); err != nil {
-			return nil, err
+		if _, ok := pl.names[t]; !ok {
+			pl.names[t] = t
+		}
+		if err := walkOU(ctx, api, t, &pl); err != nil {
+			return placement{}, err
 		}
 	}
-	out := make([]string, 0, len(set))
-	for a := range set {
-		out = append(out, a)
-	}
-	sort.Strings(out)
-	return out, nil
+	return pl, nil
 }
 
-func walkOU(ctx context.Context, api AccountsAPI, ou string, visit func(orgtypes.Account)) error {
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func walkOU(ctx context.Context, api AccountsAPI, ou string, pl *placement) error {
 	ap := organizations.NewListAccountsForParentPaginator(api, &organizations.ListAccountsForParentInput{ParentId: aws.String(ou)})
 	for ap.HasMorePages() {
 		page, err := ap.NextPage(ctx)
@@ -78,7 +96,9 @@ func walkOU(ctx context.Context, api AccountsAPI, ou string, visit func(orgtypes
 			return fmt.Errorf("listing the accounts of %s: %w", ou, err)
 		}
 		for _, a := range page.Accounts {
-			visit(a)
+			if Active(a) {
+				pl.parent[aws.ToString(a.Id)] = ou
+			}
 		}
 	}
 	op := organizations.NewListOrganizationalUnitsForParentPaginator(api, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(ou)})
@@ -88,7 +108,9 @@ func walkOU(ctx context.Context, api AccountsAPI, ou string, visit func(orgtypes
 			return fmt.Errorf("listing the OUs under %s: %w", ou, err)
 		}
 		for _, child := range page.OrganizationalUnits {
-			if err := walkOU(ctx, api, aws.ToString(child.Id), visit); err != nil {
+			id := aws.ToString(child.Id)
+			pl.names[id] = aws.ToString(child.Name)
+			if err := walkOU(ctx, api, id, pl); err != nil {
 				return err
 			}
 		}
@@ -96,18 +118,35 @@ func walkOU(ctx context.Context, api AccountsAPI, ou string, visit func(orgtypes
 	return nil
 }
 
-// Scope returns the accounts an audit or remediation covers: the ACTIVE
-// accounts under the configured targets, and the management account when
-// it is configured directly (the StackSet never deploys there).
-func Scope(ctx context.Context, c *settings.Config, api AccountsAPI) ([]string, error) {
-	accounts, err := DiscoverAccounts(ctx, api, c.Organization.Targets)
+// Account is an account in scope and where it sits.
+type Account struct {
+	ID string `json:"id"`
+	// Parent is the OU (or root) the account sits in, ParentName its name
+	// (the id for a target OU, whose name discovery does not read).
+	// Both are empty for a management account outside the targets.
+	Parent     string `json:"parent,omitempty"`
+	ParentName string `json:"parentName,omitempty"`
+}
+
+// Scope returns the accounts an audit or remediation covers, sorted: the
+// ACTIVE accounts under the configured targets, and the management
+// account when it is configured directly (the StackSet never deploys
+// there).
+func Scope(ctx context.Context, c *settings.Config, api AccountsAPI) ([]Account, error) {
+	pl, err := discover(ctx, api, c.Organization.Targets)
 	if err != nil {
 		return nil, err
 	}
-	if m := c.Organization.ManagementAccountID; c.ConfigureManagementAccount() && !slices.Contains(accounts, m) {
-		accounts = append([]string{m}, accounts...)
+	if m := c.Organization.ManagementAccountID; c.ConfigureManagementAccount() {
+		if _, ok := pl.parent[m]; !ok {
+			pl.parent[m] = ""
+		}
 	}
-	return accounts, nil
+	var out []Account
+	for _, id := range sortedKeys(pl.parent) {
+		out = append(out, Account{ID: id, Parent: pl.parent[id], ParentName: pl.names[pl.parent[id]]})
+	}
+	return out, nil
 }
 
 // RegionLister returns the regions to audit in one account.
@@ -158,16 +197,27 @@ func (e EnabledRegions) Regions(ctx context.Context, acct string) ([]string, err
 	return out, nil
 }
 
-// Targets lists the account-regions in scope: the accounts Scope finds,
-// each with the regions regions lists. Accounts whose regions cannot be
-// listed come back in failed, by account, so they are reported rather
-// than dropped. The error is only for accounts that cannot be listed at
+// Plan is the work of a run: the account-regions in scope, the accounts
+// whose regions could not be listed (reported, not dropped), and every
+// account in scope with where it sits.
+type Plan struct {
+	Jobs     []Job
+	Failed   map[string]error
+	Accounts []Account
+}
+
+// Targets plans a run: the accounts Scope finds, each with the regions
+// regions lists. Its error is only for accounts that cannot be listed at
 // all.
-func Targets(ctx context.Context, c *settings.Config, api AccountsAPI, regions RegionLister) (jobs []Job, failed map[string]error, err error) {
+func Targets(ctx context.Context, c *settings.Config, api AccountsAPI, regions RegionLister) (Plan, error) {
 	accounts, err := Scope(ctx, c, api)
 	if err != nil {
-		return nil, nil, err
+		return Plan{}, err
 	}
-	jobs, failed = Jobs(ctx, accounts, regions)
-	return jobs, failed, nil
+	ids := make([]string, len(accounts))
+	for i, a := range accounts {
+		ids[i] = a.ID
+	}
+	jobs, failed := Jobs(ctx, ids, regions)
+	return Plan{Jobs: jobs, Failed: failed, Accounts: accounts}, nil
 }

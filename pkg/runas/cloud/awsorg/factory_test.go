@@ -162,9 +162,16 @@ func TestScopeAgainstMoto(t *testing.T) {
 
 	management := aws.ToString(org.Organization.MasterAccountId)
 	c := &settings.Config{Organization: settings.Organization{Targets: []string{workloads}, ManagementAccountID: management, Regions: []string{"eu-west-1", "us-east-1"}}}
-	jobs, failed, err := awsorg.Targets(ctx, c, orgs, awsorg.ConfiguredRegions(c.Organization.Regions))
+	plan, err := awsorg.Targets(ctx, c, orgs, awsorg.ConfiguredRegions(c.Organization.Regions))
 	require.NoError(t, err)
-	assert.Empty(t, failed)
+	assert.Empty(t, plan.Failed)
+	jobs := plan.Jobs
+	parents := map[string]awsorg.Account{}
+	for _, a := range plan.Accounts {
+		parents[a.ID] = a
+	}
+	assert.Equal(t, awsorg.Account{ID: a1, Parent: workloads, ParentName: workloads}, parents[a1])
+	assert.Equal(t, awsorg.Account{ID: a2, Parent: nested, ParentName: "prod"}, parents[a2], "a nested OU is named")
 	var accounts []string
 	for _, j := range jobs {
 		accounts = append(accounts, j.Account)

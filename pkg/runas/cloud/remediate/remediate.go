@@ -82,10 +82,11 @@ func Run(ctx context.Context, c *settings.Config, src audit.Sources, opts Option
 	if opts.TargetTimeout == 0 {
 		opts.TargetTimeout = audit.DefaultTargetTimeout
 	}
-	jobs, failed, err := awsorg.Targets(ctx, c, src.Accounts, src.Regions)
+	plan, err := awsorg.Targets(ctx, c, src.Accounts, src.Regions)
 	if err != nil {
 		return Report{}, err
 	}
+	jobs, failed := plan.Jobs, plan.Failed
 	rep := Report{Applied: opts.Apply}
 	accounts := map[string]bool{}
 	for _, j := range jobs {
