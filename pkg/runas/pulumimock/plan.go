@@ -1,8 +1,16 @@
-// Package pulumimock runs a stack program under Pulumi's mocks and records every
-// resource it registers: type, name, parent, provider and the inputs the
-// provider would receive. `runas plan` prints the record; the component and
-// stack tests assert on it. Nothing here talks to a cloud or needs
-// credentials.
+// Package pulumimock runs a stack program under Pulumi's mocks and records
+// every resource it registers: type, name, parent, provider, the inputs the
+// provider would receive and the options the engine acts on (dependencies,
+// ignored changes, imports, timeouts, retain on delete). `runas plan`
+// prints the record; the component and stack tests assert on it. Nothing
+// here talks to a cloud or needs credentials.
+//
+// The mocks answer as the providers do, so that a test cannot pass on a
+// lookup the real provider would fail: groups exist only when a test seeds
+// them (a single-group lookup of a missing group fails, a listing is
+// empty), the gallery application's app roles come back with null values
+// (so appRoleIds, keyed by value, is empty), OUs hold 12-digit accounts,
+// and registering the same URN twice fails.
 //
 // Unit testing Pulumi programs: https://www.pulumi.com/docs/iac/concepts/testing/unit/
 package pulumimock
