@@ -31,7 +31,7 @@ func TestCallerPolicyAllowingCommands(t *testing.T) {
 }
 
 func TestRequiredArguments(t *testing.T) {
-	_, err := brokerpolicy.SessionRoleTrustPolicy(brokerpolicy.SessionRoleArgs{LinuxUsers: linuxUsers})
+	_, err := brokerpolicy.SessionRoleTrustPolicy(brokerpolicy.SessionRoleArgs{LinuxUsers: []string{"admin"}})
 	assert.ErrorContains(t, err, "broker's role ARN is required")
 	_, err = brokerpolicy.SessionRolePolicy(brokerpolicy.SessionRoleArgs{BrokerRoleARN: brokerRoleARN})
 	assert.ErrorContains(t, err, "at least one Linux user")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/broker/rules"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/brokerpolicy"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 // The broker's rows of the attack table: the policies the per-permission-set
@@ -22,53 +24,63 @@ import (
 // SCP in force in member accounts.
 
 const (
-	org          = "o-a1b2c3d4e5"
-	otherOrg     = "o-zzzzzzzzzz"
-	management   = "111111111111"
-	member       = "222222222222"
-	outsideAcct  = "999999999999"
-	covered      = "eu-west-1"
-	instanceID   = "i-0123456789abcdef0"
-	roleSuffix   = "0123456789abcdef"
-	sessionRole  = "ssm-runas-session"
-	brokerName   = "ssm-runas-session-broker"
-	person       = "alice@example.com"
-	adminAccess  = "AdministratorAccess"
-	stackSetName = "ssm-runas-session-preferences"
+	org         = "o-a1b2c3d4e5"
+	otherOrg    = "o-zzzzzzzzzz"
+	management  = "111111111111"
+	member      = "222222222222"
+	outsideAcct = "999999999999"
+	covered     = "eu-west-1"
+	instanceID  = "i-0123456789abcdef0"
+	roleSuffix  = "0123456789abcdef"
+	sessionRole = "ssm-runas-session"
+	brokerName  = "ssm-runas-session-broker"
+	person      = "alice@example.com"
+	adminAccess = "AdministratorAccess"
+	examplePath = "../../../../examples/per-role/runas.yaml"
 )
 
 var (
 	functionARN    = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", covered, management, brokerName)
 	brokerRoleARN  = fmt.Sprintf("arn:aws:iam::%s:role/%s", management, brokerName)
 	sessionRoleARN = fmt.Sprintf("arn:aws:iam::%s:role/%s", member, sessionRole)
-	linuxUsers     = []string{"admin", "developer"}
 )
 
 // docs are the emitted policies by key.
 type docs map[string]policy.Document
 
+// brokerSection is the broker section the example configuration gets.
+const brokerSection = `
+broker:
+  permissionSets:
+    - name: Admin
+      linuxUser: admin
+    - name: Developer
+      linuxUser: developer
+`
+
+// emitted are the policies as the stack and ` + "`runas plan`" + ` compute them from
+// the per-role example with a broker section: the settings functions give
+// the arguments, the builders the documents.
 func emitted(t *testing.T) docs {
 	t.Helper()
-	sr := brokerpolicy.SessionRoleArgs{
-		BrokerRoleARN: brokerRoleARN,
-		LinuxUsers:    linuxUsers,
-		Session: policy.PermissionSetPolicyArgs{
-			ReservedUsers: []string{"ec2-user", "root", "ssm-user", "ubuntu"},
-			Regions:       []string{covered},
-		},
-	}
+	base, err := os.ReadFile(examplePath)
+	require.NoError(t, err)
+	c, err := settings.Parse(append(base, []byte(brokerSection)...))
+	require.NoError(t, err)
+	require.Equal(t, functionARN, c.BrokerFunctionARN())
+	require.Equal(t, brokerRoleARN, c.BrokerRoleARN())
+	sr := c.BrokerSessionRoleArgs()
 	trust, err := brokerpolicy.SessionRoleTrustPolicy(sr)
 	require.NoError(t, err)
 	perms, err := brokerpolicy.SessionRolePolicy(sr)
 	require.NoError(t, err)
-	caller, err := brokerpolicy.CallerPolicy(brokerpolicy.CallerArgs{BrokerFunctionARN: functionARN})
+	caller, err := brokerpolicy.CallerPolicy(c.BrokerCallerArgs(false))
 	require.NoError(t, err)
-	br := brokerpolicy.BrokerRoleArgs{OrganizationID: org, SessionRoleName: sessionRole, FunctionARN: functionARN}
-	brokerRole, err := brokerpolicy.BrokerRolePolicy(br)
+	brokerRole, err := brokerpolicy.BrokerRolePolicy(c.BrokerRoleArgs())
 	require.NoError(t, err)
-	url, err := brokerpolicy.FunctionURLPolicy(br)
+	url, err := brokerpolicy.FunctionURLPolicy(c.BrokerRoleArgs())
 	require.NoError(t, err)
-	scp, err := policy.GuardrailSCP(policy.SCPArgs{StackSetName: stackSetName, ReservedUsers: []string{"ec2-user", "root", "ssm-user", "ubuntu"}, Regions: []string{covered}})
+	scp, err := policy.GuardrailSCP(c.GuardrailSCPArgs())
 	require.NoError(t, err)
 	return docs{"trust": trust, "session-role": perms, "caller": caller, "broker-role": brokerRole, "url": url, "scp": scp,
 		adminAccess: {Version: policy.Version, Statement: []policy.Statement{{Effect: policy.Allow, Action: policy.Strings{"*"}, Resource: policy.Values{"*"}}}}}
