@@ -3,7 +3,6 @@ package engine
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -23,7 +22,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 )
 
@@ -227,31 +225,19 @@ func (s *Stack) run(dryRun bool) Result {
 	return res
 }
 
-// runProgram is what `pulumi up` runs for this project: stacks/main.go's
-// entry, against the engine's resource monitor.
-func runProgram(info plugin.RunInfo, engineAddr string) error {
-	cfg := map[string]string{}
-	for k, v := range info.Config {
-		cfg[k.String()] = v
+// Providers returns the inputs of the stack's providers of package pkg
+// (explicit and default), by URN, from the state.
+func (s *Stack) Providers(pkg string) map[resource.URN]resource.PropertyMap {
+	out := map[resource.URN]resource.PropertyMap{}
+	if s.snap == nil {
+		return out
 	}
-	var secrets []string
-	for _, k := range info.ConfigSecretKeys {
-		secrets = append(secrets, k.String())
+	for _, r := range s.snap.Resources {
+		if string(r.Type) == "pulumi:providers:"+pkg && !r.Delete {
+			out[r.URN] = r.Inputs
+		}
 	}
-	ctx, err := pulumi.NewContext(context.Background(), pulumi.RunInfo{
-		Project:          info.Project,
-		Stack:            info.Stack,
-		Config:           cfg,
-		ConfigSecretKeys: secrets,
-		Parallel:         info.Parallel,
-		DryRun:           info.DryRun,
-		MonitorAddr:      info.MonitorAddress,
-		EngineAddr:       engineAddr,
-	})
-	if err != nil {
-		return err
-	}
-	return pulumi.RunWithContext(ctx, stackProgram)
+	return out
 }
 
 func collect(events []pengine.Event) ([]Step, []string) {

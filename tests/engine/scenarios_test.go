@@ -426,6 +426,31 @@ func assertCodeUploadedFirst(t *testing.T, ops []Operation, types ...string) {
 	assert.Positive(t, checked, "the deployment creates StackSet instances or management stacks")
 }
 
+// TestStackAWSSettingsReachEveryProvider sets the stack's aws:profile and
+// aws:assumeRole, as an organization deploying from a pipeline does: every
+// aws provider the program uses must carry them (explicit providers do not
+// read the stack configuration), and there is one provider per region.
+func TestStackAWSSettingsReachEveryProvider(t *testing.T) {
+	t.Parallel()
+	w := NewWorld()
+	w.ProvisionGroups(roleGroups...)
+	s := NewStack(t, w, examplePerRole)
+	s.Config["aws:profile"] = "org-deployer"
+	s.Config["aws:assumeRole"] = `{"roleArn":"arn:aws:iam::111111111111:role/ssm-runas-deployer","sessionName":"ssm-runas"}`
+
+	up := s.Up()
+	require.NoError(t, up.Err, strings.Join(up.Messages, "\n"))
+	perRegion := map[string][]string{}
+	for urn, in := range s.Providers("aws") {
+		assert.Equal(t, "org-deployer", str(in, "profile"), "%s: aws:profile", urn.Name())
+		assert.Equal(t, "arn:aws:iam::111111111111:role/ssm-runas-deployer", str(object(in, "assumeRole"), "roleArn"), "%s: aws:assumeRole", urn.Name())
+		perRegion[str(in, "region")] = append(perRegion[str(in, "region")], urn.Name())
+	}
+	for _, region := range []string{"eu-west-1", "eu-central-1", "us-east-1"} {
+		assert.Len(t, perRegion[region], 1, "aws providers in %s", region)
+	}
+}
+
 // role returns the named role of the stack's settings, to edit.
 func role(t *testing.T, s *Stack, name string) map[string]any {
 	t.Helper()
