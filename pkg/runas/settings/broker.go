@@ -38,8 +38,10 @@ type Broker struct {
 	// FunctionName is optional, default ssm-runas-session-broker: the
 	// function's name, also the name of its execution role.
 	FunctionName string `yaml:"functionName,omitempty" json:"functionName,omitempty"`
-	// SessionRoleName is optional, default ssm-runas-session: the role in
-	// every member account the broker assumes to start sessions.
+	// SessionRoleName is optional, default ssm-runas-session: the base name
+	// of the role in every member account and region the broker assumes to
+	// start sessions (<sessionRoleName>-<region>; IAM names are global and
+	// the member template is deployed once per region).
 	SessionRoleName string `yaml:"sessionRoleName,omitempty" json:"sessionRoleName,omitempty"`
 	// Documents is optional: session documents besides
 	// SSM-SessionManagerRunShell that people may ask the broker for. Each
@@ -76,6 +78,10 @@ var (
 	// https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
 	iamRoleNameRe = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 )
+
+// maxSessionRoleBaseName leaves room for "-<region>" in the 64 characters
+// of an IAM role name.
+const maxSessionRoleBaseName = 64 - len("-ap-southeast-1") - 4
 
 func (c *Config) applyBrokerDefaults() {
 	b := c.Broker
@@ -144,8 +150,9 @@ func (c *Config) validateBroker() field.List {
 	if !lambdaNameRe.MatchString(b.FunctionName) {
 		errs.Add(field.Invalid(root.Child("functionName"), b.FunctionName, "must be a Lambda function name: 1-64 of letters, digits, - and _"))
 	}
-	if !iamRoleNameRe.MatchString(b.SessionRoleName) || strings.HasPrefix(b.SessionRoleName, "AWSReservedSSO_") {
-		errs.Add(field.Invalid(root.Child("sessionRoleName"), b.SessionRoleName, "must be an IAM role name (1-64 of letters, digits, +=,.@_-), not AWSReservedSSO_*"))
+	if !iamRoleNameRe.MatchString(b.SessionRoleName) || strings.HasPrefix(b.SessionRoleName, "AWSReservedSSO_") || len(b.SessionRoleName) > maxSessionRoleBaseName {
+		errs.Add(field.Invalid(root.Child("sessionRoleName"), b.SessionRoleName,
+			fmt.Sprintf("must be an IAM role name of at most %d characters (letters, digits, +=,.@_-), not AWSReservedSSO_*: each region's role is <name>-<region>", maxSessionRoleBaseName)))
 	}
 	allowed := c.SessionDocumentNames()
 	for i, d := range b.Documents {

@@ -133,7 +133,7 @@ func TestHandleFunctionURLEventStartsTheSessionAsThePermissionSetsUser(t *testin
 
 	require.Len(t, f.sts.in, 1)
 	in := f.sts.in[0]
-	assert.Equal(t, "arn:aws:iam::"+member+":role/"+roleName, aws.ToString(in.RoleArn))
+	assert.Equal(t, "arn:aws:iam::"+member+":role/"+roleName+"-"+region, aws.ToString(in.RoleArn))
 	assert.Equal(t, "alice@example.com", aws.ToString(in.SourceIdentity))
 	assert.Equal(t, "alice@example.com", aws.ToString(in.RoleSessionName))
 	require.Len(t, in.Tags, 1)
@@ -149,7 +149,7 @@ func TestHandleFunctionURLEventStartsTheSessionAsThePermissionSetsUser(t *testin
 	// StartSession ran with the session role's credentials, which moto
 	// issued for the session role in the caller's own account.
 	who := callerIdentity(t, f.moto, calls[0].AccessKeyID)
-	assert.Equal(t, "arn:aws:sts::"+member+":assumed-role/"+roleName+"/alice@example.com", who)
+	assert.Equal(t, "arn:aws:sts::"+member+":assumed-role/"+roleName+"-"+region+"/alice@example.com", who)
 
 	lines := f.logLines(t)
 	require.Len(t, lines, 1)

@@ -177,7 +177,8 @@ func CallerPolicy(a CallerArgs) (policy.Document, error) {
 type BrokerRoleArgs struct {
 	// OrganizationID is required.
 	OrganizationID string
-	// SessionRoleName is required.
+	// SessionRoleName is required: the base name of the per-region
+	// session roles (<SessionRoleName>-<region>).
 	SessionRoleName string
 	// FunctionARN is required for FunctionURLPolicy.
 	FunctionARN string
@@ -195,7 +196,7 @@ func BrokerRolePolicy(a BrokerRoleArgs) (policy.Document, error) {
 		Sid:       SidAssumeSessionRoles,
 		Effect:    policy.Allow,
 		Action:    policy.Strings{"sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"},
-		Resource:  policy.Values{fmt.Sprintf("arn:aws:iam::*:role/%s", a.SessionRoleName)},
+		Resource:  policy.Values{fmt.Sprintf("arn:aws:iam::*:role/%s-*", a.SessionRoleName)},
 		Condition: policy.Condition{"StringEquals": {ResourceOrgIDKey: {a.OrganizationID}}},
 	}}}, nil
 }

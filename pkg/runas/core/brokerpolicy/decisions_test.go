@@ -42,7 +42,7 @@ const (
 var (
 	functionARN    = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", covered, management, brokerName)
 	brokerRoleARN  = fmt.Sprintf("arn:aws:iam::%s:role/%s", management, brokerName)
-	sessionRoleARN = fmt.Sprintf("arn:aws:iam::%s:role/%s", member, sessionRole)
+	sessionRoleARN = fmt.Sprintf("arn:aws:iam::%s:role/%s-%s", member, sessionRole, covered)
 )
 
 // docs are the emitted policies by key.
@@ -201,7 +201,7 @@ func cases() []tcase {
 			c := assume("the broker assumes a same-named role outside the organization", broker, "sts:AssumeRole", good, false, "")
 			c.context = assumeContext(ptr("admin"), ptr(person))
 			c.context[brokerpolicy.ResourceOrgIDKey] = otherOrg
-			c.resources = []string{fmt.Sprintf("arn:aws:iam::%s:role/%s", outsideAcct, sessionRole)}
+			c.resources = []string{fmt.Sprintf("arn:aws:iam::%s:role/%s-%s", outsideAcct, sessionRole, covered)}
 			return c
 		}(),
 		assume("a broker in a member account tags sessions (the guardrail SCP forbids it: run the broker in the management account)", memberBroker, "sts:TagSession", good, false, policy.SidDenyRunAsSessionTags),

@@ -38,8 +38,9 @@ type Rules struct {
 	// PermissionSets maps a permission set name to the Linux user its
 	// people land as. Permission sets not listed are refused.
 	PermissionSets map[string]string `json:"permissionSets"`
-	// SessionRoleName is required: the role the broker assumes in the
-	// caller's account to start the session.
+	// SessionRoleName is required: the base name of the role the broker
+	// assumes in the caller's account to start the session; the role of
+	// each region is <SessionRoleName>-<region>.
 	SessionRoleName string `json:"sessionRoleName"`
 	// Documents are the session documents a request may name; the first is
 	// used when it names none. Default: SSM-SessionManagerRunShell.
@@ -220,14 +221,19 @@ func (r Rules) Decide(c Caller, req Request) Decision {
 	}
 	d.Allowed = true
 	d.LinuxUser = user
-	d.SessionRoleARN = r.SessionRoleARN(id.AccountID)
+	d.SessionRoleARN = r.SessionRoleARN(id.AccountID, req.Region)
 	return d
 }
 
-// SessionRoleARN is the session role's ARN in account.
-func (r Rules) SessionRoleARN(account string) string {
-	return fmt.Sprintf("arn:%s:iam::%s:role/%s", r.partition(), account, r.SessionRoleName)
+// SessionRoleARN is the session role's ARN in account for region. The
+// member template is deployed once per region and IAM names are global, so
+// each region's stack creates its own role, <SessionRoleName>-<region>.
+func (r Rules) SessionRoleARN(account, region string) string {
+	return fmt.Sprintf("arn:%s:iam::%s:role/%s", r.partition(), account, SessionRoleName(r.SessionRoleName, region))
 }
+
+// SessionRoleName is the session role's name in region.
+func SessionRoleName(base, region string) string { return base + "-" + region }
 
 func (r Rules) documents() []string {
 	if len(r.Documents) == 0 {

@@ -117,7 +117,7 @@ func TestDecide(t *testing.T) {
 			if tc.refusal == "" {
 				require.True(t, d.Allowed, d.Reason)
 				assert.Equal(t, tc.linuxUser, d.LinuxUser)
-				assert.Equal(t, "arn:aws:iam::"+account+":role/ssm-runas-session", d.SessionRoleARN)
+				assert.Equal(t, "arn:aws:iam::"+account+":role/ssm-runas-session-eu-west-1", d.SessionRoleARN)
 				return
 			}
 			assert.False(t, d.Allowed)
@@ -157,5 +157,5 @@ func ExampleRules_Decide() {
 		PrincipalOrgID: "o-a1b2c3d4e5",
 	}, rules.Request{Target: "i-0123456789abcdef0", Region: "eu-west-1"})
 	fmt.Println(d.Allowed, d.Identity.Person, d.Identity.PermissionSet, d.LinuxUser, d.SessionRoleARN)
-	// Output: true alice@example.com Data_Eng_Admin admin arn:aws:iam::222222222222:role/ssm-runas-session
+	// Output: true alice@example.com Data_Eng_Admin admin arn:aws:iam::222222222222:role/ssm-runas-session-eu-west-1
 }
