@@ -280,6 +280,8 @@ func conflictMessage(key string) string {
 		return "DuplicatePolicyAttachmentException: A policy with the specified name and type already exists."
 	case "assignment":
 		return "creating SSO Account Assignment: already exists"
+	case "customer-policy":
+		return "ConflictException: the customer managed policy is already attached to the permission set"
 	case "managed-policy":
 		return "attaching Managed Policy to SSO Permission Set: already attached"
 	case "identifier-uri":

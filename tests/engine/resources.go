@@ -314,6 +314,21 @@ var handlers = map[string]handler{
 			return resource.ID(arn + "," + ps + "," + str(in, "instanceArn")), outs, []string{"managed-policy|" + ps + "|" + arn}, nil
 		},
 	},
+	typeCustomerPolicy: {
+		create: func(w *World, c providerConfig, in resource.PropertyMap) (resource.ID, resource.PropertyMap, []string, error) {
+			if _, err := permissionSetOf(w, in); err != nil {
+				return "", nil, nil, err
+			}
+			ref := object(in, "customerManagedPolicyReference")
+			name, path := str(ref, "name"), str(ref, "path")
+			if path == "" {
+				path = "/"
+			}
+			ps := str(in, "permissionSetArn")
+			id := strings.Join([]string{name, path, ps, str(in, "instanceArn")}, ",")
+			return resource.ID(id), in.Copy(), []string{"customer-policy|" + ps + "|" + path + name}, nil
+		},
+	},
 	typeAccountAssignment: {
 		check: func(w *World, in resource.PropertyMap) []plugin.CheckFailure {
 			if p, ok := known(in, "principalId"); ok && !principalIDPattern.MatchString(p) {

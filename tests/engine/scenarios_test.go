@@ -451,6 +451,35 @@ func TestStackAWSSettingsReachEveryProvider(t *testing.T) {
 	}
 }
 
+// TestManagedPoliciesWithTheSameNameAttach gives a role an AWS managed
+// policy and a customer managed policy with the same name under a path:
+// resource names must not collide (the engine refuses duplicate URNs), and
+// the customer managed one is attached by name and path (the managed policy
+// attachment accepts AWS managed policies only).
+func TestManagedPoliciesWithTheSameNameAttach(t *testing.T) {
+	t.Parallel()
+	w := NewWorld()
+	w.ProvisionGroups(roleGroups...)
+	s := NewStack(t, w, examplePerRole)
+	delete(s.Settings, "entra")
+	admin := role(t, s, "admin")
+	admin["permissionSet"].(map[string]any)["managedPolicyArns"] = []any{
+		"arn:aws:iam::aws:policy/ReadOnlyAccess",
+		"arn:aws:iam::111111111111:policy/corp/ReadOnlyAccess",
+	}
+
+	up := s.Up()
+	require.NoError(t, up.Err, strings.Join(up.Messages, "\n"))
+	assert.Len(t, w.Resources(typeManagedPolicy), 1, "the AWS managed policy")
+	custom := w.Resources(typeCustomerPolicy)
+	require.Len(t, custom, 1, "the customer managed policy")
+	assert.True(t, strings.HasPrefix(string(custom[0]), "ReadOnlyAccess,/corp/,"), "attached by name and path: %s", custom[0])
+
+	again := s.Up()
+	require.NoError(t, again.Err, strings.Join(again.Messages, "\n"))
+	assert.Empty(t, stepStrings(again.Changed()), "the run after")
+}
+
 // role returns the named role of the stack's settings, to edit.
 func role(t *testing.T, s *Stack, name string) map[string]any {
 	t.Helper()

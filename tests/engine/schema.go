@@ -44,6 +44,7 @@ const (
 	typePermissionSet         = "aws:ssoadmin/permissionSet:PermissionSet"
 	typeInlinePolicy          = "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy"
 	typeManagedPolicy         = "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment"
+	typeCustomerPolicy        = "aws:ssoadmin/customerManagedPolicyAttachment:CustomerManagedPolicyAttachment"
 	typeAccountAssignment     = "aws:ssoadmin/accountAssignment:AccountAssignment"
 	typeAccessControlAttrs    = "aws:ssoadmin/instanceAccessControlAttributes:InstanceAccessControlAttributes"
 	typeAppFromTemplate       = "azuread:index/applicationFromTemplate:ApplicationFromTemplate"
@@ -133,6 +134,11 @@ var schemas = map[string]resourceSchema{
 	typeManagedPolicy: {
 		replaceOnChanges: []string{"instanceArn", "managedPolicyArn", "permissionSetArn"},
 		source:           tfAWS + "ssoadmin/managed_policy_attachment.go",
+	},
+	typeCustomerPolicy: {
+		// The resource has no Update: every argument is ForceNew.
+		replaceOnChanges: []string{"customerManagedPolicyReference", "instanceArn", "permissionSetArn"},
+		source:           tfAWS + "ssoadmin/customer_managed_policy_attachment.go",
 	},
 	typeAccountAssignment: {
 		replaceOnChanges: []string{"instanceArn", "permissionSetArn", "principalId", "principalType", "targetId", "targetType"},
