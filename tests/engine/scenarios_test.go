@@ -72,6 +72,7 @@ func TestFirstDeploymentOnAnEmptyIdentityStore(t *testing.T) {
 		assert.Contains(t, said, g, "the first deployment must say that group %s is not provisioned yet (stack outputs or messages)", g)
 	}
 	assert.Empty(t, w.Resources(typeAccountAssignment), "no assignment can exist before SCIM has provisioned the groups")
+	assert.Empty(t, w.Resources(typeSynchronizationJob), "no provisioning job before the SCIM token is stored")
 	assert.Empty(t, first.Deletes(), "first deployment")
 
 	// Identity Center issued the SCIM token; the stack stores it.
@@ -478,6 +479,24 @@ func TestManagedPoliciesWithTheSameNameAttach(t *testing.T) {
 	again := s.Up()
 	require.NoError(t, again.Err, strings.Join(again.Messages, "\n"))
 	assert.Empty(t, stepStrings(again.Changed()), "the run after")
+}
+
+// TestAccountsWithoutStatusKeepTheirAssignments runs after Organizations
+// has stopped reporting the accounts' Status (it is retiring it in favour
+// of State): the OU lookups then report no status, and reading that as
+// "not active" would delete every assignment. The update must delete
+// nothing; failing with a reason is acceptable.
+func TestAccountsWithoutStatusKeepTheirAssignments(t *testing.T) {
+	t.Parallel()
+	s := deployedStack(t, false)
+	s.World.RetireAccountStatus()
+
+	up := s.Up()
+	assert.Empty(t, deletions(up.Changes), "provider deletions")
+	assert.Len(t, s.World.Resources(typeAccountAssignment), exampleAssignments, "assignments")
+	if up.Err != nil {
+		assert.Contains(t, strings.ToLower(up.Err.Error()), "status", "a failure says why")
+	}
 }
 
 // role returns the named role of the stack's settings, to edit.

@@ -147,6 +147,19 @@ func (w *World) ProvisionGroups(names ...string) {
 	}
 }
 
+// RetireAccountStatus makes Organizations stop reporting the accounts'
+// Status field, which it is retiring in favour of State (the data source of
+// pulumi-aws v6.83.2 reads Status only, so it reports "").
+func (w *World) RetireAccountStatus() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for ou, accts := range w.OUs {
+		for i := range accts {
+			w.OUs[ou][i].Status = ""
+		}
+	}
+}
+
 // GroupID returns the identity store id of a provisioned group ("" when
 // SCIM has not provisioned it).
 func (w *World) GroupID(name string) string {
