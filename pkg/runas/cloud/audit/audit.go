@@ -29,7 +29,10 @@ type Sources struct {
 	StackSets     StackSetAPI
 	ABAC          ABACAPI
 	IdentityStore IdentityStoreAPI
-	Regions       awsorg.RegionLister
+	// Assignments reads Identity Center's account assignments; nil skips
+	// the assignment check.
+	Assignments AssignmentsAPI
+	Regions     awsorg.RegionLister
 	// Throttles counts throttled calls, for the pool's back-off; nil
 	// means the pool never backs off.
 	Throttles func() uint64
@@ -59,7 +62,8 @@ func FromFactory(f *awsorg.Factory, c *settings.Config, regions RegionMode) Sour
 		s.Regions = awsorg.EnabledRegions{API: f.Account(), Management: c.Organization.ManagementAccountID}
 	}
 	if ic := c.IdentityCenter; ic != nil {
-		s.ABAC = f.SSOAdmin(ic.Region)
+		admin := f.SSOAdmin(ic.Region)
+		s.ABAC, s.Assignments = admin, admin
 		s.IdentityStore = f.IdentityStore(ic.Region)
 	}
 	return s
@@ -211,11 +215,13 @@ func checkTarget(ctx context.Context, c *settings.Config, src Sources, j awsorg.
 	return t, nil
 }
 
-// readState reads the document for the audit. The default version comes
-// first, with one GetDocument: that settles the common case (it already
-// holds the preferences) and the missing document. Only a default that
-// differs needs ssmprefs.Read's full read (the versions, and the latest
-// when it is not the default, to tell drift from an unpromoted update).
+// readState reads the document for the audit with as few calls as the
+// decision allows. The default version comes first, with one GetDocument:
+// that settles the common case (it already holds the preferences) and the
+// missing document. A default that differs needs the versions
+// (DescribeDocument), and the latest version's content only when it is
+// not the default, to tell drift from an update written but not promoted.
+// Content that does not parse goes to ssmprefs.Read, which reports it.
 func readState(ctx context.Context, api ssmprefs.DocumentAPI, prefs *sessiondoc.Preferences) (ssmprefs.State, error) {
 	name := sessiondoc.DocumentName
 	out, err := api.GetDocument(ctx, &ssm.GetDocumentInput{Name: aws.String(name), DocumentFormat: ssmtypes.DocumentFormatJson})
@@ -225,13 +231,36 @@ func readState(ctx context.Context, api ssmprefs.DocumentAPI, prefs *sessiondoc.
 	if err != nil {
 		return ssmprefs.State{}, fmt.Errorf("reading %s: %w", name, err)
 	}
-	if doc, err := sessiondoc.Parse([]byte(aws.ToString(out.Content))); err == nil {
-		st := ssmprefs.State{Exists: true, DefaultVersion: aws.ToString(out.DocumentVersion), Current: sessiondoc.Current{Default: &doc}}
-		if d, err := st.Decide(prefs); err == nil && d.Action == sessiondoc.Nothing {
-			return st, nil
-		}
+	doc, err := sessiondoc.Parse([]byte(aws.ToString(out.Content)))
+	if err != nil {
+		return ssmprefs.Read(ctx, api, name)
 	}
-	return ssmprefs.Read(ctx, api, name)
+	st := ssmprefs.State{Exists: true, DefaultVersion: aws.ToString(out.DocumentVersion), Current: sessiondoc.Current{Default: &doc}}
+	if d, err := st.Decide(prefs); err != nil || d.Action == sessiondoc.Nothing {
+		return st, err
+	}
+	desc, err := api.DescribeDocument(ctx, &ssm.DescribeDocumentInput{Name: aws.String(name)})
+	if err != nil {
+		return ssmprefs.State{}, fmt.Errorf("describing %s: %w", name, err)
+	}
+	st.LatestVersion = aws.ToString(desc.Document.LatestVersion)
+	if dv := aws.ToString(desc.Document.DefaultVersion); dv != st.DefaultVersion {
+		// The default moved between the two calls: read it all again.
+		return ssmprefs.Read(ctx, api, name)
+	}
+	if st.LatestVersion == st.DefaultVersion {
+		return st, nil
+	}
+	latest, err := api.GetDocument(ctx, &ssm.GetDocumentInput{Name: aws.String(name), DocumentVersion: aws.String(st.LatestVersion), DocumentFormat: ssmtypes.DocumentFormatJson})
+	if err != nil {
+		return ssmprefs.State{}, fmt.Errorf("reading %s version %s: %w", name, st.LatestVersion, err)
+	}
+	ldoc, err := sessiondoc.Parse([]byte(aws.ToString(latest.Content)))
+	if err != nil {
+		return ssmprefs.Read(ctx, api, name)
+	}
+	st.Current.Latest = &ldoc
+	return st, nil
 }
 
 func organizationSection(ctx context.Context, c *settings.Config, src Sources) Section {
@@ -271,6 +300,13 @@ func identityCenterSection(ctx context.Context, c *settings.Config, src Sources)
 		sec.Findings = append(sec.Findings, f...)
 		if err != nil {
 			errs = append(errs, err)
+		}
+		if src.Assignments != nil {
+			f, err := CheckAssignments(ctx, src.Assignments, src.IdentityStore, src.Accounts, c)
+			sec.Findings = append(sec.Findings, f...)
+			if err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

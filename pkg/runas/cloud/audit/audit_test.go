@@ -72,10 +72,11 @@ identityCenter:
   identityStoreId: %s
   runAsSource: ${path:title}
 roles:
-  - {name: admin, entraGroup: SG-Admin, linuxUser: admin, precedence: 1, permissionSet: {name: SSM-Admin}, assignments: ["222222222222"]}
-  - {name: developer, entraGroup: SG-Dev, linuxUser: developer, precedence: 3, permissionSet: {name: SSM-Dev}, assignments: ["222222222222"]}
-  - {name: support, entraGroup: SG-Support, linuxUser: support, precedence: 4, permissionSet: {name: SSM-Support}, assignments: ["222222222222"]}
-`, org.ID, org.ManagementAccount, strings.Join(org.OUs, ", "), strings.Join(regions, ", "), identityStore)
+  - {name: admin, entraGroup: SG-Admin, linuxUser: admin, precedence: 1, permissionSet: {name: SSM-Admin}, assignments: [%s]}
+  - {name: developer, entraGroup: SG-Dev, linuxUser: developer, precedence: 3, permissionSet: {name: SSM-Dev}, assignments: ["%s"]}
+  - {name: support, entraGroup: SG-Support, linuxUser: support, precedence: 4, permissionSet: {name: SSM-Support}, assignments: ["%s"]}
+`, org.ID, org.ManagementAccount, strings.Join(org.OUs, ", "), strings.Join(regions, ", "), identityStore,
+		org.OUs[0], org.Accounts[1], org.Accounts[5])
 	c, err := settings.Parse([]byte(yaml))
 	require.NoError(t, err, "test config")
 	return c
@@ -146,6 +147,32 @@ func build(t *testing.T, endpoint string, srv *motoserver.Server, fo awsorg.Fact
 		out, err := ids.CreateGroup(ctx, &identitystore.CreateGroupInput{IdentityStoreId: aws.String(identityStore), DisplayName: aws.String(g)})
 		require.NoError(t, err)
 		group[g] = aws.ToString(out.GroupId)
+	}
+
+	// Permission sets and account assignments as a deployment left them,
+	// then the organization moved on: account 4 joined the admin OU after
+	// the last deploy (missing), and account 3 was dropped from the
+	// developer role's assignments (unwanted).
+	admin := f.SSOAdmin("eu-west-1")
+	instance := aws.String(w.cfg.IdentityCenter.InstanceARN)
+	for _, a := range []struct {
+		group, permissionSet string
+		accounts             []int
+	}{
+		{"SG-Admin", "SSM-Admin", []int{0, 2}},
+		{"SG-Dev", "SSM-Dev", []int{1, 3}},
+		{"SG-Support", "SSM-Support", []int{5}},
+	} {
+		// SessionDuration is given: moto answers its default as a number,
+		// which the SDK refuses.
+		ps, err := admin.CreatePermissionSet(ctx, &ssoadmin.CreatePermissionSetInput{InstanceArn: instance, Name: aws.String(a.permissionSet), SessionDuration: aws.String("PT1H")})
+		require.NoError(t, err)
+		for _, i := range a.accounts {
+			_, err := admin.CreateAccountAssignment(ctx, &ssoadmin.CreateAccountAssignmentInput{InstanceArn: instance,
+				PermissionSetArn: ps.PermissionSet.PermissionSetArn, PrincipalId: aws.String(group[a.group]), PrincipalType: ssotypes.PrincipalTypeGroup,
+				TargetId: aws.String(org.Accounts[i]), TargetType: ssotypes.TargetTypeAwsAccount})
+			require.NoError(t, err)
+		}
 	}
 	for _, u := range []struct {
 		name, title string
@@ -239,6 +266,8 @@ func verifyReport(t *testing.T, w *world, rep audit.Report, allowUnchecked bool,
 		"value-missing dave: want developer got (none)",
 		"value-unknown erin: want a role account or no value got dba",
 		"value-invalid frank: want support got Support Desk",
+		"assignment-missing admin/" + w.org.Accounts[4] + ": want SG-Admin assigned SSM-Admin (pulumi up assigns accounts added since the last deploy) got no assignment",
+		"assignment-unwanted developer/" + w.org.Accounts[3] + ": want no assignment (not in roles[].assignments; pulumi up removes the ones it made) got SG-Dev assigned SSM-Dev",
 	}, findings(rep.IdentityCenter.Findings), rep.IdentityCenter.Error)
 }
 

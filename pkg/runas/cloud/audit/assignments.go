@@ -1,0 +1,154 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/identitystore"
+	idsdocument "github.com/aws/aws-sdk-go-v2/service/identitystore/document"
+	idstypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/awsorg"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
+)
+
+// Account assignment checks.
+const (
+	CheckAssignmentMissing    = "assignment-missing"
+	CheckAssignmentUnwanted   = "assignment-unwanted"
+	CheckPermissionSetMissing = "permission-set-missing"
+)
+
+// AssignmentsAPI is the part of Identity Center's admin API the assignment
+// check needs; *ssoadmin.Client satisfies it.
+type AssignmentsAPI interface {
+	ssoadmin.ListPermissionSetsAPIClient
+	ssoadmin.ListAccountAssignmentsForPrincipalAPIClient
+	DescribePermissionSet(ctx context.Context, in *ssoadmin.DescribePermissionSetInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DescribePermissionSetOutput, error)
+}
+
+var accountIDRe = regexp.MustCompile(`^\d{12}$`)
+
+// CheckAssignments compares each role's account assignments with the
+// configuration: Identity Center has no OU-level assignment, so an account
+// added under a configured OU after the last `pulumi up` has none
+// (assignment-missing), and an account dropped from roles[].assignments
+// keeps the one it had (assignment-unwanted). OUs are expanded to their
+// ACTIVE accounts as the stack expands them. Roles whose group is not in
+// the identity store are left to CheckUsers (group-missing).
+func CheckAssignments(ctx context.Context, api AssignmentsAPI, ids IdentityStoreAPI, orgs awsorg.AccountsAPI, c *settings.Config) ([]Finding, error) {
+	ic := c.IdentityCenter
+	instance := aws.String(ic.InstanceARN)
+	byName, err := permissionSetsByName(ctx, api, ic.InstanceARN)
+	if err != nil {
+		return nil, err
+	}
+	expanded := map[string][]string{}
+	expand := func(target string) ([]string, error) {
+		if accountIDRe.MatchString(target) {
+			return []string{target}, nil
+		}
+		if got, ok := expanded[target]; ok {
+			return got, nil
+		}
+		got, err := awsorg.DiscoverAccounts(ctx, orgs, []string{target})
+		if err != nil {
+			return nil, err
+		}
+		expanded[target] = got
+		return got, nil
+	}
+	var findings []Finding
+	for _, r := range c.RolesByPrecedence() {
+		psARN := r.PermissionSet.ARN
+		if psARN == "" {
+			psARN = byName[r.PermissionSet.Name]
+		}
+		if psARN == "" {
+			findings = append(findings, Finding{Check: CheckPermissionSetMissing, Subject: r.Name, Want: "permission set " + r.PermissionSet.Name + " (pulumi up creates it)", Got: "not in " + ic.InstanceARN})
+			continue
+		}
+		g, err := ids.GetGroupId(ctx, &identitystore.GetGroupIdInput{IdentityStoreId: aws.String(ic.IdentityStoreID),
+			AlternateIdentifier: &idstypes.AlternateIdentifierMemberUniqueAttribute{Value: idstypes.UniqueAttribute{
+				AttributePath: aws.String("displayName"), AttributeValue: idsdocument.NewLazyDocument(r.EntraGroup)}}})
+		if isNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("finding group %s: %w", r.EntraGroup, err)
+		}
+		want := map[string]bool{}
+		for _, t := range r.Assignments {
+			accounts, err := expand(t)
+			if err != nil {
+				return nil, fmt.Errorf("expanding the assignments of role %s: %w", r.Name, err)
+			}
+			for _, a := range accounts {
+				want[a] = true
+			}
+		}
+		have := map[string]bool{}
+		p := ssoadmin.NewListAccountAssignmentsForPrincipalPaginator(api, &ssoadmin.ListAccountAssignmentsForPrincipalInput{
+			InstanceArn: instance, PrincipalId: g.GroupId, PrincipalType: ssotypes.PrincipalTypeGroup})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("listing the account assignments of %s: %w", r.EntraGroup, err)
+			}
+			for _, a := range page.AccountAssignments {
+				if aws.ToString(a.PermissionSetArn) == psARN {
+					have[aws.ToString(a.AccountId)] = true
+				}
+			}
+		}
+		for _, a := range sortedSet(want) {
+			if !have[a] {
+				findings = append(findings, Finding{Check: CheckAssignmentMissing, Subject: r.Name + "/" + a,
+					Want: r.EntraGroup + " assigned " + r.PermissionSet.Name + " (pulumi up assigns accounts added since the last deploy)", Got: "no assignment"})
+			}
+		}
+		for _, a := range sortedSet(have) {
+			if !want[a] {
+				findings = append(findings, Finding{Check: CheckAssignmentUnwanted, Subject: r.Name + "/" + a,
+					Want: "no assignment (not in roles[].assignments; pulumi up removes the ones it made)", Got: r.EntraGroup + " assigned " + r.PermissionSet.Name})
+			}
+		}
+	}
+	return findings, nil
+}
+
+// permissionSetsByName maps the instance's permission set names to ARNs.
+func permissionSetsByName(ctx context.Context, api AssignmentsAPI, instanceARN string) (map[string]string, error) {
+	out := map[string]string{}
+	p := ssoadmin.NewListPermissionSetsPaginator(api, &ssoadmin.ListPermissionSetsInput{InstanceArn: aws.String(instanceARN)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing the permission sets of %s: %w", instanceARN, err)
+		}
+		for _, arn := range page.PermissionSets {
+			d, err := api.DescribePermissionSet(ctx, &ssoadmin.DescribePermissionSetInput{InstanceArn: aws.String(instanceARN), PermissionSetArn: aws.String(arn)})
+			if err != nil {
+				return nil, fmt.Errorf("describing permission set %s: %w", arn, err)
+			}
+			if d.PermissionSet != nil {
+				out[aws.ToString(d.PermissionSet.Name)] = arn
+			}
+		}
+	}
+	return out, nil
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
