@@ -345,18 +345,7 @@ func (c *Config) validateIdentity() field.List {
 			precedences[r.Precedence] = i
 		}
 		if s := r.Sudo; s != nil {
-			sp := p.Child("sudo")
-			if len(s.Commands) == 0 {
-				errs.Add(field.Required(sp.Child("commands"), "is required: ALL or absolute command paths"))
-			}
-			for k, cmd := range s.Commands {
-				if !ValidSudoCommand(cmd) {
-					errs.Add(field.Invalid(sp.Child("commands").Index(k), cmd, `must be ALL, or an absolute path followed by plain arguments or by "" (no , : = \ * ? [ or newlines)`))
-				}
-			}
-			if s.RunAs != DefaultSudoRunAs && username.Validate(s.RunAs) != nil {
-				errs.Add(field.Invalid(sp.Child("runAs"), s.RunAs, "must be ALL or a user name"))
-			}
+			errs.Extend(s.Validate(p.Child("sudo")))
 		}
 		errs.Extend(r.PermissionSet.validate(p.Child("permissionSet")))
 		if len(r.Assignments) == 0 {

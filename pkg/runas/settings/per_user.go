@@ -363,7 +363,7 @@ func (s Sudo) Validate(p field.Path) field.List {
 	}
 	for k, cmd := range s.Commands {
 		if !ValidSudoCommand(cmd) {
-			errs.Add(field.Invalid(p.Child("commands").Index(k), cmd, "must be ALL or an absolute path with plain arguments (no , : = \\ or newlines)"))
+			errs.Add(field.Invalid(p.Child("commands").Index(k), cmd, `must be ALL, or an absolute path followed by plain arguments or by "" (no , : = \ * ? [ or newlines)`))
 		}
 	}
 	if s.RunAs != DefaultSudoRunAs && username.Validate(s.RunAs) != nil {

@@ -107,7 +107,7 @@ func TestPerUserValidationProblems(t *testing.T) {
 		{"duplicate sudo group in another case", [][2]string{{"      rule: {commands: [ALL], noPassword: true}", "      rule: {commands: [ALL], noPassword: true}\n    - group: linux-admins\n      rule: {commands: [/usr/bin/id]}"}},
 			[]string{`perUser.sudo[1].group "linux-admins": is also perUser.sudo[0].group (AD group names compare without regard to case)`}},
 		{"sudo command with a separator", [][2]string{{"commands: [ALL]", "commands: [\"/usr/bin/systemctl restart a, /bin/sh\"]"}},
-			[]string{`perUser.sudo[0].rule.commands[0] "/usr/bin/systemctl restart a, /bin/sh": must be ALL or an absolute path with plain arguments (no , : = \ or newlines)`}},
+			[]string{`perUser.sudo[0].rule.commands[0] "/usr/bin/systemctl restart a, /bin/sh": must be ALL, or an absolute path followed by plain arguments or by "" (no , : = \ * ? [ or newlines)`}},
 		{"sudo run as an invalid user", [][2]string{{"noPassword: true}", "noPassword: true, runAs: \"Admin!\"}"}},
 			[]string{`perUser.sudo[0].rule.runAs "Admin!": must be ALL or a user name`}},
 		{"sudo without commands", [][2]string{{"{commands: [ALL], noPassword: true}", "{noPassword: true}"}},
@@ -187,7 +187,7 @@ func TestSudoValidateIsTheRoleRule(t *testing.T) {
 	assert.Empty(t, settings.Sudo{Commands: []string{"/usr/bin/systemctl restart nginx"}, RunAs: "postgres"}.Validate(p))
 	errs := settings.Sudo{Commands: []string{"sh"}, RunAs: "root;id"}.Validate(p)
 	require.Len(t, errs, 2)
-	assert.Equal(t, `x.commands[0] "sh": must be ALL or an absolute path with plain arguments (no , : = \ or newlines)`, errs[0].Error())
+	assert.Equal(t, `x.commands[0] "sh": must be ALL, or an absolute path followed by plain arguments or by "" (no , : = \ * ? [ or newlines)`, errs[0].Error())
 	assert.Equal(t, `x.runAs "root;id": must be ALL or a user name`, errs[1].Error())
 }
 

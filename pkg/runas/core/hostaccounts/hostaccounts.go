@@ -120,20 +120,9 @@ func Sudoers(a Account) []byte {
 	if a.Sudo == nil {
 		return nil
 	}
-	runAs := a.Sudo.RunAs
-	if runAs == "" {
-		runAs = "ALL"
-	}
-	tag := ""
-	if a.Sudo.NoPassword {
-		tag = "NOPASSWD: "
-	}
-	if a.Sudo.NoExec {
-		tag += "NOEXEC: "
-	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Managed by ssm-runas: the sudo rule of the %s role account. Local changes are overwritten.\n", a.Name)
-	fmt.Fprintf(&b, "%s ALL=(%s) %s%s\n", a.Name, runAs, tag, strings.Join(a.Sudo.Commands, ", "))
+	b.WriteString(a.Sudo.Line(a.Name) + "\n")
 	return []byte(b.String())
 }
 
