@@ -397,21 +397,3 @@ func (s Sudo) Line(principal string) string {
 	}
 	return fmt.Sprintf("%s ALL=(%s) %s%s", principal, runAs, tags, strings.Join(s.Commands, ", "))
 }
-
-// PerUserWarnings are what the perUser section allows although it is
-// probably not meant: sudo commands of AD groups known to hand out root, by
-// the same rule as role accounts' (SudoCommandRisk).
-func (c *Config) PerUserWarnings() field.List {
-	var w field.List
-	if c.PerUser == nil {
-		return nil
-	}
-	for i, s := range c.PerUser.Sudo {
-		for k, cmd := range s.Rule.Commands {
-			if why := SudoCommandRisk(cmd, s.Rule.NoExec); why != "" {
-				w.Add(field.Invalid(field.Path("perUser").Child("sudo").Index(i).Child("rule").Child("commands").Index(k), cmd, why))
-			}
-		}
-	}
-	return w
-}

@@ -220,7 +220,7 @@ func TestPerUserWarnings(t *testing.T) {
 	c, err := settings.Parse([]byte(cfg))
 	require.NoError(t, err)
 	got := make([]string, 0, 2)
-	for _, w := range c.PerUserWarnings() {
+	for _, w := range c.Warnings() {
 		got = append(got, w.Error())
 	}
 	assert.Equal(t, []string{
@@ -229,5 +229,5 @@ func TestPerUserWarnings(t *testing.T) {
 	}, got)
 	example, err := settings.Load(perUserExamplePath)
 	require.NoError(t, err)
-	assert.Empty(t, example.PerUserWarnings(), "the shipped example's rules are safe")
+	assert.Empty(t, example.Warnings(), "the shipped example's rules are safe")
 }

@@ -82,13 +82,25 @@ func (c *Config) Warnings() field.List {
 					"it stays allowed for this role, and on such images members get that account's rights; "+
 					"rename the role account, or remove it from guardrail.reservedUsers to silence this"))
 		}
-		if r.Sudo == nil {
-			continue
+		if r.Sudo != nil {
+			w.Extend(r.Sudo.Warnings(p.Child("sudo")))
 		}
-		for k, cmd := range r.Sudo.Commands {
-			if why := SudoCommandRisk(cmd, r.Sudo.NoExec); why != "" {
-				w.Add(field.Invalid(p.Child("sudo").Child("commands").Index(k), cmd, why))
-			}
+	}
+	if c.PerUser != nil {
+		for i, s := range c.PerUser.Sudo {
+			w.Extend(s.Rule.Warnings(field.Path("perUser").Child("sudo").Index(i).Child("rule")))
+		}
+	}
+	return w
+}
+
+// Warnings lists the rule's commands known to hand out a root shell
+// (SudoCommandRisk); role accounts and AD groups share it.
+func (s Sudo) Warnings(p field.Path) field.List {
+	var w field.List
+	for k, cmd := range s.Commands {
+		if why := SudoCommandRisk(cmd, s.NoExec); why != "" {
+			w.Add(field.Invalid(p.Child("commands").Index(k), cmd, why))
 		}
 	}
 	return w
