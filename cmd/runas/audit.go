@@ -117,6 +117,7 @@ checked or the run stopped early (each such part is listed), or bad usage.`,
 func newRemediateCommand() *cobra.Command {
 	var s *setup
 	var apply bool
+	var stack string
 	cmd := &cobra.Command{
 		Use:   "remediate --config FILE [--apply] [--endpoint-url URL] [--role NAME] [--concurrency N]",
 		Short: "Repair SSM-SessionManagerRunShell where it differs, with the writer's own upsert",
@@ -127,9 +128,14 @@ document differs from the configuration, the exact input changes; with
 inputs the configuration does not manage.
 
 It never deletes a document and never touches an account outside the
-configured scope; a second run writes nothing. Organization and Identity
-Center findings are not repaired here: run pulumi up, and
-runas entra sync-attributes.
+configured scope; a second run writes nothing.
+
+The organization findings (the SCP's content and attachments, StackSet
+instances, Identity Center account assignments, e.g. accounts added under a
+configured OU since the last deploy) belong to the Pulumi stack: remediate
+lists them with the command that repairs them,
+pulumi up --refresh --stack STACK (--stack names it). Users' Run As values
+are repaired by runas entra sync-attributes.
 
 The role it assumes must be exempt from the guardrail SCP
 (guardrail.exemptRoleArns), or every write is denied.
@@ -154,7 +160,7 @@ stopped early or bad usage.`,
 			if err != nil {
 				return err
 			}
-			rep, err := remediate.Run(ctx, c, src, remediate.Options{Apply: apply, Concurrency: s.aws.concurrency})
+			rep, err := remediate.Run(ctx, c, src, remediate.Options{Apply: apply, Concurrency: s.aws.concurrency, Stack: stack})
 			if err != nil {
 				return problem(fmt.Errorf("remediate: %w", err))
 			}
@@ -179,5 +185,6 @@ stopped early or bad usage.`,
 	}
 	s = newSetup(cmd, setupOptions{Outputs: []string{"table", "json"}, Timeout: defaultAWSTimeout, AWS: true})
 	cmd.Flags().BoolVar(&apply, "apply", false, "write (default: show the changes only)")
+	cmd.Flags().StringVar(&stack, "stack", "", "the Pulumi stack named in the commands printed for what the stack owns")
 	return cmd
 }

@@ -302,8 +302,23 @@ func testAuditAndRemediate(t *testing.T, srv *motoserver.Server) {
 	assert.Equal(t, audit.ExitFindings, rep.ExitCode())
 	assert.Empty(t, rep.Stopped)
 
-	dry, err := remediate.Run(ctx, w.cfg, w.sources(), remediate.Options{})
+	dry, err := remediate.Run(ctx, w.cfg, w.sources(), remediate.Options{Stack: "prod"})
 	require.NoError(t, err)
+	// What the stack owns is listed with its repair command, not written.
+	var elsewhere []string
+	for _, e := range dry.Elsewhere {
+		elsewhere = append(elsewhere, e.Check+" "+e.Subject)
+		assert.Equal(t, "pulumi up --refresh --stack prod", e.Command)
+	}
+	assert.ElementsMatch(t, []string{
+		"scp-attachment " + w.org.OUs[1], "stackset-region " + regions[1],
+		"assignment-missing admin/" + w.org.Accounts[4], "assignment-unwanted developer/" + w.org.Accounts[3],
+	}, elsewhere)
+	assert.Empty(t, dry.Unread)
+	var diff strings.Builder
+	dry.WriteDiff(&diff)
+	assert.Contains(t, diff.String(), "owned by the Pulumi stack, not repaired here:")
+	assert.Contains(t, diff.String(), "repair with: pulumi up --refresh --stack prod")
 	bad := rep.Summary.Drift + rep.Summary.Missing
 	assert.Equal(t, bad, dry.Writes, "dry run: one write per target in drift or missing")
 	assert.Zero(t, dry.Errors)
@@ -313,6 +328,7 @@ func testAuditAndRemediate(t *testing.T, srv *motoserver.Server) {
 
 	applied, err := remediate.Run(ctx, w.cfg, w.sources(), remediate.Options{Apply: true})
 	require.NoError(t, err)
+	assert.Len(t, applied.Elsewhere, len(dry.Elsewhere), "remediate leaves what the stack owns to the stack")
 	assert.Equal(t, bad, applied.Writes)
 	assert.Zero(t, applied.Errors)
 	after, err := audit.Run(ctx, w.cfg, w.sources(), audit.Options{})

@@ -6,8 +6,13 @@
 // It is a dry run unless asked to apply, shows the exact input changes per
 // account and region, never deletes a document, never touches an account
 // outside the configured scope, and a second run writes nothing.
-// Organization and Identity Center findings are not repaired here: they
-// belong to `pulumi up` and `runas entra sync-attributes`.
+// Organization findings (the SCP's content and attachments, StackSet
+// instances, Identity Center account assignments) are not repaired here:
+// the Pulumi stack owns those resources, and writing them behind its back
+// would only make it undo the write. Run reads them with the audit's own
+// checks and gives, for each, the command that repairs it
+// (`pulumi up --refresh`, which first notices what was changed outside
+// it). Users' Run As values belong to `runas entra sync-attributes`.
 //
 // It runs on the same fleet machinery as the audit (package awsorg). When
 // its context ends (a signal, the timeout) or every account fails, it
@@ -21,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -64,6 +70,10 @@ type Report struct {
 	NotReached int `json:"notReached"`
 	// Stopped says why the run ended early; empty when it did not.
 	Stopped string `json:"stopped,omitempty"`
+	// Elsewhere are the organization and assignment findings, each with
+	// the command that repairs it; Unread says why they could not be read.
+	Elsewhere []Elsewhere `json:"elsewhere"`
+	Unread    string      `json:"unread,omitempty"`
 }
 
 // Options tune a run.
@@ -75,6 +85,16 @@ type Options struct {
 	Concurrency int
 	// TargetTimeout bounds one account-region, default audit.DefaultTargetTimeout.
 	TargetTimeout time.Duration
+	// Stack names the Pulumi stack in the commands printed for what the
+	// stack owns; default "<stack>".
+	Stack string
+}
+
+// Elsewhere is a finding this command does not repair, with the command
+// that does.
+type Elsewhere struct {
+	audit.Finding
+	Command string `json:"command"`
 }
 
 // Run remediates every account-region in scope.
@@ -125,6 +145,7 @@ func Run(ctx context.Context, c *settings.Config, src audit.Sources, opts Option
 	for _, j := range unreached {
 		rep.Targets = append(rep.Targets, Target{Account: j.Account, Region: j.Region, Outcome: OutcomeNotReached, Error: "not reached: " + rep.Stopped})
 	}
+	rep.Elsewhere, rep.Unread = elsewhere(ctx, c, src, opts.Stack)
 	sort.Slice(rep.Targets, func(i, j int) bool {
 		a, b := rep.Targets[i], rep.Targets[j]
 		return a.Account+"/"+a.Region < b.Account+"/"+b.Region
@@ -148,9 +169,47 @@ func Run(ctx context.Context, c *settings.Config, src audit.Sources, opts Option
 	return rep, nil
 }
 
+// elsewhere reads the findings the stack owns and pairs each with the
+// command that repairs it.
+func elsewhere(ctx context.Context, c *settings.Config, src audit.Sources, stack string) ([]Elsewhere, string) {
+	if stack == "" {
+		stack = "<stack>"
+	}
+	up := "pulumi up --refresh --stack " + stack
+	var findings []audit.Finding
+	var problems []string
+	add := func(f []audit.Finding, err error) {
+		findings = append(findings, f...)
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	if c.GuardrailEnabled() && src.Policies != nil {
+		add(audit.CheckSCP(ctx, src.Policies, c))
+	}
+	if src.StackSets != nil {
+		add(audit.CheckStackSet(ctx, src.StackSets, c))
+	}
+	if c.IdentityCenter != nil && len(c.Roles) > 0 && src.Assignments != nil && src.IdentityStore != nil {
+		add(audit.CheckAssignments(ctx, src.Assignments, src.IdentityStore, src.Accounts, c))
+	}
+	out := []Elsewhere{}
+	for _, f := range findings {
+		out = append(out, Elsewhere{Finding: f, Command: up})
+	}
+	return out, strings.Join(problems, "; ")
+}
+
 // WriteDiff prints, per account-region that needs a write, the exact input
 // changes.
 func (r Report) WriteDiff(w io.Writer) {
+	short := func(s string) string {
+		s = strings.Join(strings.Fields(s), " ")
+		if len(s) > 60 {
+			return s[:57] + "..."
+		}
+		return s
+	}
 	verb := "would be"
 	if r.Applied {
 		verb = "was"
@@ -179,5 +238,17 @@ func (r Report) WriteDiff(w io.Writer) {
 	fmt.Fprintln(w)
 	if r.Stopped != "" {
 		fmt.Fprintf(w, "stopped early: %s\n", r.Stopped)
+	}
+	if len(r.Elsewhere) > 0 {
+		fmt.Fprintln(w, "\nowned by the Pulumi stack, not repaired here:")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, e := range r.Elsewhere {
+			fmt.Fprintf(tw, "  %s\t%s\twant %s\tgot %s\n", e.Check, e.Subject, short(e.Want), short(e.Got))
+		}
+		tw.Flush()
+		fmt.Fprintf(w, "repair with: %s\n", r.Elsewhere[0].Command)
+	}
+	if r.Unread != "" {
+		fmt.Fprintf(w, "organization not checked: %s\n", r.Unread)
 	}
 }
