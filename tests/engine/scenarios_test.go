@@ -71,6 +71,7 @@ func TestFirstDeploymentOnAnEmptyIdentityStore(t *testing.T) {
 	for _, g := range roleGroups {
 		assert.Contains(t, said, g, "the first deployment must say that group %s is not provisioned yet (stack outputs or messages)", g)
 	}
+	assert.Contains(t, said, "ssm-runas:scimToken", "the first deployment must say that the SCIM token is to be stored next")
 	assert.Empty(t, w.Resources(typeAccountAssignment), "no assignment can exist before SCIM has provisioned the groups")
 	assert.Empty(t, w.Resources(typeSynchronizationJob), "no provisioning job before the SCIM token is stored")
 	assert.Empty(t, first.Deletes(), "first deployment")
