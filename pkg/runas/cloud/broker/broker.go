@@ -17,6 +17,7 @@ import (
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/broker/rules"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/brokerpolicy"
 )
 
 // SessionDurationSeconds is how long the session role's credentials last:
@@ -134,15 +135,23 @@ var (
 )
 
 // Start decides c's request and, when allowed, assumes the session role in
-// the caller's account with the Run As session tag and the person as
-// SourceIdentity, and starts the session with it.
+// the caller's account with the Run As session tag, the person as
+// SourceIdentity and a session policy that lets the credentials start this
+// one session only, and starts the session with them.
 func (b *Broker) Start(ctx context.Context, c rules.Caller, req rules.Request) (Session, rules.Decision, error) {
 	d := b.rules.Decide(c, req)
 	if !d.Allowed {
 		return Session{}, d, fmt.Errorf("%w: %s", ErrRefused, d.Reason)
 	}
+	scope, err := brokerpolicy.SessionScopePolicy(brokerpolicy.SessionScopeArgs{
+		Partition: b.rules.Partition, AccountID: d.Identity.AccountID, Region: d.Region, Target: d.Target, Document: d.DocumentName,
+	})
+	if err != nil {
+		return Session{}, d, err
+	}
 	out, err := b.sts.AssumeRole(ctx, &sts.AssumeRoleInput{
 		RoleArn:         aws.String(d.SessionRoleARN),
+		Policy:          aws.String(string(scope.JSON())),
 		RoleSessionName: aws.String(d.Identity.Person),
 		SourceIdentity:  aws.String(d.Identity.Person),
 		DurationSeconds: aws.Int32(SessionDurationSeconds),

@@ -140,6 +140,8 @@ func TestHandleFunctionURLEventStartsTheSessionAsThePermissionSetsUser(t *testin
 	assert.Equal(t, "SSMSessionRunAs", aws.ToString(in.Tags[0].Key))
 	assert.Equal(t, "admin", aws.ToString(in.Tags[0].Value))
 	assert.Equal(t, int32(broker.SessionDurationSeconds), aws.ToInt32(in.DurationSeconds))
+	assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[{"Sid":"StartThisSessionOnly","Effect":"Allow","Action":"ssm:StartSession",
+		"Resource":["arn:aws:ec2:eu-west-1:222222222222:instance/i-0123456789abcdef0","arn:aws:ssm:eu-west-1:*:document/SSM-SessionManagerRunShell"]}]}`, aws.ToString(in.Policy))
 
 	calls := f.ssm.Calls()
 	require.Len(t, calls, 1)

@@ -237,3 +237,43 @@ func sorted(in []string) []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
+
+// SidStartThisSession is the one statement of SessionScopePolicy.
+const SidStartThisSession = "StartThisSessionOnly"
+
+// SessionScopeArgs name the one session the broker starts with a set of
+// session role credentials.
+type SessionScopeArgs struct {
+	// Partition is optional, default aws.
+	Partition string
+	// AccountID, Region, Target and Document are required.
+	AccountID, Region, Target, Document string
+}
+
+// SessionScopePolicy is the session policy the broker passes to
+// AssumeRole: the credentials it gets can start this one session (this
+// target, this document, this region) and nothing else, whatever the
+// session role allows.
+//
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session
+func SessionScopePolicy(a SessionScopeArgs) (policy.Document, error) {
+	if a.AccountID == "" || a.Region == "" || a.Target == "" || a.Document == "" {
+		return policy.Document{}, errors.New("building the session scope policy: account, region, target and document are required")
+	}
+	p := a.Partition
+	if p == "" {
+		p = "aws"
+	}
+	target := fmt.Sprintf("arn:%s:ec2:%s:%s:instance/%s", p, a.Region, a.AccountID, a.Target)
+	if len(a.Target) > 3 && a.Target[:3] == "mi-" {
+		target = fmt.Sprintf("arn:%s:ssm:%s:%s:managed-instance/%s", p, a.Region, a.AccountID, a.Target)
+	}
+	return policy.Document{Version: policy.Version, Statement: []policy.Statement{{
+		Sid:    SidStartThisSession,
+		Effect: policy.Allow,
+		Action: policy.Strings{"ssm:StartSession"},
+		// AWS-owned documents have no account in their ARN; "*" also
+		// matches the empty account.
+		Resource: policy.Values{target, fmt.Sprintf("arn:%s:ssm:%s:*:document/%s", p, a.Region, a.Document)},
+	}}}, nil
+}

@@ -78,3 +78,15 @@ func ExampleCallerPolicy() {
 	// Deny DenyDirectStartSession
 	// Deny DenyRunningCommandsOnInstances
 }
+
+func TestSessionScopePolicy(t *testing.T) {
+	d, err := brokerpolicy.SessionScopePolicy(brokerpolicy.SessionScopeArgs{AccountID: member, Region: covered, Target: instanceID, Document: "SSM-SessionManagerRunShell"})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[{"Sid":"StartThisSessionOnly","Effect":"Allow","Action":"ssm:StartSession",
+		"Resource":["arn:aws:ec2:eu-west-1:222222222222:instance/i-0123456789abcdef0","arn:aws:ssm:eu-west-1:*:document/SSM-SessionManagerRunShell"]}]}`, string(d.JSON()))
+	d, err = brokerpolicy.SessionScopePolicy(brokerpolicy.SessionScopeArgs{Partition: "aws-us-gov", AccountID: member, Region: "us-gov-west-1", Target: "mi-0123456789abcdef0", Document: "D"})
+	require.NoError(t, err)
+	assert.Equal(t, "arn:aws-us-gov:ssm:us-gov-west-1:222222222222:managed-instance/mi-0123456789abcdef0", d.Statement[0].Resource[0])
+	_, err = brokerpolicy.SessionScopePolicy(brokerpolicy.SessionScopeArgs{AccountID: member})
+	assert.ErrorContains(t, err, "are required")
+}
