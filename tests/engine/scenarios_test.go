@@ -154,6 +154,43 @@ func TestAddingAnOUAndARegionDeletesNothing(t *testing.T) {
 	}
 }
 
+// TestRemovingAnOUDeletesOnlyItsInstances takes one OU out of the rollout
+// (StackSet and SCP targets): only that OU's StackSet instances and SCP
+// attachment go; the other OU's accounts keep their preferences, and the
+// role assignments, which the roles list separately, stay.
+func TestRemovingAnOUDeletesOnlyItsInstances(t *testing.T) {
+	t.Parallel()
+	const removed = "ou-a1b2-sandboxes1"
+	s := deployedStack(t, false)
+	stacksBefore := s.World.MemberStacks()
+	org := s.Settings["organization"].(map[string]any)
+	var kept []any
+	for _, ou := range org["targets"].([]any) {
+		if ou != removed {
+			kept = append(kept, ou)
+		}
+	}
+	org["targets"] = kept
+
+	up := s.Up()
+	require.NoError(t, up.Err, strings.Join(up.Messages, "\n"))
+	deleted := deletions(up.Changes)
+	assert.NotEmpty(t, deleted, "the OU's instances are deleted")
+	for _, op := range up.Changes {
+		if op.Op == "delete" {
+			assert.Contains(t, string(op.ID), removed, "%s %s does not belong to %s", op.Type, op.URN.Name(), removed)
+		}
+	}
+	stacks := s.World.MemberStacks()
+	for _, a := range s.World.OUs["ou-a1b2-workloads1"] {
+		for _, region := range []string{"eu-west-1", "eu-central-1", "us-east-1"} {
+			k := a.ID + "/" + region
+			assert.Equal(t, stacksBefore[k], stacks[k], "StackSet stacks in %s", k)
+		}
+	}
+	assert.Len(t, s.World.Resources(typeAccountAssignment), exampleAssignments, "assignments")
+}
+
 // TestRenamingARoleDeletesNothingBeforeItsReplacementExists renames a role
 // (its name only: same group, permission set name, Linux user). Identity
 // Center refuses a second permission set with the same name, so creating
