@@ -1,0 +1,118 @@
+package hostjoin_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ssm-runas/ssm-runas/internal/golden"
+	"github.com/ssm-runas/ssm-runas/internal/testtools"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/hostjoin"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
+)
+
+func perUserExample(t *testing.T) *settings.Config {
+	t.Helper()
+	c, err := settings.Load("../../../../examples/per-user/runas.yaml")
+	require.NoError(t, err)
+	return c
+}
+
+// TestMemberTemplate builds the member template of the per-user example the
+// way `runas stackset template` and the stacks do (cfn.MemberTemplateFor,
+// with the section registered by this package), compares it with the
+// golden file and runs cfn-lint on it.
+func TestMemberTemplate(t *testing.T) {
+	c := perUserExample(t)
+	tpl, err := cfn.MemberTemplateFor(c)
+	require.NoError(t, err)
+	golden.JSON(t, "member-template.json", tpl.JSON())
+	testtools.CfnLint(t, tpl.JSON())
+
+	require.Contains(t, tpl.Resources, hostjoin.LogicalDocument)
+	require.Contains(t, tpl.Resources, hostjoin.LogicalAssociation)
+	require.Contains(t, tpl.Resources, hostjoin.LogicalPolicy)
+	assert.Contains(t, tpl.Outputs, hostjoin.OutputPolicyARN)
+	assert.NotContains(t, tpl.Resources, cfn.LogicalHostAccountsDocument, "per-user hosts carry no role accounts")
+
+	// The document runs exactly the script FromSettings renders.
+	d, err := hostjoin.ExistingDomain(c.PerUser.Domain)
+	require.NoError(t, err)
+	script, err := hostjoin.Script(hostjoin.FromSettings(c.PerUser, d, ""))
+	require.NoError(t, err)
+	doc := tpl.Resources[hostjoin.LogicalDocument].Properties.(cfn.DocumentProperties)
+	step := doc.Content.MainSteps[0]
+	assert.Equal(t, string(script), strings.Join(step.Inputs.RunCommand, "\n")+"\n")
+	assert.Equal(t, "#!/bin/bash", step.Inputs.RunCommand[0], "the agent runs the file with sh -c; the interpreter line makes it bash")
+	assert.Equal(t, "900", step.Inputs.TimeoutSeconds)
+	assert.NotContains(t, string(tpl.JSON()), "awsSeamlessDomainPassword\":", "no credential in the template")
+
+	assoc := tpl.Resources[hostjoin.LogicalAssociation].Properties.(cfn.AssociationProperties)
+	assert.Equal(t, []cfn.AssociationTarget{{Key: "tag:ssm-runas:domain-join", Values: []string{"true"}}}, assoc.Targets)
+	assert.Equal(t, "rate(30 minutes)", assoc.ScheduleExpression)
+}
+
+func TestSecretReadPolicy(t *testing.T) {
+	doc, err := hostjoin.SecretReadPolicy(secretARN)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{
+	  "Version": "2012-10-17",
+	  "Statement": [
+	    {"Sid": "ReadDomainJoinSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "`+secretARN+`"},
+	    {"Sid": "DecryptDomainJoinSecret", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
+	     "Condition": {"StringEquals": {
+	       "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com",
+	       "kms:EncryptionContext:SecretARN": "`+secretARN+`"}}}
+	  ]}`, string(doc.JSON()))
+
+	_, err = hostjoin.SecretReadPolicy("arn:aws:s3:::bucket")
+	assert.ErrorContains(t, err, "must be a Secrets Manager secret ARN")
+}
+
+func TestSectionOnlyForPerUser(t *testing.T) {
+	c, err := settings.Load("../../../../examples/per-role/runas.yaml")
+	require.NoError(t, err)
+	s, err := hostjoin.SectionFor(c)
+	require.NoError(t, err)
+	assert.Nil(t, s)
+	tpl, err := cfn.MemberTemplateFor(c)
+	require.NoError(t, err)
+	assert.NotContains(t, tpl.Resources, hostjoin.LogicalDocument)
+
+	dc := perUserExample(t)
+	dc.PerUser.Domain = settings.ADDomain{FromDomainControllerStack: true}
+	_, err = hostjoin.SectionFor(dc)
+	assert.ErrorContains(t, err, "domain controller stack")
+}
+
+func TestSectionAddToRefuses(t *testing.T) {
+	good, err := hostjoin.SectionFor(perUserExample(t))
+	require.NoError(t, err)
+
+	taken := cfn.Template{Resources: map[string]cfn.Resource{hostjoin.LogicalAssociation: {Type: "AWS::SSM::Association"}}}
+	assert.ErrorContains(t, good.AddTo(&taken), "logical id DomainJoinAssociation is already taken")
+	assert.Len(t, taken.Resources, 1, "nothing half written")
+
+	for name, tc := range map[string]struct {
+		mutate func(*hostjoin.Section)
+		want   string
+	}{
+		"no script":     {func(s *hostjoin.Section) { s.Script = nil }, "needs a script"},
+		"no shebang":    {func(s *hostjoin.Section) { s.Script = []byte("echo hi\n") }, "must start with #!/bin/bash"},
+		"ssm parameter": {func(s *hostjoin.Section) { s.Script = []byte("#!/bin/bash\necho {{ x }}\n") }, "contains {{"},
+		"too large":     {func(s *hostjoin.Section) { s.Script = []byte("#!/bin/bash\n" + strings.Repeat("#\n", 40000)) }, "at most 65536"},
+		"bad secret":    {func(s *hostjoin.Section) { s.SecretARN = "secret" }, "must be a Secrets Manager secret ARN"},
+		"no target tag": {func(s *hostjoin.Section) { s.TargetTagKey = "" }, "target tag"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := *good
+			tc.mutate(&s)
+			tpl := cfn.Template{Resources: map[string]cfn.Resource{}}
+			assert.ErrorContains(t, s.AddTo(&tpl), tc.want)
+			assert.Empty(t, tpl.Resources, "nothing half written")
+		})
+	}
+}
