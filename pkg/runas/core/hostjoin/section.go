@@ -121,7 +121,7 @@ func SecretReadPolicy(secretARN string) (policy.Document, error) {
 				Resource: policy.Values{"*"},
 				Condition: policy.Condition{
 					"StringEquals": {
-						"kms:ViaService":                   {"secretsmanager." + region + ".amazonaws.com"},
+						"kms:ViaService":                  {"secretsmanager." + region + ".amazonaws.com"},
 						"kms:EncryptionContext:SecretARN": {secretARN},
 					},
 				},
