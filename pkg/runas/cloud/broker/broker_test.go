@@ -279,3 +279,17 @@ func TestHandleLogsAtTheGivenClock(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"time":"2026-11-21T14:00:00Z","decision":"deny","caller":"","reason":"the request carries no IAM identity: the broker must sit behind AWS_IAM authorization"}`, log.String())
 }
+
+func TestHandleBase64Body(t *testing.T) {
+	f := newFixture(t)
+	ev := readEvent(t, "function-url-request.json")
+	ev.Body, ev.IsBase64Encoded = "eyJ0YXJnZXQiOiJpLTAxMjM0NTY3ODlhYmNkZWYwIiwicmVnaW9uIjoiZXUtd2VzdC0xIn0=", true
+	resp, err := f.broker.Handle(motoserver.Context(t), ev)
+	require.NoError(t, err)
+	assert.Equal(t, 200, resp.StatusCode, resp.Body)
+	ev.Body = "not base64!"
+	resp, err = f.broker.Handle(motoserver.Context(t), ev)
+	require.NoError(t, err)
+	assert.Equal(t, 400, resp.StatusCode)
+	assert.Contains(t, resp.Body, "decoding the base64 body")
+}
