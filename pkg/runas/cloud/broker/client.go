@@ -135,6 +135,64 @@ func RequestSession(ctx context.Context, o ClientOptions, req rules.Request) (Se
 	return s, nil
 }
 
+// ErrUnreachable is returned by Probe when the broker does not answer as
+// the broker.
+var ErrUnreachable = errors.New("the broker is not reachable")
+
+// Probe checks that the broker answers signed requests: it sends a signed
+// GET, which the broker refuses as a bad request after authentication
+// ("the broker takes POST"), so a 400 with that reason proves the URL, the
+// IAM authorization and the function; anything else is ErrUnreachable with
+// what came back. It starts no session.
+func Probe(ctx context.Context, o ClientOptions) error {
+	u, err := url.Parse(o.URL)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("broker URL %q: must be an absolute URL", o.URL)
+	}
+	region, service := o.SigningRegion, o.SigningService
+	hostRegion, hostService := signingFromHost(u.Hostname())
+	if region == "" {
+		region = hostRegion
+	}
+	if service == "" {
+		service = hostService
+	}
+	if o.Credentials == nil || region == "" {
+		return errors.New("probing the broker: credentials and a signing region are required")
+	}
+	creds, err := o.Credentials.Retrieve(ctx)
+	if err != nil {
+		return fmt.Errorf("loading the credentials that sign the probe: %w", err)
+	}
+	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return fmt.Errorf("building the probe: %w", err)
+	}
+	empty := sha256.Sum256(nil)
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	if err := v4.NewSigner().SignHTTP(ctx, creds, hr, hex.EncodeToString(empty[:]), service, region, now()); err != nil {
+		return fmt.Errorf("signing the probe: %w", err)
+	}
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	resp, err := hc.Do(hr)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUnreachable, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	var r Refusal
+	if resp.StatusCode == http.StatusBadRequest && json.Unmarshal(data, &r) == nil && strings.Contains(r.Reason, "the broker takes POST") {
+		return nil
+	}
+	return fmt.Errorf("%w: HTTP %d: %s", ErrUnreachable, resp.StatusCode, strings.TrimSpace(string(data)))
+}
+
 // signingFromHost reads the region and service from a function URL or API
 // Gateway host name.
 func signingFromHost(host string) (region, service string) {
