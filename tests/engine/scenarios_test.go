@@ -226,7 +226,7 @@ func TestRemovingARoleDeletesOnlyItsResources(t *testing.T) {
 			t.Parallel()
 			s := deployedStack(t, v.entra)
 			access := newAccessTracker(s.World)
-			owned := ownedBy(s, "support")
+			owned := ownedBy(t, s, "support")
 			removeRole(t, s, "support")
 
 			up := s.Up()
@@ -565,8 +565,9 @@ func removeRole(t *testing.T, s *Stack, name string) {
 // resources whose inputs or outputs name the role's permission set or its
 // groups, the resources under a component that belongs, and the components
 // all of whose children belong.
-func ownedBy(s *Stack, name string) map[resource.URN]bool {
-	r := findRole(s, name)
+func ownedBy(t *testing.T, s *Stack, name string) map[resource.URN]bool {
+	t.Helper()
+	r := role(t, s, name)
 	ps := r["permissionSet"].(map[string]any)["name"].(string)
 	group := r["entraGroup"].(string)
 	marks := map[string]bool{ps: true}
@@ -613,15 +614,6 @@ func ownedBy(s *Stack, name string) map[resource.URN]bool {
 		}
 	}
 	return owned
-}
-
-func findRole(s *Stack, name string) map[string]any {
-	for _, r := range s.Settings["roles"].([]any) {
-		if m := r.(map[string]any); m["name"] == name {
-			return m
-		}
-	}
-	return nil
 }
 
 // mentions reports whether any string in m equals one of marks.
