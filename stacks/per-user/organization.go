@@ -1,0 +1,115 @@
+package peruser
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/naming"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
+	"github.com/ssm-runas/ssm-runas/stacks/deploy"
+)
+
+// organizationLayer deploys what every model deploys to the organization:
+// the writer's zip in an org-readable bucket per region, the member
+// template (preferences writer and every section the configuration
+// registers, here the domain join) as a StackSet and, in the management
+// account, as plain stacks, and the guardrail SCP. It composes the same
+// components, with the same arguments, as the per-role program.
+func organizationLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs, providers *deploy.AWSProviders, icRegion string) error {
+	org := cfg.Organization
+	tpl, err := cfn.MemberTemplateFor(cfg)
+	if err != nil {
+		return err
+	}
+	templateBody := string(tpl.JSON())
+	parameters := map[string]string{
+		cfn.ParamArtifactBucketPrefix: org.ArtifactBucketPrefix,
+		cfn.ParamArtifactKey:          in.Writer.Key(),
+	}
+
+	artifacts := map[string]*runas.WriterArtifacts{}
+	var allArtifacts []pulumi.Resource
+	buckets := pulumi.StringMap{}
+	for _, region := range org.Regions {
+		a, err := runas.NewWriterArtifacts(ctx, "artifacts-"+region, &runas.WriterArtifactsArgs{
+			BucketName:     org.ArtifactBucket(region),
+			OrganizationID: org.ID,
+			Writer:         in.Writer,
+			ForceDestroy:   cfg.Writer.ForceDestroy,
+		}, pulumi.Provider(providers.In(region)))
+		if err != nil {
+			return fmt.Errorf("artifact bucket in %s: %w", region, err)
+		}
+		artifacts[region] = a
+		allArtifacts = append(allArtifacts, a.Ready()...)
+		buckets[region] = a.Bucket
+	}
+	ctx.Export("artifactBuckets", buckets)
+	ctx.Export("writerArtifactKey", pulumi.String(in.Writer.Key()))
+
+	ss := org.StackSet
+	op := ss.OperationPreferences
+	prefs, err := runas.NewOrgSessionPreferences(ctx, "session-preferences", &runas.OrgSessionPreferencesArgs{
+		StackSetName:                 ss.Name,
+		TemplateBody:                 templateBody,
+		Parameters:                   parameters,
+		Targets:                      org.Targets,
+		Regions:                      org.Regions,
+		CallAs:                       ss.CallAs,
+		RetainStacksOnAccountRemoval: deref(ss.RetainStacksOnAccountRemoval),
+		OperationPreferences: runas.StackSetOperationPreferences{
+			MaxConcurrentPercentage:    deref(op.MaxConcurrentPercentage),
+			FailureTolerancePercentage: deref(op.FailureTolerancePercentage),
+			RegionConcurrencyType:      op.RegionConcurrencyType,
+			ConcurrencyMode:            op.ConcurrencyMode,
+		},
+		DependsOn: allArtifacts,
+	}, pulumi.Provider(providers.In(org.HomeRegion)))
+	if err != nil {
+		return err
+	}
+	ctx.Export("stackSetName", prefs.StackSetName)
+
+	// The StackSet never deploys to the management account: the same
+	// template goes there as plain stacks.
+	mgmtStacks := pulumi.StringMap{}
+	if cfg.ConfigureManagementAccount() {
+		for _, region := range org.Regions {
+			st, err := runas.NewAccountSessionPreferences(ctx, "management-"+region, &runas.AccountSessionPreferencesArgs{
+				StackName:    naming.ManagementStackName,
+				TemplateBody: templateBody,
+				Parameters:   parameters,
+				DependsOn:    artifacts[region].Ready(),
+			}, pulumi.Provider(providers.Management(region)))
+			if err != nil {
+				return fmt.Errorf("management account stack in %s: %w", region, err)
+			}
+			mgmtStacks[region] = st.StackID
+		}
+	}
+	ctx.Export("managementStacks", mgmtStacks)
+
+	if cfg.GuardrailEnabled() {
+		g, err := runas.NewSessionGuardrail(ctx, "guardrail", &runas.SessionGuardrailArgs{
+			PolicyName: cfg.Guardrail.PolicyName,
+			Targets:    org.Targets,
+			SCP:        cfg.GuardrailSCPArgs(),
+		}, pulumi.Provider(providers.Management(icRegion)))
+		if err != nil {
+			return err
+		}
+		ctx.Export("guardrailPolicyId", g.PolicyID)
+	}
+	return nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}

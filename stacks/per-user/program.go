@@ -1,0 +1,287 @@
+package peruser
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/hostjoin"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
+	"github.com/ssm-runas/ssm-runas/stacks/deploy"
+)
+
+// Inputs are what the program needs besides the configuration.
+type Inputs = deploy.Inputs
+
+// Access is one permission set that the members of an AD-backed Entra
+// group get in some accounts. Every person keeps their own Run As value
+// whichever permission set they pick.
+type Access struct {
+	// EntraGroup is required: the group's display name as SCIM provisions
+	// it into the identity store.
+	EntraGroup string
+	// PermissionSet is required: created and owned (Name), or existing (ARN).
+	PermissionSet settings.PermissionSet
+	// Assignments are account ids or OU ids.
+	Assignments []string
+}
+
+// AccessOf returns the configuration's per-user permission sets. The
+// configuration model has no field for them yet, so it returns none and
+// the program deploys everything else; Deploy takes them explicitly.
+func AccessOf(cfg *settings.Config) []Access { return nil }
+
+// Program deploys the per-user model from a validated configuration.
+func Program(ctx *pulumi.Context, cfg *settings.Config, in Inputs) error {
+	return Deploy(ctx, cfg, in, AccessOf(cfg))
+}
+
+// Deploy is Program with the permission sets given.
+func Deploy(ctx *pulumi.Context, cfg *settings.Config, in Inputs, access []Access) error {
+	if cfg == nil {
+		return errors.New("per-user program: the configuration is required")
+	}
+	if !cfg.PerUserModel() || cfg.PerUser == nil {
+		return fmt.Errorf("per-user program: model %q with a perUser section is required", cfg.Model)
+	}
+	if err := validateAccess(access); err != nil {
+		return err
+	}
+	var next []string
+	if in.Layers.AWS() {
+		steps, err := awsLayer(ctx, cfg, in, access)
+		if err != nil {
+			return err
+		}
+		next = append(next, steps...)
+	}
+	if cfg.Entra != nil && in.Layers.Entra() {
+		if err := entraLayer(ctx, cfg, in, access); err != nil {
+			return err
+		}
+	}
+	ctx.Export("nextSteps", pulumi.ToStringArray(next))
+	return nil
+}
+
+func validateAccess(access []Access) error {
+	seen := map[string]bool{}
+	for i, a := range access {
+		switch {
+		case strings.TrimSpace(a.EntraGroup) == "":
+			return fmt.Errorf("per-user program: access[%d].entraGroup is required", i)
+		case a.PermissionSet.Name == "" && a.PermissionSet.ARN == "":
+			return fmt.Errorf("per-user program: access[%d].permissionSet needs a name or an ARN", i)
+		}
+		key := strings.ToLower(a.EntraGroup) + "\x00" + a.PermissionSet.DisplayName()
+		if seen[key] {
+			return fmt.Errorf("per-user program: access[%d]: group %s already gets %s", i, a.EntraGroup, a.PermissionSet.DisplayName())
+		}
+		seen[key] = true
+	}
+	return nil
+}
+
+func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs, access []Access) ([]string, error) {
+	org := cfg.Organization
+	ic := cfg.IdentityCenter
+	if ic == nil {
+		return nil, errors.New("per-user program: identityCenter is required")
+	}
+	if in.Writer.SHA256 == "" {
+		return nil, errors.New("per-user program: the writer's zip is required")
+	}
+	managementRole := ""
+	if cfg.ConfigureManagementAccount() {
+		managementRole = org.ManagementAccount.AssumeRoleARN
+	}
+	providers, err := deploy.NewAWSProviders(ctx, in.AWS, append([]string{ic.Region}, org.Regions...), managementRole)
+	if err != nil {
+		return nil, err
+	}
+	if err := organizationLayer(ctx, cfg, in, providers, ic.Region); err != nil {
+		return nil, err
+	}
+	hosts := cfg.PerUser.Hosts
+	ctx.Export("domainJoin", pulumi.StringMap{
+		"document":    pulumi.String(hostjoin.DocumentName),
+		"association": pulumi.String(hostjoin.AssociationName),
+		"targetTag":   pulumi.String(hosts.TargetTagKey + "=" + hosts.TargetTagValue),
+		"policy":      pulumi.String(hostjoin.PolicyNamePrefix + "<region>"),
+	})
+
+	icProvider := providers.In(ic.Region)
+	others := make([]runas.AccessControlAttribute, 0, len(ic.OtherAttributes))
+	for _, o := range ic.OtherAttributes {
+		others = append(others, runas.AccessControlAttribute{Key: o.Key, Source: o.Source})
+	}
+	abac, err := runas.NewAccessControlAttributes(ctx, "identity-center", &runas.AccessControlAttributesArgs{
+		InstanceARN: ic.InstanceARN,
+		RunAsSource: ic.RunAsSource,
+		Others:      others,
+		Adopt:       cfg.Adopt != nil && cfg.Adopt.AccessControlAttributes,
+	}, pulumi.Provider(icProvider))
+	if err != nil {
+		return nil, err
+	}
+	ctx.Export("abacKeys", abac.Keys)
+
+	groupNames := accessGroups(access)
+	groups, err := deploy.LookupGroups(ctx, ic.IdentityStoreID, groupNames, pulumi.Provider(icProvider))
+	if err != nil {
+		return nil, err
+	}
+	permissionSets := pulumi.StringMap{}
+	for _, a := range access {
+		accounts, err := deploy.ExpandAccounts(ctx, a.Assignments, pulumi.Provider(icProvider))
+		if err != nil {
+			return nil, fmt.Errorf("permission set %s for %s: %w", a.PermissionSet.DisplayName(), a.EntraGroup, err)
+		}
+		acc, err := runas.NewRoleAccess(ctx, resourceName(a), &runas.RoleAccessArgs{
+			InstanceARN:              ic.InstanceARN,
+			PermissionSet:            permissionSet(cfg, a),
+			ExistingPermissionSetARN: a.PermissionSet.ARN,
+			GroupID:                  groups.ByName[a.EntraGroup],
+			AccountIDs:               accounts,
+		}, pulumi.Provider(icProvider), pulumi.DependsOn([]pulumi.Resource{abac}))
+		if err != nil {
+			return nil, err
+		}
+		permissionSets[a.EntraGroup+"/"+a.PermissionSet.DisplayName()] = acc.PermissionSetARN
+	}
+	ctx.Export("permissionSets", permissionSets)
+	ctx.Export("missingGroups", pulumi.ToStringArray(groups.Missing))
+
+	next := []string{
+		fmt.Sprintf("attach the managed policy %s<region> (stack output %s) to the instance role of every host tagged %s=%s, so the join association can read %s",
+			hostjoin.PolicyNamePrefix, hostjoin.OutputPolicyARN, hosts.TargetTagKey, hosts.TargetTagValue, joinSecret(cfg)),
+	}
+	if len(access) == 0 {
+		next = append(next, "no per-user permission sets are configured: people can sign in to nothing that starts sessions")
+	}
+	if len(groups.Missing) > 0 {
+		msg := fmt.Sprintf("groups not in Identity Center yet: %s; their permission sets exist, and their account assignments follow on the first pulumi up after Entra has provisioned them",
+			strings.Join(groups.Missing, ", "))
+		next = append(next, msg)
+		if err := ctx.Log.Warn(msg, nil); err != nil {
+			return nil, err
+		}
+	}
+	return next, nil
+}
+
+func joinSecret(cfg *settings.Config) string {
+	if arn := cfg.PerUser.Domain.JoinSecretARN; arn != "" {
+		return arn
+	}
+	return "the domain controller stack's join secret"
+}
+
+// resourceName names an access's resources after its permission set and
+// group, so that reordering the configuration replaces nothing.
+func resourceName(a Access) string {
+	name := a.PermissionSet.Name
+	if name == "" {
+		name = a.PermissionSet.ARN[strings.LastIndex(a.PermissionSet.ARN, "/")+1:]
+	}
+	return "access-" + name + "-" + strings.ToLower(strings.ReplaceAll(a.EntraGroup, " ", "-"))
+}
+
+func accessGroups(access []Access) []string {
+	var out []string
+	for _, a := range access {
+		if !containsFold(out, a.EntraGroup) {
+			out = append(out, a.EntraGroup)
+		}
+	}
+	return out
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// permissionSet returns the arguments of the access's permission set, or
+// nil when it is an existing one. Its policy comes from the one rule the
+// per-role permission sets use; in the per-user models it denies sessions
+// without the Run As tag or with a reserved name, and outside the regions.
+func permissionSet(cfg *settings.Config, a Access) *runas.PermissionSetArgs {
+	ps := a.PermissionSet
+	if !ps.Managed() {
+		return nil
+	}
+	description := ps.Description
+	if description == "" {
+		description = "ssm-runas: Session Manager as each person's own directory account"
+	}
+	duration := ps.SessionDuration
+	if duration == "" {
+		duration = settings.DefaultSessionDuration
+	}
+	return &runas.PermissionSetArgs{
+		Name:            ps.Name,
+		Description:     description,
+		SessionDuration: duration,
+		Policy:          cfg.PermissionSetPolicyArgs(settings.Role{PermissionSet: ps}),
+		PolicyARNs:      ps.ManagedPolicyARNs,
+	}
+}
+
+func entraLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs, access []Access) error {
+	e := cfg.Entra
+	args := &runas.IdentityCenterAppArgs{
+		TenantID:                  e.TenantID,
+		DisplayName:               e.ApplicationName,
+		IdentifierURI:             e.IdentifierURI,
+		ACSURLs:                   e.ACSURLs,
+		AppRoleName:               e.AppRole,
+		SigningCertificateEndDate: e.SigningCertificateEndDate,
+		SCIMEndpoint:              e.SCIM.Endpoint,
+		SCIMToken:                 in.SCIMToken,
+		SyncTemplateID:            e.SCIM.TemplateID,
+		Groups:                    accessGroups(access),
+	}
+	if cfg.Adopt != nil && cfg.Adopt.EntraApplication != nil {
+		a := cfg.Adopt.EntraApplication
+		args.Adopt = &runas.AdoptedApplication{
+			ApplicationObjectID:      a.ApplicationObjectID,
+			ServicePrincipalObjectID: a.ServicePrincipalObjectID,
+			SynchronizationJobID:     a.SynchronizationJobID,
+		}
+	}
+	app, err := runas.NewIdentityCenterApp(ctx, "entra", args)
+	if err != nil {
+		return err
+	}
+	ctx.Export("servicePrincipalObjectId", app.ServicePrincipalObjectID)
+	ctx.Export("signingCertificateThumbprint", app.SigningCertificateThumbprint)
+	ctx.Export("metadataUrl", app.MetadataURL)
+	ctx.Export("provisioningConfigured", app.ProvisioningConfigured)
+	activate := pulumi.Sprintf(`az rest --method PATCH --url https://graph.microsoft.com/v1.0/servicePrincipals/%s --body '{"preferredTokenSigningKeyThumbprint":"%s"}'`,
+		app.ServicePrincipalObjectID, app.SigningCertificateThumbprint)
+	ctx.Export("activateSigningCertificate", activate)
+
+	next := []pulumi.StringInput{
+		pulumi.Sprintf("make the signing certificate %s the active one: %s", app.SigningCertificateThumbprint, activate),
+		pulumi.Sprintf("runas metadata strip --in <download of metadataUrl> --config <file> --trust-thumbprint %s --out identity-center.xml, then upload it in Identity Center (runas runbook)",
+			app.SigningCertificateThumbprint),
+	}
+	if in.SCIMToken == nil {
+		next = append(next, pulumi.String("enable automatic provisioning in Identity Center, then pulumi config set --secret ssm-runas:scimToken <token> and run pulumi up again to create the provisioning job"))
+	} else {
+		// No attribute sync in the per-user models: the value is each
+		// person's own attribute, lower-cased by the expression mapping.
+		next = append(next, pulumi.Sprintf("runas entra map-attribute --config <file> --service-principal-id %s --apply --start (maps ToLower([%s], ) to %s)",
+			app.ServicePrincipalObjectID, e.SCIM.SourceAttribute, e.SCIM.TargetAttribute))
+	}
+	ctx.Export("entraNextSteps", pulumi.StringArray(next))
+	return nil
+}
