@@ -83,7 +83,7 @@ the checked state is wrong, 2 the command was used wrongly.`,
 		SilenceErrors: true,
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.AddCommand(newValidateCommand(), newPlanCommand(), newExplainCommand(), newStackSetCommand(), newMetadataCommand(), newEntraCommand(), newRunbookCommand(), newAuditCommand(), newRemediateCommand())
+	root.AddCommand(newValidateCommand(), newPlanCommand(), newExplainCommand(), newStackSetCommand(), newMetadataCommand(), newEntraCommand(), newRunbookCommand(), newAuditCommand(), newRemediateCommand(), newConnectCommand())
 	return root
 }
 
