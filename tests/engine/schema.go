@@ -75,7 +75,10 @@ var schemas = map[string]resourceSchema{
 		replaceOnChanges: []string{"name", "autoDeployment"},
 		computedInputs:   []string{"executionRoleName", "templateBody"},
 		// Read sets administration_role_arn from DescribeStackSet, which
-		// reports the service-linked role for SERVICE_MANAGED sets.
+		// reports the service-linked role for SERVICE_MANAGED sets
+		// (hashicorp/terraform-provider-aws#23464; Read stops doing so
+		// with auto_deployment only from #45992, January 2026, after the
+		// provider version pinned here).
 		readBackInputs: []string{"administrationRoleArn"},
 		source:         tfAWS + "cloudformation/stack_set.go",
 	},
