@@ -132,7 +132,8 @@ func TestOrgSessionPreferences(t *testing.T) {
 	assert.JSONEq(t, `["CAPABILITY_NAMED_IAM"]`, asJSON(t, in["capabilities"]))
 	assert.JSONEq(t, `{"active":true}`, asJSON(t, in["managedExecution"]))
 	assert.JSONEq(t, `{"failureTolerancePercentage":10,"maxConcurrentPercentage":25,"regionConcurrencyType":"SEQUENTIAL"}`, asJSON(t, in["operationPreferences"]))
-	assert.ElementsMatch(t, []string{"administrationRoleArn", "autoDeployment"}, ss.Options.IgnoreChanges)
+	assert.Equal(t, []string{"administrationRoleArn"}, ss.Options.IgnoreChanges)
+	assert.True(t, ss.Options.Protect, "a change that replaces the StackSet is refused")
 	assert.Equal(t, map[string]string{"create": "6h0m0s", "update": "6h0m0s", "delete": "6h0m0s"}, ss.Options.Timeouts)
 
 	instances := ofType(rows, "aws:cloudformation/stackSetInstance:StackSetInstance")

@@ -73,7 +73,7 @@ type OrgSessionPreferencesArgs struct {
 	CallAs string
 	// RetainStacksOnAccountRemoval is optional, default false. CloudFormation
 	// can change it in place, but the provider replaces the StackSet for it,
-	// so the component ignores later changes: see docs/deploy.md.
+	// which the component refuses: see docs/deploy.md for the in-place change.
 	RetainStacksOnAccountRemoval bool
 	// OperationPreferences is optional; zero fields take the defaults.
 	OperationPreferences StackSetOperationPreferences
@@ -87,7 +87,8 @@ type OrgSessionPreferencesArgs struct {
 
 // OrgSessionPreferences is the service-managed StackSet with one instance
 // per (target, region): adding a target or a region adds instances and
-// replaces none.
+// replaces none. The StackSet is protected: a change that would replace it
+// fails before anything changes.
 type OrgSessionPreferences struct {
 	pulumi.ResourceState
 
@@ -178,10 +179,16 @@ func NewOrgSessionPreferences(ctx *pulumi.Context, name string, args *OrgSession
 	}, pulumi.Parent(comp), pulumi.DependsOn(a.DependsOn), timeouts,
 		// Service-managed StackSets report the administration role AWS
 		// uses; the program sets none, and sending it back would update
-		// the StackSet in every account on every run. The provider replaces
-		// the StackSet when autoDeployment changes: see docs/deploy.md for
-		// changing retainStacksOnAccountRemoval in place.
-		pulumi.IgnoreChanges([]string{"administrationRoleArn", "autoDeployment"}))
+		// the StackSet in every account on every run.
+		pulumi.IgnoreChanges([]string{"administrationRoleArn"}),
+		// Replacing the StackSet cannot succeed and would do harm: the new
+		// one is created before the old one is deleted, so its name is
+		// taken (or, in another home region, every account briefly runs
+		// two writers), and the old one cannot be deleted while it holds
+		// instances. Changes that replace it (home region, name,
+		// autoDeployment, callAs) are refused by the engine before
+		// anything changes. `pulumi destroy` needs `pulumi state unprotect`.
+		pulumi.Protect(true))
 	if err != nil {
 		return nil, fmt.Errorf("stack set %s: %w", a.StackSetName, err)
 	}

@@ -150,7 +150,7 @@ func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs) ([]string, e
 			PolicyName: cfg.Guardrail.PolicyName,
 			Targets:    org.Targets,
 			SCP:        cfg.GuardrailSCPArgs(),
-		}, pulumi.Provider(providers.Management(org.HomeRegion)))
+		}, pulumi.Provider(providers.Management(ic.Region)))
 		if err != nil {
 			return nil, err
 		}

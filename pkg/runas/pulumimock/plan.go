@@ -57,6 +57,8 @@ type Options struct {
 	IgnoreChanges []string `json:"ignoreChanges,omitempty"`
 	// RetainOnDelete leaves the cloud resource in place when it leaves the stack.
 	RetainOnDelete bool `json:"retainOnDelete,omitempty"`
+	// Protect refuses deleting or replacing the resource.
+	Protect bool `json:"protect,omitempty"`
 	// ImportID is the id of an existing resource the stack adopts.
 	ImportID string `json:"importId,omitempty"`
 	// Timeouts are the custom create, update and delete timeouts.
@@ -163,10 +165,11 @@ func options(rpc interface {
 	GetDependencies() []string
 	GetIgnoreChanges() []string
 	GetRetainOnDelete() bool
+	GetProtect() bool
 	GetImportId() string
 	GetCustomTimeouts() *pulumirpc.RegisterResourceRequest_CustomTimeouts
 }) *Options {
-	o := &Options{IgnoreChanges: rpc.GetIgnoreChanges(), RetainOnDelete: rpc.GetRetainOnDelete(), ImportID: rpc.GetImportId()}
+	o := &Options{IgnoreChanges: rpc.GetIgnoreChanges(), RetainOnDelete: rpc.GetRetainOnDelete(), Protect: rpc.GetProtect(), ImportID: rpc.GetImportId()}
 	for _, d := range rpc.GetDependencies() {
 		o.DependsOn = append(o.DependsOn, urnName(d))
 	}
@@ -174,7 +177,7 @@ func options(rpc interface {
 	if t := rpc.GetCustomTimeouts(); t != nil && (t.Create != "" || t.Update != "" || t.Delete != "") {
 		o.Timeouts = map[string]string{"create": t.Create, "update": t.Update, "delete": t.Delete}
 	}
-	if len(o.DependsOn) == 0 && len(o.IgnoreChanges) == 0 && !o.RetainOnDelete && o.ImportID == "" && o.Timeouts == nil {
+	if len(o.DependsOn) == 0 && len(o.IgnoreChanges) == 0 && !o.RetainOnDelete && !o.Protect && o.ImportID == "" && o.Timeouts == nil {
 		return nil
 	}
 	return o

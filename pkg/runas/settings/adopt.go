@@ -14,8 +14,9 @@ var syncJobIDRe = regexp.MustCompile(`^[A-Za-z0-9]+\.[0-9a-f]+\.[0-9a-fA-F-]{36}
 // Identity Center allows one ABAC configuration per instance, and Entra
 // refuses a second application with the same identifier URI. Pulumi refuses
 // an import whose inputs differ from what exists, so the configuration must
-// describe the existing resource in the run that imports it; once imported,
-// the entries may be removed (docs/deploy.md).
+// describe the existing resource in the run that imports it. Once imported,
+// the entries may stay: a resource the stack already holds is not imported
+// again (docs/deploy.md).
 type Adopt struct {
 	// AccessControlAttributes is optional, default false: import the
 	// Identity Center instance's existing ABAC configuration.
