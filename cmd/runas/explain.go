@@ -13,10 +13,10 @@ import (
 
 func newExplainCommand() *cobra.Command {
 	var (
-		path, user, groups, attribute, permissionSet, document, region, hostUsers, output string
+		path, user, groups, attribute, directoryValue, others, permissionSet, document, region, hostUsers, output string
 	)
 	cmd := &cobra.Command{
-		Use:   "explain --config FILE --user NAME (--groups G1,G2 | --attribute VALUE) [flags]",
+		Use:   "explain --config FILE --user NAME (--groups G1,G2 | --attribute VALUE | --directory-value VALUE) [flags]",
 		Short: "Explain which Linux user a person's session opens as, and why",
 		Long: `explain follows one person through the chain the configuration builds, without
 calling AWS, and prints every step with the rule that decided it:
@@ -35,31 +35,53 @@ the value Identity Center holds instead, exactly as stored: whitespace is kept
 ("a,b" is a multi-valued attribute). Without --groups the assignments are not
 known, and no permission set is assumed unless --permission-set names one.
 
+Per-user models: --directory-value gives the person's own directory attribute
+(perUser.userSource, e.g. onPremisesSamAccountName "Alice"), which the
+provisioning mapping lower-cases; explain then checks the value is a valid
+Linux name and not reserved, whether anyone in --others holds the same value
+(compared without case, as hosts look names up; without --others that is left
+to runas audit), and how a joined host resolves it (bare, or through the
+default domain suffix with fully qualified names; home /home/NAME).
+
 Exit code 0 when a shell would open as intended, 1 when it would not (IAM
-denies it, the agent refuses the name, or it would open as ssm-user).
+denies it, the agent refuses the name, another person holds the value, or it
+would open as ssm-user).
 JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step","rule","result"}]}`,
 		Example: `  runas explain --config examples/per-role/runas.yaml --user alice@corp.example --groups SG-AWS-SSM-Developer
   runas explain --config examples/per-role/runas.yaml --user bob@corp.example --attribute bob --host-users bob,alice
   runas explain --config examples/per-role/runas.yaml --user carol@corp.example --groups SG-AWS-SSM-Admin,SG-AWS-SSM-Developer --output json
-  runas explain --config examples/per-role/runas.yaml --user dave@corp.example --attribute ec2-user --region ap-southeast-2`,
+  runas explain --config examples/per-role/runas.yaml --user dave@corp.example --attribute ec2-user --region ap-southeast-2
+  runas explain --config examples/per-user/runas.yaml --user alice@example.com --directory-value Alice --others bob,carol`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkOutput(output, "table", "json"); err != nil {
 				return err
 			}
 			flags := cmd.Flags()
-			if flags.Changed("groups") == flags.Changed("attribute") {
-				return &exitError{code: exitUsage, err: fmt.Errorf("give exactly one of --groups and --attribute")}
+			given := 0
+			for _, f := range []string{"groups", "attribute", "directory-value"} {
+				if flags.Changed(f) {
+					given++
+				}
+			}
+			if given != 1 {
+				return &exitError{code: exitUsage, err: fmt.Errorf("give exactly one of --groups, --attribute and --directory-value")}
 			}
 			c, err := loadConfig(cmd, path)
 			if err != nil {
 				return err
 			}
 			req := explain.Request{User: user, PermissionSet: permissionSet, Document: document, Region: region}
-			if flags.Changed("groups") {
+			switch {
+			case flags.Changed("groups"):
 				req.Groups = splitList(groups)
-			} else {
+			case flags.Changed("directory-value"):
+				req.DirectoryValue = &directoryValue
+			default:
 				req.AttributeValues = splitValues(attribute)
+			}
+			if flags.Changed("others") {
+				req.Others = splitList(others)
 			}
 			if flags.Changed("host-users") {
 				req.HostUsers = splitList(hostUsers)
@@ -91,6 +113,8 @@ JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step"
 	f.StringVarP(&user, "user", "u", "", "the person, e.g. their Identity Center user name (required)")
 	f.StringVar(&groups, "groups", "", "the person's Entra groups, comma-separated (per-role model)")
 	f.StringVar(&attribute, "attribute", "", "the attribute value(s) Identity Center holds, comma-separated")
+	f.StringVar(&directoryValue, "directory-value", "", "per-user: the person's own directory attribute (perUser.userSource) as Entra holds it")
+	f.StringVar(&others, "others", "", "per-user: the values other people hold, comma-separated (default: not checked; runas audit checks them all)")
 	f.StringVar(&permissionSet, "permission-set", "", "the permission set picked at sign-in, by name or ARN (default with --groups: that of the winning role)")
 	f.StringVar(&region, "region", "", "the region the session starts in (default: not checked)")
 	f.StringVar(&document, "document", "", "the document named at StartSession (default: SSM-SessionManagerRunShell)")

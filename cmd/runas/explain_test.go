@@ -66,10 +66,49 @@ func TestExplain(t *testing.T) {
 			{"explain", "--config", example, "--user", "a", "--groups", "x", "--attribute", "y"},
 			{"explain", "--config", example, "--groups", "x"},
 			{"explain", "--config", example, "--user", "a", "--groups", "x", "--host-users", "Bad!"},
+			{"explain", "--config", perUserExample, "--user", "a", "--attribute", "x", "--directory-value", "y"},
+			{"explain", "--config", example, "--user", "a", "--directory-value", "y"},
 		} {
 			code, _, errOut := runCLI(t, args...)
 			assert.Equal(t, 2, code, "%v", args)
 			assert.Zero(t, strings.Count(strings.TrimSpace(errOut), "\n"), "%v: want one line:\n%s", args, errOut)
 		}
 	})
+}
+
+func TestExplainPerUser(t *testing.T) {
+	tests := []struct {
+		name      string
+		args      []string
+		code      int
+		linuxUser any
+		failure   any
+		stepHas   string
+	}{
+		{"the directory value, lower-cased", []string{"--directory-value", "Alice"}, 0, "alice", nil, `lower-cased by the provisioning mapping`},
+		{"unique among others", []string{"--directory-value", "Alice", "--others", "bob,carol"}, 0, "alice", nil, "none of the 2 other values"},
+		{"shared with another person", []string{"--directory-value", "Alice", "--others", "bob,alice"}, 1, "alice", "shared-value", `another person holds \"alice\"`},
+		{"a reserved name", []string{"--directory-value", "EC2-User"}, 1, nil, "reserved-user", "DenyReservedRunAsUsers"},
+		{"not a Linux name", []string{"--directory-value", "john.smith"}, 1, nil, "invalid-name", `refused: \"john.smith\"`},
+		{"an empty attribute", []string{"--directory-value", ""}, 1, nil, "no-value", "provisioning writes no value"},
+		{"resolves on a joined host", []string{"--attribute", "bob"}, 0, "bob", nil, "use_fully_qualified_names = False"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"explain", "--config", perUserExample, "--user", "alice@example.com", "--output", "json"}, tc.args...)
+			code, out, errOut := runCLI(t, args...)
+			require.Equal(t, tc.code, code, "%s%s", out, errOut)
+			var res struct {
+				LinuxUser any
+				Failure   any
+			}
+			require.NoError(t, json.Unmarshal([]byte(out), &res), out)
+			assert.Equal(t, tc.linuxUser, res.LinuxUser, out)
+			assert.Equal(t, tc.failure, res.Failure, out)
+			assert.Contains(t, out, tc.stepHas)
+			if tc.code == 1 {
+				assert.Contains(t, errOut, tc.failure)
+			}
+		})
+	}
 }

@@ -1,30 +1,3 @@
-// Package explain models, without any AWS call, which Linux user a person's
-// Session Manager shell opens as, following the documented order and the
-// policies ssm-runas emits:
-//
-//  1. the SSMSessionRunAs value: in the per-role model computed from the
-//     person's role groups by precedence (what the attribute sync writes),
-//     otherwise the value Identity Center holds, exactly as stored;
-//  2. Identity Center refuses sign-in when the attribute is multi-valued,
-//     and otherwise puts the value on the role session as a session tag;
-//  3. the permission set must be assigned to one of the person's groups;
-//  4. IAM: the permission-set policy and the guardrail SCP, from the same
-//     arguments the stack deploys (settings.Config.PermissionSetPolicyArgs
-//     and GuardrailSCPArgs): the value must be a role user (per-role) and
-//     not a reserved account, the region must have the preferences
-//     document, and the document must be allowed;
-//  5. Run As takes the tag on the calling principal, else the
-//     runAsDefaultUser of the document used (the one named at StartSession,
-//     else SSM-SessionManagerRunShell); with Run As off the shell opens as
-//     ssm-user, and there is no fallback to ssm-user when Run As is on;
-//  6. the agent refuses invalid names and root, and the user must exist on
-//     the host ("failed to start pty since RunAs user X does not exist").
-//
-// Each step of the trace names the rule (and the policy statement) that
-// decided it. internal/iamsim checks the IAM step against a real policy
-// evaluator.
-//
-// https://docs.aws.amazon.com/systems-manager/latest/userguide/session-preferences-run-as.html
 package explain
 
 import (
@@ -70,6 +43,12 @@ const (
 	Root Failure = "root-not-allowed"
 	// UserMissing: the user does not exist on the host.
 	UserMissing Failure = "user-missing-on-host"
+	// SharedValue: per-user, another person holds the same value; both
+	// would land as one account.
+	SharedValue Failure = "shared-value"
+	// NoValue: per-user, the directory attribute is empty, so nothing is
+	// provisioned (and Identity Center keeps any value it held before).
+	NoValue Failure = "no-value"
 )
 
 // SSMUser is the account sessions open as when Run As is off.
@@ -80,8 +59,18 @@ type Request struct {
 	// User is required: the person, e.g. their Identity Center user name.
 	User string
 	// Groups are the person's Entra groups (per-role model). Exactly one of
-	// Groups and AttributeValues is set.
+	// Groups, AttributeValues and DirectoryValue is set.
 	Groups []string
+	// DirectoryValue is the person's own directory attribute
+	// (perUser.userSource, e.g. onPremisesSamAccountName) as Entra holds it
+	// (per-user models); the provisioning mapping lower-cases it.
+	DirectoryValue *string
+	// Others are optional (per-user): the values other people hold, as
+	// Identity Center holds them or as their directory holds them. A match
+	// (in any case: hosts look names up without regard to case) means two
+	// people share one account. Nil: not checked here (the audit checks
+	// every assigned person).
+	Others []string
 	// AttributeValues are the attribute's values exactly as Identity Center
 	// holds them (whitespace included); more than one is a multi-valued
 	// attribute.
@@ -134,8 +123,17 @@ func Explain(c *settings.Config, req Request) (Result, error) {
 	if strings.TrimSpace(req.User) == "" {
 		return Result{}, errors.New("the user is required")
 	}
-	if (req.Groups == nil) == (req.AttributeValues == nil) {
-		return Result{}, errors.New("give either the user's groups or the attribute value(s), not both or neither")
+	given := 0
+	for _, set := range []bool{req.Groups != nil, req.AttributeValues != nil, req.DirectoryValue != nil} {
+		if set {
+			given++
+		}
+	}
+	if given != 1 {
+		return Result{}, errors.New("give exactly one of the user's groups, the attribute value(s) and the directory value")
+	}
+	if req.DirectoryValue != nil && !c.PerUserModel() {
+		return Result{}, fmt.Errorf("a directory value is only read by the per-user models; model %s takes groups or the attribute value", c.Model)
 	}
 	for _, h := range req.HostUsers {
 		if err := username.Validate(h); err != nil {
@@ -173,6 +171,16 @@ func Explain(c *settings.Config, req Request) (Result, error) {
 			res.step("attribute", fmt.Sprintf("member of %d role groups: the highest precedence wins, %s (%d) over %s",
 				len(memberOf), winner.Name, winner.Precedence, strings.Join(others, ", ")), winner.LinuxUser)
 		}
+	} else if req.DirectoryValue != nil {
+		raw := *req.DirectoryValue
+		if raw == "" {
+			res.step("attribute", userSource(c)+" is empty: provisioning writes no value, and Identity Center keeps the one it held before (revoke by changing it)",
+				"no value")
+			return res.fail(NoValue), nil
+		}
+		v, rule := ProvisionedValue(c, raw)
+		values = []string{v}
+		res.step("attribute", rule, v)
 	} else {
 		values = req.AttributeValues
 		quoted := make([]string, len(values))
@@ -189,6 +197,9 @@ func Explain(c *settings.Config, req Request) (Result, error) {
 		return res.fail(MultipleValues), nil
 	}
 	tag, hasTag := "", len(values) == 1
+	// A shared value still opens a shell, as the one account both people
+	// land as; explain follows the chain and reports it at the end.
+	shared := hasTag && c.PerUserModel() && checkUnique(values[0], req.Others, &res)
 	if hasTag {
 		tag = values[0]
 		res.step("session-tag", "ABAC maps "+sourceOf(c)+" to the session tag "+settings.RunAsTagKey, fmt.Sprintf("%s=%q", settings.RunAsTagKey, tag))
@@ -245,6 +256,16 @@ func Explain(c *settings.Config, req Request) (Result, error) {
 	}
 
 	// 6. The host.
+	if c.PerUserModel() && c.PerUser != nil {
+		if !joinedHost(c.PerUser, user, req.HostUsers, &res) {
+			return res.fail(UserMissing), nil
+		}
+		res.LinuxUser = &user
+		if shared {
+			return res.fail(SharedValue), nil
+		}
+		return res, nil
+	}
 	hostUsers, source := req.HostUsers, "given host users"
 	if hostUsers == nil && c.HostAccountsEnabled() {
 		hostUsers, source = hostaccounts.FromConfig(c).Names(), "accounts the host accounts association creates"
@@ -260,6 +281,9 @@ func Explain(c *settings.Config, req Request) (Result, error) {
 		res.step("host", "exists among the "+source, user)
 	}
 	res.LinuxUser = &user
+	if shared {
+		return res.fail(SharedValue), nil
+	}
 	return res, nil
 }
 
@@ -276,6 +300,10 @@ func decideIAM(c *settings.Config, ps *settings.Role, known bool, tag string, ha
 		managed = ps.PermissionSet.Managed()
 	case len(c.Roles) > 0:
 		args = c.PermissionSetPolicyArgs(c.Roles[0])
+	case c.PerUserModel():
+		// Every per-user permission set carries the rules of this one
+		// place: the tag must be present and not reserved, in the regions.
+		args = c.PermissionSetPolicyArgs(settings.Role{})
 	default:
 		managed = false
 	}
@@ -374,6 +402,11 @@ func pickPermissionSet(c *settings.Config, req Request, winner *settings.Role, m
 			named = &c.Roles[i]
 			break
 		}
+	}
+	if named == nil && c.PerUserModel() {
+		res.step("permission-set", "assignment not checked: per-user permission sets carry the same session rules whichever is picked",
+			req.PermissionSet)
+		return nil, false, true
 	}
 	if named == nil {
 		res.step("permission-set", "no role of the configuration uses "+req.PermissionSet, "unknown permission set")
