@@ -6,9 +6,8 @@
 //     person's role groups by precedence (what the attribute sync writes);
 //     in the per-user models the person's own directory attribute, lower-cased
 //     by the provisioning mapping (ProvisionedValue); otherwise the value
-//     Identity Center holds, exactly as stored;
-//     1b. per-user: whether anyone else holds the same value (they would share
-//     one account on every host);
+//     Identity Center holds, exactly as stored; per-user, also whether anyone
+//     else holds the same value (they would share one account on every host);
 //  2. Identity Center refuses sign-in when the attribute is multi-valued,
 //     and otherwise puts the value on the role session as a session tag;
 //  3. the permission set must be assigned to one of the person's groups;
