@@ -40,9 +40,10 @@ func newAuditCommand() *cobra.Command {
 
 It runs with the management account's credentials (the usual AWS
 environment) and assumes --role in each member account once. The number of
-account-regions in flight starts at 16, grows while calls succeed and halves
-on throttling, up to --concurrency; each service in each account and region
-stays under 10 calls a second, Identity Center under 15 in all.
+account-regions in flight starts at 16, grows while calls succeed, halves on
+throttling and narrows when calls start to queue, up to --concurrency; each
+service in each account and region stays under 10 calls a second, Identity
+Center under 15 in all.
 
 Faults: throttling and server errors are retried (up to 10 attempts), and
 stderr says what is being retried. An endpoint that cannot be reached is

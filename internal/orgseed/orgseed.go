@@ -121,7 +121,7 @@ func Seed(ctx context.Context, f *awsorg.Factory, spec Spec) (Org, error) {
 		}
 	}
 	errs := make(chan error, len(jobs))
-	awsorg.Each(ctx, jobs, awsorg.PoolOptions{Max: max(spec.Concurrency, 8), Throttles: f.Throttles}, func(ctx context.Context, j awsorg.Job) {
+	awsorg.Each(ctx, jobs, awsorg.PoolOptions{Max: max(spec.Concurrency, 8), Throttles: f.Throttles, Latency: f.Latency}, func(ctx context.Context, j awsorg.Job) {
 		if err := SetState(ctx, f.SSM(j.Account, j.Region), spec.Prefs, org.States[j.Account+"/"+j.Region]); err != nil {
 			errs <- fmt.Errorf("%s/%s: %w", j.Account, j.Region, err)
 		}

@@ -33,9 +33,17 @@ type Sources struct {
 	// the assignment check.
 	Assignments AssignmentsAPI
 	Regions     awsorg.RegionLister
-	// Throttles counts throttled calls, for the pool's back-off; nil
-	// means the pool never backs off.
+	// Throttles counts throttled calls and Latency reads the recent and
+	// lowest call times, for the pool's back-off (awsorg.Each); nil means
+	// the pool ignores that signal.
 	Throttles func() uint64
+	Latency   func() (recent, base time.Duration)
+}
+
+// Pool returns the worker pool's options for a run over these sources
+// bounded by max (0: the default).
+func (s Sources) Pool(max int) awsorg.PoolOptions {
+	return awsorg.PoolOptions{Max: max, Throttles: s.Throttles, Latency: s.Latency}
 }
 
 // RegionMode selects the regions audited in each account.
@@ -57,6 +65,7 @@ func FromFactory(f *awsorg.Factory, c *settings.Config, regions RegionMode) Sour
 		StackSets: f.CloudFormation(c.Organization.HomeRegion),
 		Regions:   awsorg.ConfiguredRegions(c.Organization.Regions),
 		Throttles: f.Throttles,
+		Latency:   f.Latency,
 	}
 	if regions == RegionsEnabled {
 		s.Regions = awsorg.EnabledRegions{API: f.Account(), Management: c.Organization.ManagementAccountID}
@@ -153,7 +162,7 @@ func Run(ctx context.Context, c *settings.Config, src Sources, opts Options) (Re
 
 	var mu sync.Mutex
 	p := Progress{Accounts: len(accounts) + len(failed), AccountsDone: len(failed), Targets: len(jobs)}
-	unreached := awsorg.Each(runCtx, jobs, awsorg.PoolOptions{Max: opts.Concurrency, Throttles: src.Throttles}, func(ctx context.Context, j awsorg.Job) {
+	unreached := awsorg.Each(runCtx, jobs, src.Pool(opts.Concurrency), func(ctx context.Context, j awsorg.Job) {
 		t, err := checkTarget(ctx, c, src, j, opts.TargetTimeout)
 		if err != nil && runCtx.Err() != nil {
 			// Cut short by the stop, not failed on its own.

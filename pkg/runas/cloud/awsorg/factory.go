@@ -101,6 +101,7 @@ type Factory struct {
 	management string
 	opts       FactoryOptions
 	throttles  atomic.Uint64
+	latency    latency
 
 	mu       sync.Mutex
 	creds    map[string]aws.CredentialsProvider
@@ -159,6 +160,44 @@ func (f *Factory) RoleARN(account string) string {
 	return fmt.Sprintf("arn:aws:iam::%s:role/%s", account, f.opts.Role)
 }
 
+// Latency returns the recent time of one call (a moving average over the
+// last calls of every client) and the lowest that average has been: the
+// worker pool narrows when the first climbs well above the second, which
+// is what a service (or a network) that is queueing the calls looks like.
+func (f *Factory) Latency() (recent, base time.Duration) { return f.latency.get() }
+
+// latency keeps a moving average of call times and its minimum.
+type latency struct {
+	mu         sync.Mutex
+	ewma, base float64 // seconds
+	n          int
+}
+
+// latencySamples is how many calls the average needs before its minimum
+// counts as the base.
+const latencySamples = 20
+
+func (l *latency) observe(d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	x := d.Seconds()
+	if l.n == 0 {
+		l.ewma = x
+	} else {
+		l.ewma = 0.9*l.ewma + 0.1*x
+	}
+	l.n++
+	if l.n >= latencySamples && (l.base == 0 || l.ewma < l.base) {
+		l.base = l.ewma
+	}
+}
+
+func (l *latency) get() (recent, base time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return time.Duration(l.ewma * float64(time.Second)), time.Duration(l.base * float64(time.Second))
+}
+
 // Throttles counts the calls any client of the factory saw throttled; the
 // worker pool backs off when it grows.
 func (f *Factory) Throttles() uint64 { return f.throttles.Load() }
@@ -187,7 +226,7 @@ func (f *Factory) credentials(account string) aws.CredentialsProvider {
 		stsCfg := f.base.Copy()
 		f.retries(&stsCfg, "sts", "", stsCfg.Region)
 		l := rate.NewLimiter(STSRate, STSBurst)
-		f.sts = sts.NewFromConfig(stsCfg, func(o *sts.Options) { o.APIOptions = append(o.APIOptions, rateLimit(l)) })
+		f.sts = sts.NewFromConfig(stsCfg, func(o *sts.Options) { o.APIOptions = append(o.APIOptions, f.rateLimit(l)) })
 	}
 	p := aws.NewCredentialsCache(
 		stscreds.NewAssumeRoleProvider(f.sts, f.RoleARN(account), func(o *stscreds.AssumeRoleOptions) {
@@ -229,14 +268,20 @@ func (f *Factory) limiter(service, account, region string) *rate.Limiter {
 	return l
 }
 
-// rateLimit makes every attempt of every call wait for l. It sits after
-// the retry middleware, so retries are paced too.
-func rateLimit(l *rate.Limiter) func(*middleware.Stack) error {
+// rateLimit makes every attempt of every call wait for l, and times the
+// attempts that succeed (after the wait) for Latency. It sits after the
+// retry middleware, so retries are paced too.
+func (f *Factory) rateLimit(l *rate.Limiter) func(*middleware.Stack) error {
 	mw := middleware.FinalizeMiddlewareFunc("ssm-runas-rate-limit", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 		if err := l.Wait(ctx); err != nil {
 			return middleware.FinalizeOutput{}, middleware.Metadata{}, err
 		}
-		return next.HandleFinalize(ctx, in)
+		start := time.Now()
+		out, md, err := next.HandleFinalize(ctx, in)
+		if err == nil {
+			f.latency.observe(time.Since(start))
+		}
+		return out, md, err
 	})
 	return func(stack *middleware.Stack) error { return stack.Finalize.Add(mw, middleware.After) }
 }
@@ -252,33 +297,33 @@ func (f *Factory) management0(account string) string {
 func (f *Factory) SSM(account, region string) *ssm.Client {
 	account = f.management0(account)
 	l := f.limiter("ssm", account, region)
-	return ssm.NewFromConfig(f.config("ssm", account, region), func(o *ssm.Options) { o.APIOptions = append(o.APIOptions, rateLimit(l)) })
+	return ssm.NewFromConfig(f.config("ssm", account, region), func(o *ssm.Options) { o.APIOptions = append(o.APIOptions, f.rateLimit(l)) })
 }
 
 // Organizations is the management account's Organizations client.
 func (f *Factory) Organizations() *organizations.Client {
 	l := f.limiter("organizations", "", f.base.Region)
-	return organizations.NewFromConfig(f.config("organizations", "", f.base.Region), func(o *organizations.Options) { o.APIOptions = append(o.APIOptions, rateLimit(l)) })
+	return organizations.NewFromConfig(f.config("organizations", "", f.base.Region), func(o *organizations.Options) { o.APIOptions = append(o.APIOptions, f.rateLimit(l)) })
 }
 
 // CloudFormation is the management account's CloudFormation client in region.
 func (f *Factory) CloudFormation(region string) *cloudformation.Client {
 	l := f.limiter("cloudformation", "", region)
-	return cloudformation.NewFromConfig(f.config("cloudformation", "", region), func(o *cloudformation.Options) { o.APIOptions = append(o.APIOptions, rateLimit(l)) })
+	return cloudformation.NewFromConfig(f.config("cloudformation", "", region), func(o *cloudformation.Options) { o.APIOptions = append(o.APIOptions, f.rateLimit(l)) })
 }
 
 // IdentityStore is the identity store client, under the Identity Center limit.
 func (f *Factory) IdentityStore(region string) *identitystore.Client {
-	return identitystore.NewFromConfig(f.config("identitystore", "", region), func(o *identitystore.Options) { o.APIOptions = append(o.APIOptions, rateLimit(f.ic)) })
+	return identitystore.NewFromConfig(f.config("identitystore", "", region), func(o *identitystore.Options) { o.APIOptions = append(o.APIOptions, f.rateLimit(f.ic)) })
 }
 
 // SSOAdmin is the Identity Center admin client, under the Identity Center limit.
 func (f *Factory) SSOAdmin(region string) *ssoadmin.Client {
-	return ssoadmin.NewFromConfig(f.config("sso-admin", "", region), func(o *ssoadmin.Options) { o.APIOptions = append(o.APIOptions, rateLimit(f.ic)) })
+	return ssoadmin.NewFromConfig(f.config("sso-admin", "", region), func(o *ssoadmin.Options) { o.APIOptions = append(o.APIOptions, f.rateLimit(f.ic)) })
 }
 
 // Account is the Account Management client, for opted-in regions.
 func (f *Factory) Account() *account.Client {
 	l := f.limiter("account", "", f.base.Region)
-	return account.NewFromConfig(f.config("account", "", f.base.Region), func(o *account.Options) { o.APIOptions = append(o.APIOptions, rateLimit(l)) })
+	return account.NewFromConfig(f.config("account", "", f.base.Region), func(o *account.Options) { o.APIOptions = append(o.APIOptions, f.rateLimit(l)) })
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Job is one account and region.
@@ -40,6 +41,9 @@ const (
 	DefaultStartConcurrency = 16
 	// MinConcurrency is the floor throttling can push the pool down to.
 	MinConcurrency = 2
+	// CongestionFactor: calls taking this many times their lowest recent
+	// time mean the endpoint is queueing them; the pool narrows.
+	CongestionFactor = 3
 )
 
 // PoolOptions tune Each; zero values take the defaults.
@@ -51,6 +55,10 @@ type PoolOptions struct {
 	// Throttles reads a counter of throttled calls (Factory.Throttles).
 	// When it grows during a job, the pool halves its bound.
 	Throttles func() uint64
+	// Latency reads the recent and the lowest call time (Factory.Latency).
+	// When the recent one is CongestionFactor times the lowest, the pool
+	// narrows by a quarter instead of growing.
+	Latency func() (recent, base time.Duration)
 	// OnLimit, when set, is told each time the bound changes.
 	OnLimit func(limit int)
 }
@@ -72,8 +80,9 @@ func (o PoolOptions) withDefaults() PoolOptions {
 // Each runs fn on every job, with a bound on the jobs in flight that
 // adapts: it grows by one for each job finished without throttling (so it
 // doubles every round while the services keep up, then grows by one a
-// round once they have throttled), and halves, at most once a round,
-// when a job saw throttling. It stops starting jobs when ctx ends and
+// round once they have pushed back), halves when a job saw throttling,
+// and narrows by a quarter when calls queue (Latency), each at most once
+// a round. It stops starting jobs when ctx ends and
 // returns the jobs it never started; every other job has run to its end.
 func Each(ctx context.Context, jobs []Job, opts PoolOptions, fn func(context.Context, Job)) (notStarted []Job) {
 	opts = opts.withDefaults()
@@ -83,7 +92,7 @@ func Each(ctx context.Context, jobs []Job, opts PoolOptions, fn func(context.Con
 		limit     = float64(opts.Start)
 		inflight  int
 		slowStart = true
-		cutMark   uint64 // throttle count when the bound was last cut
+		round     uint64 // bumped at each cut; a job cuts only in its own round
 		wg        sync.WaitGroup
 	)
 	stop := context.AfterFunc(ctx, func() {
@@ -92,19 +101,31 @@ func Each(ctx context.Context, jobs []Job, opts PoolOptions, fn func(context.Con
 		mu.Unlock()
 	})
 	defer stop()
-	finish := func(seen uint64) {
+	finish := func(seen, started uint64) {
 		mu.Lock()
 		defer mu.Unlock()
 		inflight--
 		before := int(limit)
-		if now := opts.Throttles(); now > seen {
-			if seen >= cutMark {
-				limit = max(float64(MinConcurrency), limit/2)
-				slowStart, cutMark = false, now
+		throttled := opts.Throttles() > seen
+		congested := false
+		if opts.Latency != nil {
+			recent, base := opts.Latency()
+			congested = base > 0 && recent > CongestionFactor*base
+		}
+		switch {
+		case throttled || congested:
+			if started == round {
+				factor := 0.75
+				if throttled {
+					factor = 0.5
+				}
+				limit = max(float64(MinConcurrency), limit*factor)
+				slowStart = false
+				round++
 			}
-		} else if slowStart {
+		case slowStart:
 			limit = min(float64(opts.Max), limit+1)
-		} else {
+		default:
 			limit = min(float64(opts.Max), limit+1/limit)
 		}
 		if int(limit) != before && opts.OnLimit != nil {
@@ -123,12 +144,12 @@ func Each(ctx context.Context, jobs []Job, opts PoolOptions, fn func(context.Con
 			break
 		}
 		inflight++
-		seen := opts.Throttles()
+		seen, started := opts.Throttles(), round
 		mu.Unlock()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer finish(seen)
+			defer finish(seen, started)
 			fn(ctx, j)
 		}()
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -127,4 +128,35 @@ func TestBreaker(t *testing.T) {
 		assert.False(t, b.Record("a", down))
 		assert.True(t, b.Record("b", down))
 	})
+}
+
+// TestEachNarrowsWhenCallsQueue: calls taking several times their lowest
+// time mean the endpoint is queueing them; the pool stops growing and
+// narrows by a quarter a round, without losing a job.
+func TestEachNarrowsWhenCallsQueue(t *testing.T) {
+	var rec recorder
+	var n atomic.Int64
+	latency := func() (time.Duration, time.Duration) {
+		if n.Load() > 100 {
+			return 100 * time.Millisecond, 10 * time.Millisecond
+		}
+		return 12 * time.Millisecond, 10 * time.Millisecond
+	}
+	all := jobs(300)
+	left := awsorg.Each(context.Background(), all, awsorg.PoolOptions{Max: 256, Start: 16, OnLimit: rec.limit, Latency: latency},
+		func(_ context.Context, j awsorg.Job) {
+			n.Add(1)
+			rec.run(j)
+		})
+	assert.Empty(t, left)
+	assert.Len(t, rec.runs, len(all), "no job is lost")
+	require.NotEmpty(t, rec.limits)
+	peak := 0
+	for _, l := range rec.limits {
+		peak = max(peak, l)
+		assert.GreaterOrEqual(t, l, awsorg.MinConcurrency)
+	}
+	last := rec.limits[len(rec.limits)-1]
+	assert.Less(t, last, peak, "queueing calls narrow the pool")
+	assert.Equal(t, awsorg.MinConcurrency, last, "and keep narrowing while they queue")
 }

@@ -119,7 +119,7 @@ func Run(ctx context.Context, c *settings.Config, src audit.Sources, opts Option
 	defer stop(nil)
 	breaker := awsorg.NewBreaker(len(accounts))
 	var mu sync.Mutex
-	unreached := awsorg.Each(runCtx, jobs, awsorg.PoolOptions{Max: opts.Concurrency, Throttles: src.Throttles}, func(ctx context.Context, j awsorg.Job) {
+	unreached := awsorg.Each(runCtx, jobs, src.Pool(opts.Concurrency), func(ctx context.Context, j awsorg.Job) {
 		// A write once started runs to its end, within the target
 		// timeout, whatever happens to the run.
 		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opts.TargetTimeout)
