@@ -22,12 +22,19 @@ token, mapping the attribute, writing the role values, recreating account
 assignments after an identity source change (the IAM SAML provider is
 deleted), and verifying one person end to end.
 
+For the per-user models it starts with the directory side (the join account,
+the join secret in Secrets Manager and its cross-account access, DNS, hosts
+with SSSD 2.7 or later, the managed policy the hosts' instance role attaches),
+maps the lower-casing expression instead of writing role values, and checks
+values with explain and audit.
+
 --out replaces a regular file atomically and writes devices, pipes and
 /dev/fd/N through; it refuses a directory and the configuration file itself.
 Exit codes: 0 written; 1 the configuration is invalid or the output could not
 be written; 2 the command was used wrongly.`,
-		Example: `  runas runbook --config examples/per-role/runas.yaml --out RUNBOOK.md`,
-		Args:    cobra.NoArgs,
+		Example: `  runas runbook --config examples/per-role/runas.yaml --out RUNBOOK.md
+  runas runbook --config examples/per-user/runas.yaml`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			toStdout := out == "" || out == "-"
 			if !toStdout {

@@ -1,6 +1,7 @@
 package runbook_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -31,4 +32,34 @@ func TestMarkdown(t *testing.T) {
 	c.Entra = nil
 	_, err = runbook.Markdown(c, "x")
 	assert.Error(t, err, "a runbook without the entra section must be refused")
+}
+
+// TestMarkdownPerUser: the per-user runbook prepares the directory and the
+// hosts, maps the lower-casing expression, and writes no role values.
+func TestMarkdownPerUser(t *testing.T) {
+	c, err := settings.Load("../../../../examples/per-user/runas.yaml")
+	require.NoError(t, err)
+	md, err := runbook.Markdown(c, "examples/per-user/runas.yaml")
+	require.NoError(t, err)
+	golden.Text(t, "runbook.md", md)
+	text := string(md)
+	for _, want := range []string{
+		"## 1. Prepare the directory and the hosts",
+		"Create Computer objects\" on that OU",
+		"OU=Linux,OU=Servers,DC=corp,DC=example,DC=com",
+		"arn:aws:secretsmanager:eu-west-1:111111111111:secret:ssm-runas/domain-join-Ab12Cd",
+		"awsSeamlessDomainUsername",
+		"SSSD 2.7 or later",
+		"ssm-runas-domain-join-<region>",
+		"forward `corp.example.com` to 10.20.0.10, 10.20.1.10",
+		"the expression `ToLower([onPremisesSamAccountName], )`",
+		"--directory-value <their onPremisesSamAccountName>",
+		"tagged `ssm-runas:domain-join=true`",
+		"deletes the IAM SAML provider",
+	} {
+		assert.Contains(t, text, want)
+	}
+	assert.NotContains(t, text, "sync-attributes", "per-user values are not written by the sync")
+	assert.NotContains(t, text, "Write the role values")
+	assert.Equal(t, 7, strings.Count(text, "\n## "), "seven numbered steps")
 }
