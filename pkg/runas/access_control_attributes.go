@@ -6,13 +6,15 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssoadmin"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 // AccessControlAttributesType is the component's type token.
 const AccessControlAttributesType = "ssm-runas:aws:AccessControlAttributes"
 
 // RunAsTagKey is the session tag Session Manager reads the Run As user from.
-const RunAsTagKey = "SSMSessionRunAs"
+const RunAsTagKey = settings.RunAsTagKey
 
 // AccessControlAttribute is one ABAC attribute: a session tag key and the
 // identity store attribute it is read from.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/pulumi/pulumi-azuread/sdk/v5/go/azuread"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 // IdentityCenterAppType is the component's type token.
@@ -22,10 +24,10 @@ const GalleryTemplateID = "21ed01d2-ec13-4e9e-86c1-cd546719ebc4"
 const (
 	// DefaultAppRoleName is the gallery application's role for people. Its
 	// value is null, so the role is found by display name.
-	DefaultAppRoleName = "User"
+	DefaultAppRoleName = settings.DefaultAppRole
 	// DefaultSyncTemplateID is the gallery application's synchronization
 	// template ("aws" is the legacy single-account application's).
-	DefaultSyncTemplateID = "aWSSingleSignon"
+	DefaultSyncTemplateID = settings.DefaultSyncTemplateID
 )
 
 // SAML mode of the service principal.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudformation"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 // OrgSessionPreferencesType is the component's type token.
@@ -23,13 +25,13 @@ const (
 	CapabilityNamedIAM = "CAPABILITY_NAMED_IAM"
 )
 
-// Defaults of OrgSessionPreferencesArgs.
+// Defaults of OrgSessionPreferencesArgs: the configuration's defaults.
 const (
-	DefaultCallAs                     = "SELF"
-	DefaultMaxConcurrentPercentage    = 25
-	DefaultFailureTolerancePercentage = 10
-	DefaultRegionConcurrencyType      = "SEQUENTIAL"
-	DefaultConcurrencyMode            = "SOFT_FAILURE_TOLERANCE"
+	DefaultCallAs                     = settings.DefaultCallAs
+	DefaultMaxConcurrentPercentage    = settings.DefaultMaxConcurrentPercentage
+	DefaultFailureTolerancePercentage = settings.DefaultFailureTolerancePercentage
+	DefaultRegionConcurrencyType      = settings.DefaultRegionConcurrencyType
+	DefaultConcurrencyMode            = settings.DefaultConcurrencyMode
 	// DefaultStackSetTimeout bounds one StackSet operation. An operation
 	// walks every account of the targets at maxConcurrentPercentage per
 	// region, one region after another; a few thousand accounts take hours,

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 // RoleAccessType is the component's type token.
@@ -24,7 +25,7 @@ const (
 
 // DefaultSessionDuration is the permission set session length when
 // PermissionSetArgs.SessionDuration is empty.
-const DefaultSessionDuration = "PT8H"
+const DefaultSessionDuration = settings.DefaultSessionDuration
 
 // PermissionSetArgs describe a permission set the component creates and owns.
 type PermissionSetArgs struct {
