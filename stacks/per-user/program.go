@@ -222,14 +222,10 @@ func permissionSet(cfg *settings.Config, a Access) *runas.PermissionSetArgs {
 	if description == "" {
 		description = "ssm-runas: Session Manager as each person's own directory account"
 	}
-	duration := ps.SessionDuration
-	if duration == "" {
-		duration = settings.DefaultSessionDuration
-	}
 	return &runas.PermissionSetArgs{
 		Name:            ps.Name,
 		Description:     description,
-		SessionDuration: duration,
+		SessionDuration: ps.SessionDuration, // the component defaults it
 		Policy:          cfg.PermissionSetPolicyArgs(settings.Role{PermissionSet: ps}),
 		PolicyARNs:      ps.ManagedPolicyARNs,
 	}
