@@ -37,7 +37,7 @@ type Domain struct {
 	// seed's OUs.
 	JoinOU string
 	// StatusParameter is required: the SSM parameter (a name starting with
-	// /) the script sets to its progress: installing, promoting, seeding,
+	// /, not with /aws or /ssm, which SSM reserves) the script sets to its progress: installing, promoting, seeding,
 	// complete or failed.
 	StatusParameter string
 	// Seed is required: the directory's OUs, groups and users.
@@ -106,6 +106,8 @@ func (d Domain) Validate() error {
 	}
 	if !paramRe.MatchString(d.StatusParameter) {
 		add("status parameter %q: must be an SSM parameter name starting with /", d.StatusParameter)
+	} else if first := strings.ToLower(strings.TrimPrefix(d.StatusParameter, "/")); strings.HasPrefix(first, "aws") || strings.HasPrefix(first, "ssm") {
+		add("status parameter %q: SSM refuses names that begin with aws or ssm", d.StatusParameter)
 	}
 	for _, v := range []string{d.Name, d.NetBIOS, d.Region, d.AdminSecretARN, d.JoinSecretARN, d.JoinUser, d.JoinOU, d.StatusParameter} {
 		if !plain(v) {

@@ -22,7 +22,7 @@ func domain() dcbootstrap.Domain {
 		JoinSecretARN:   "arn:aws:secretsmanager:eu-west-1:111122223333:secret:ssm-runas/dc/join-GhIjKl",
 		JoinUser:        "ssm-runas-join",
 		JoinOU:          "OU=LinuxHosts,OU=Servers",
-		StatusParameter: "/ssm-runas/domain-controller/status",
+		StatusParameter: "/runas/domain-controller/status",
 		Seed: directory.Seed{
 			Domain: "corp.example.com",
 			OUs:    []string{"OU=Servers", "OU=LinuxHosts,OU=Servers", "OU=People"},
@@ -175,6 +175,7 @@ func TestWindowsScriptRefusesBadInput(t *testing.T) {
 		{"join OU outside the seed", func(d *dcbootstrap.Domain) { d.JoinOU = "OU=Elsewhere" }, `join OU "OU=Elsewhere": must be one of the seed's OUs`},
 		{"join user is a person", func(d *dcbootstrap.Domain) { d.JoinUser = "alice" }, `join user "alice": is also a user of the seed`},
 		{"status parameter without slash", func(d *dcbootstrap.Domain) { d.StatusParameter = "status" }, `status parameter "status"`},
+		{"reserved parameter prefix", func(d *dcbootstrap.Domain) { d.StatusParameter = "/ssm-runas/status" }, `status parameter "/ssm-runas/status": SSM refuses names that begin with aws or ssm`},
 		{"bad seed", func(d *dcbootstrap.Domain) { d.Seed.Users[1].Name = "bob;id" }, `seed: user "bob;id"`},
 		{"newline in a value", func(d *dcbootstrap.Domain) { d.Region = "eu-west-1\n" }, `region "eu-west-1\n"`},
 	}
