@@ -158,7 +158,7 @@ func TestValidateRefusesWhatWouldRunAsRoot(t *testing.T) {
 		{"two credentials", func(s *hostjoin.Spec) { s.Credential.File = "/tmp/x" }, `credential: set exactly one of the secret ARN and the file`},
 		{"secret of another service", func(s *hostjoin.Spec) { s.Credential.SecretARN = "arn:aws:ssm:eu-west-1:111111111111:parameter/x" }, `must be a Secrets Manager secret ARN`},
 		{"suffix of the UPN domain", func(s *hostjoin.Spec) { s.FullyQualifiedNames = true; s.DefaultDomainSuffix = "example.com" }, `default domain suffix "example.com": must be corp.example.com, or bare Run As names do not resolve`},
-		{"sudo command with a separator", func(s *hostjoin.Spec) { s.Sudo[0].Rule.Commands = []string{"/bin/ls, /bin/sh"} }, `sudo group "Linux-Admins": sudo[0].rule.commands[0] "/bin/ls, /bin/sh": must be ALL or an absolute path`},
+		{"sudo command with a separator", func(s *hostjoin.Spec) { s.Sudo[0].Rule.Commands = []string{"/bin/ls, /bin/sh"} }, `sudo group "Linux-Admins": sudo[0].rule.commands[0] "/bin/ls, /bin/sh": must be ALL, or an absolute path`},
 		{"group with a newline", func(s *hostjoin.Spec) { s.LoginGroups = []string{"a\nb"} }, `login group "a\nb": must be an AD group name`},
 		{"two groups, one drop-in", func(s *hostjoin.Spec) { s.Sudo[1].Group = "linux admins"; s.Sudo[0].Group = "Linux_Admins" }, `sudo group "linux admins": its drop-in ssmrunas-ad-linux_admins is also "Linux_Admins"'s`},
 	}
