@@ -63,7 +63,9 @@ const (
 var (
 	netbiosRe   = regexp.MustCompile(`^[A-Z][A-Z0-9-]{0,14}$`)
 	regionRe    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$`)
-	secretARNRe = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$`)
+	// secretARNRe is loose on purpose: the ARN comes from the secret the
+	// stack creates, and the script quotes it like any value.
+	secretARNRe = regexp.MustCompile(`^arn:[A-Za-z0-9-]+:[A-Za-z0-9/_+=.@:,-]{1,1000}$`)
 	joinUserRe  = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,19}$`)
 	paramRe     = regexp.MustCompile(`^/[A-Za-z0-9_./-]{1,1000}$`)
 )
