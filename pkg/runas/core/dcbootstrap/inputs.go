@@ -61,8 +61,8 @@ const (
 )
 
 var (
-	netbiosRe   = regexp.MustCompile(`^[A-Z][A-Z0-9-]{0,14}$`)
-	regionRe    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$`)
+	netbiosRe = regexp.MustCompile(`^[A-Z][A-Z0-9-]{0,14}$`)
+	regionRe  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$`)
 	// secretARNRe is loose on purpose: the ARN comes from the secret the
 	// stack creates, and the script quotes it like any value.
 	secretARNRe = regexp.MustCompile(`^arn:[A-Za-z0-9-]+:[A-Za-z0-9/_+=.@:,-]{1,1000}$`)
