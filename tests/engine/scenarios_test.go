@@ -91,6 +91,45 @@ func TestFirstDeploymentOnAnEmptyIdentityStore(t *testing.T) {
 	assert.Empty(t, third.Deletes(), "update after SCIM provisioned the groups")
 }
 
+// TestLayersInStacksOfTheirOwn deploys the Entra application and the AWS
+// side as two stacks of the same settings (ssm-runas:layers entra and aws),
+// as an organization whose identity and cloud teams hold different
+// credentials does: each stack deploys its layer only, both first runs
+// succeed on a fresh organization, and later runs of both are quiet.
+func TestLayersInStacksOfTheirOwn(t *testing.T) {
+	t.Parallel()
+	w := NewWorld()
+	entra := NewStack(t, w, examplePerRole)
+	entra.Config["ssm-runas:layers"] = "entra"
+	aws := NewStack(t, w, examplePerRole)
+	aws.Config["ssm-runas:layers"] = "aws"
+	aws.Settings["writer"] = entra.Settings["writer"]
+
+	for _, st := range []struct {
+		name  string
+		stack *Stack
+		other string
+	}{{"entra", entra, "aws:"}, {"aws", aws, "azuread:"}} {
+		up := st.stack.Up()
+		require.NoError(t, up.Err, "%s stack: %s", st.name, strings.Join(up.Messages, "\n"))
+		for _, step := range up.Steps {
+			assert.False(t, strings.HasPrefix(step.Type, st.other), "the %s stack deploys %s %s", st.name, step.Type, step.URN.Name())
+		}
+	}
+	assert.Len(t, w.Resources(typeAppFromTemplate), 1, "the Entra stack deploys the application")
+	assert.Len(t, w.Resources(typeStackSet), 1, "the AWS stack deploys the StackSet")
+
+	w.ProvisionGroups(roleGroups...)
+	up := aws.Up()
+	require.NoError(t, up.Err, strings.Join(up.Messages, "\n"))
+	assert.Len(t, w.Resources(typeAccountAssignment), exampleAssignments, "assignments once SCIM has provisioned the groups")
+	for name, st := range map[string]*Stack{"entra": entra, "aws": aws} {
+		again := st.Up()
+		require.NoError(t, again.Err, "%s stack: %s", name, strings.Join(again.Messages, "\n"))
+		assert.Empty(t, stepStrings(again.Changed()), "the %s stack's next run", name)
+	}
+}
+
 // TestSecondUpReportsNoChanges deploys the example, then previews and
 // updates again with nothing changed: nothing may change, in particular no
 // organization-wide UpdateStackSet because the service reports
