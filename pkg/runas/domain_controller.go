@@ -1,0 +1,470 @@
+package runas
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/netip"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/dcbootstrap"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/directory"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
+)
+
+// DomainControllerType is the component's type token.
+const DomainControllerType = "ssm-runas:aws:DomainController"
+
+// Domain controller engines.
+const (
+	DomainControllerWindows = "windows"
+	DomainControllerSamba   = "samba"
+)
+
+// Public SSM parameters naming the current AMIs: Windows Server 2022
+// (English, full) and Debian 12.
+//
+// https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-public-parameters-ami.html
+const (
+	WindowsServer2022AMIParameter = "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base"
+	Debian12AMIParameter          = "/aws/service/debian/release/12/latest/amd64"
+)
+
+// generatedPasswordLength is the length of the passwords the component
+// generates; AD's complexity rules want three character classes, which the
+// alphabet and the fixed prefix guarantee.
+const generatedPasswordLength = 32
+
+// ADPorts are the ports a domain controller serves to the VPC: DNS,
+// Kerberos, NTP, RPC endpoint mapper, LDAP, SMB, Kerberos password change,
+// LDAPS, the global catalog and the dynamic RPC range.
+//
+// https://learn.microsoft.com/en-us/troubleshoot/windows-server/networking/service-overview-and-network-port-requirements
+var ADPorts = []struct {
+	Protocol string
+	From, To int
+}{
+	{"tcp", 53, 53}, {"udp", 53, 53}, {"tcp", 88, 88}, {"udp", 88, 88}, {"udp", 123, 123}, {"tcp", 135, 135},
+	{"tcp", 389, 389}, {"udp", 389, 389}, {"tcp", 445, 445}, {"tcp", 464, 464}, {"udp", 464, 464},
+	{"tcp", 636, 636}, {"tcp", 3268, 3269}, {"tcp", 49152, 65535},
+}
+
+// DomainControllerArgs configure the domain controller. The region is the
+// one of the aws provider passed with pulumi.Provider.
+type DomainControllerArgs struct {
+	// Engine is optional, default windows: windows or samba.
+	Engine string
+	// Domain is required: the domain's DNS name; NetBIOS its short name.
+	Domain, NetBIOS string
+	// Region is required: the provider's region, which the scripts read
+	// the secrets and write the status in.
+	Region string
+	// InstanceType is required.
+	InstanceType string
+	// JoinUser and JoinOU are required: the account hosts join with and the
+	// OU (relative to the domain, one of Seed.OUs) it is delegated on.
+	JoinUser, JoinOU string
+	// Seed is required: the directory's content.
+	Seed directory.Seed
+	// VPCID and SubnetID are optional: an existing network. Without them
+	// the component creates a VPC of VPCCIDR with one public subnet (no
+	// inbound access from outside the VPC) and DHCP options that name the
+	// domain controller as the VPC's first DNS server.
+	VPCID, SubnetID string
+	// VPCCIDR is required without VPCID.
+	VPCCIDR string
+	// StatusParameterName is required: the SSM parameter the bootstrap
+	// writes its progress to (not under /aws or /ssm).
+	StatusParameterName string
+}
+
+// DomainController is a domain controller built from nothing: network (or
+// an existing one), the administrator and join secrets (generated, marked
+// secret, read by the instance at run time), an instance role with SSM
+// core and access to those secrets and the status parameter, and the
+// instance whose user data builds and seeds the domain.
+type DomainController struct {
+	pulumi.ResourceState
+
+	// InstanceID is the domain controller's instance.
+	InstanceID pulumi.StringOutput `pulumi:"instanceId"`
+	// PrivateIP is its address, the domain's DNS server.
+	PrivateIP pulumi.StringOutput `pulumi:"privateIp"`
+	// VPCID and SubnetID are where it runs.
+	VPCID    pulumi.StringOutput `pulumi:"vpcId"`
+	SubnetID pulumi.StringOutput `pulumi:"subnetId"`
+	// SecurityGroupID lets the VPC reach the AD ports.
+	SecurityGroupID pulumi.StringOutput `pulumi:"securityGroupId"`
+	// AdminSecretARN and JoinSecretARN are the secrets (their values never
+	// leave Secrets Manager and the stack's encrypted state).
+	AdminSecretARN pulumi.StringOutput `pulumi:"adminSecretArn"`
+	JoinSecretARN  pulumi.StringOutput `pulumi:"joinSecretArn"`
+	// StatusParameter is the SSM parameter holding the bootstrap's progress.
+	StatusParameter pulumi.StringOutput `pulumi:"statusParameter"`
+	// LogPath is the bootstrap's log on the instance.
+	LogPath pulumi.StringOutput `pulumi:"logPath"`
+}
+
+func (a *DomainControllerArgs) validate() (string, error) {
+	engine := a.Engine
+	if engine == "" {
+		engine = DomainControllerWindows
+	}
+	if engine != DomainControllerWindows && engine != DomainControllerSamba {
+		return "", fmt.Errorf("NewDomainController: engine %q: must be windows or samba", a.Engine)
+	}
+	if a.InstanceType == "" {
+		return "", errors.New("NewDomainController: InstanceType is required")
+	}
+	if (a.VPCID == "") != (a.SubnetID == "") {
+		return "", errors.New("NewDomainController: VPCID and SubnetID go together")
+	}
+	if a.VPCID == "" {
+		if _, _, err := subnetPlan(a.VPCCIDR); err != nil {
+			return "", err
+		}
+	}
+	// Render once with placeholder ARNs: bad input fails here, before
+	// anything is registered, not later inside an output.
+	d := a.domain("arn:aws:secretsmanager:us-east-1:000000000000:secret:admin", "arn:aws:secretsmanager:us-east-1:000000000000:secret:join")
+	if _, err := render(engine, d); err != nil {
+		return "", fmt.Errorf("NewDomainController: %w", err)
+	}
+	return engine, nil
+}
+
+func (a *DomainControllerArgs) domain(adminARN, joinARN string) dcbootstrap.Domain {
+	return dcbootstrap.Domain{
+		Name: a.Domain, NetBIOS: a.NetBIOS, Region: a.Region,
+		AdminSecretARN: adminARN, JoinSecretARN: joinARN,
+		JoinUser: a.JoinUser, JoinOU: a.JoinOU, StatusParameter: a.StatusParameterName, Seed: a.Seed,
+	}
+}
+
+func render(engine string, d dcbootstrap.Domain) ([]byte, error) {
+	if engine == DomainControllerSamba {
+		return dcbootstrap.SambaBootstrap(dcbootstrap.Samba{Domain: d})
+	}
+	return dcbootstrap.WindowsUserData(d)
+}
+
+// subnetPlan is the subnet the component creates in a VPC of cidr (its
+// first /24, or the whole VPC when it is smaller) and the domain
+// controller's fixed address in it (the 10th host).
+func subnetPlan(cidr string) (netip.Prefix, netip.Addr, error) {
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil || !p.Addr().Is4() || p.Masked() != p || p.Bits() < 16 || p.Bits() > 24 {
+		return netip.Prefix{}, netip.Addr{}, fmt.Errorf("NewDomainController: VPCCIDR %q: must be an IPv4 network from /16 to /24", cidr)
+	}
+	subnet := netip.PrefixFrom(p.Addr(), 24)
+	ip := subnet.Addr()
+	for range 10 {
+		ip = ip.Next()
+	}
+	return subnet, ip, nil
+}
+
+// NewDomainController registers the domain controller and what it needs.
+func NewDomainController(ctx *pulumi.Context, name string, args *DomainControllerArgs, opts ...pulumi.ResourceOption) (*DomainController, error) {
+	if args == nil {
+		return nil, errors.New("NewDomainController: args are required")
+	}
+	engine, err := args.validate()
+	if err != nil {
+		return nil, err
+	}
+	comp := &DomainController{}
+	if err := ctx.RegisterComponentResource(DomainControllerType, name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+	tags := pulumi.StringMap{"managed-by": pulumi.String("ssm-runas"), "Name": pulumi.String(name)}
+
+	net, err := domainControllerNetwork(ctx, name, args, tags, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	adminPassword, err := generatePassword()
+	if err != nil {
+		return nil, err
+	}
+	joinPassword, err := generatePassword()
+	if err != nil {
+		return nil, err
+	}
+	joinJSON, err := json.Marshal(map[string]string{
+		dcbootstrap.JoinSecretUsernameKey: args.JoinUser,
+		dcbootstrap.JoinSecretPasswordKey: joinPassword,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encoding the join secret: %w", err)
+	}
+	adminSecret, err := generatedSecret(ctx, name+"-admin", "ssm-runas: administrator and DSRM password of "+args.Domain, adminPassword, tags, parent)
+	if err != nil {
+		return nil, err
+	}
+	joinSecret, err := generatedSecret(ctx, name+"-join", "ssm-runas: account that joins hosts to "+args.Domain, string(joinJSON), tags, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	status, err := ssm.NewParameter(ctx, name+"-status", &ssm.ParameterArgs{
+		Name:        pulumi.String(args.StatusParameterName),
+		Type:        pulumi.String("String"),
+		Value:       pulumi.String("pending"),
+		Description: pulumi.String("ssm-runas: progress of the domain controller's bootstrap"),
+		Tags:        tags,
+	}, parent, pulumi.IgnoreChanges([]string{"value"}))
+	if err != nil {
+		return nil, err
+	}
+
+	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
+		Description: pulumi.String("ssm-runas: domain controller " + args.Domain),
+		AssumeRolePolicy: pulumi.String(string(policy.Document{Version: policy.Version, Statement: []policy.Statement{{
+			Effect: policy.Allow, Principal: &policy.Principal{Service: policy.Strings{"ec2.amazonaws.com"}},
+			Action: policy.Strings{"sts:AssumeRole"},
+		}}}.JSON())),
+		Tags: tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	core, err := iam.NewRolePolicyAttachment(ctx, name+"-ssm-core", &iam.RolePolicyAttachmentArgs{
+		Role:      role.Name,
+		PolicyArn: pulumi.String("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	access, err := iam.NewRolePolicy(ctx, name+"-bootstrap", &iam.RolePolicyArgs{
+		Role: role.Name,
+		Policy: pulumi.All(adminSecret.Arn, joinSecret.Arn, status.Arn).ApplyT(func(v []any) string {
+			return string(bootstrapPolicy(v[0].(string), v[1].(string), v[2].(string)).JSON())
+		}).(pulumi.StringOutput),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	profile, err := iam.NewInstanceProfile(ctx, name+"-profile", &iam.InstanceProfileArgs{Role: role.Name, Tags: tags}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	userData := pulumi.All(adminSecret.Arn, joinSecret.Arn).ApplyT(func(v []any) (string, error) {
+		out, err := render(engine, args.domain(v[0].(string), v[1].(string)))
+		return string(out), err
+	}).(pulumi.StringOutput)
+	ami, volume, logPath := WindowsServer2022AMIParameter, 50, dcbootstrap.WindowsLogPath
+	if engine == DomainControllerSamba {
+		ami, volume, logPath = Debian12AMIParameter, 16, dcbootstrap.SambaLogPath
+	}
+	instanceArgs := &ec2.InstanceArgs{
+		// EC2 resolves the public parameter at launch; a later AMI does
+		// not replace a running domain controller (ignoreChanges).
+		Ami:                 pulumi.String("resolve:ssm:" + ami),
+		InstanceType:        pulumi.String(args.InstanceType),
+		SubnetId:            net.subnetID,
+		VpcSecurityGroupIds: pulumi.StringArray{net.securityGroupID},
+		IamInstanceProfile:  profile.Name,
+		UserData:            userData,
+		MetadataOptions: &ec2.InstanceMetadataOptionsArgs{
+			HttpTokens:   pulumi.String("required"),
+			HttpEndpoint: pulumi.String("enabled"),
+		},
+		RootBlockDevice: &ec2.InstanceRootBlockDeviceArgs{
+			Encrypted:  pulumi.Bool(true),
+			VolumeSize: pulumi.Int(volume),
+			VolumeType: pulumi.String("gp3"),
+		},
+		Tags: tags,
+	}
+	if net.privateIP != "" {
+		instanceArgs.PrivateIp = pulumi.String(net.privateIP)
+	}
+	instance, err := ec2.NewInstance(ctx, name, instanceArgs, parent,
+		pulumi.IgnoreChanges([]string{"ami"}),
+		pulumi.DependsOn([]pulumi.Resource{core, access, status}))
+	if err != nil {
+		return nil, err
+	}
+
+	comp.InstanceID = instance.ID().ToStringOutput()
+	comp.PrivateIP = instance.PrivateIp
+	comp.VPCID = net.vpcID
+	comp.SubnetID = net.subnetID
+	comp.SecurityGroupID = net.securityGroupID
+	comp.AdminSecretARN = adminSecret.Arn
+	comp.JoinSecretARN = joinSecret.Arn
+	comp.StatusParameter = status.Name
+	comp.LogPath = pulumi.String(logPath).ToStringOutput()
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"instanceId":      comp.InstanceID,
+		"privateIp":       comp.PrivateIP,
+		"vpcId":           comp.VPCID,
+		"subnetId":        comp.SubnetID,
+		"securityGroupId": comp.SecurityGroupID,
+		"adminSecretArn":  comp.AdminSecretARN,
+		"joinSecretArn":   comp.JoinSecretARN,
+		"statusParameter": comp.StatusParameter,
+		"logPath":         comp.LogPath,
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}
+
+type dcNetwork struct {
+	vpcID, subnetID, securityGroupID pulumi.StringOutput
+	// privateIP is the fixed address in a created subnet; "" in an
+	// existing one.
+	privateIP string
+}
+
+func domainControllerNetwork(ctx *pulumi.Context, name string, args *DomainControllerArgs, tags pulumi.StringMap, parent pulumi.ResourceOption) (*dcNetwork, error) {
+	n := &dcNetwork{}
+	var vpcCIDR pulumi.StringInput
+	if args.VPCID != "" {
+		existing, err := ec2.GetVpc(ctx, name+"-vpc", pulumi.ID(args.VPCID), nil, parent)
+		if err != nil {
+			return nil, fmt.Errorf("reading VPC %s: %w", args.VPCID, err)
+		}
+		n.vpcID, n.subnetID, vpcCIDR = pulumi.String(args.VPCID).ToStringOutput(), pulumi.String(args.SubnetID).ToStringOutput(), existing.CidrBlock
+	} else {
+		subnet, ip, err := subnetPlan(args.VPCCIDR)
+		if err != nil {
+			return nil, err
+		}
+		n.privateIP = ip.String()
+		vpc, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
+			CidrBlock:          pulumi.String(args.VPCCIDR),
+			EnableDnsHostnames: pulumi.Bool(true),
+			EnableDnsSupport:   pulumi.Bool(true),
+			Tags:               tags,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		sn, err := ec2.NewSubnet(ctx, name+"-subnet", &ec2.SubnetArgs{
+			VpcId:               vpc.ID(),
+			CidrBlock:           pulumi.String(subnet.String()),
+			MapPublicIpOnLaunch: pulumi.Bool(true),
+			Tags:                tags,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{VpcId: vpc.ID(), Tags: tags}, parent)
+		if err != nil {
+			return nil, err
+		}
+		rt, err := ec2.NewRouteTable(ctx, name+"-routes", &ec2.RouteTableArgs{
+			VpcId:  vpc.ID(),
+			Routes: ec2.RouteTableRouteArray{&ec2.RouteTableRouteArgs{CidrBlock: pulumi.String("0.0.0.0/0"), GatewayId: igw.ID()}},
+			Tags:   tags,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := ec2.NewRouteTableAssociation(ctx, name+"-routes-subnet", &ec2.RouteTableAssociationArgs{
+			SubnetId: sn.ID(), RouteTableId: rt.ID(),
+		}, parent); err != nil {
+			return nil, err
+		}
+		// The domain controller first, the Amazon resolver second: hosts
+		// find the domain, and everything resolves while the controller
+		// is still building.
+		dhcp, err := ec2.NewVpcDhcpOptions(ctx, name+"-dhcp", &ec2.VpcDhcpOptionsArgs{
+			DomainName:        pulumi.String(args.Domain),
+			DomainNameServers: pulumi.StringArray{pulumi.String(n.privateIP), pulumi.String("AmazonProvidedDNS")},
+			Tags:              tags,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := ec2.NewVpcDhcpOptionsAssociation(ctx, name+"-dhcp-vpc", &ec2.VpcDhcpOptionsAssociationArgs{
+			VpcId: vpc.ID(), DhcpOptionsId: dhcp.ID(),
+		}, parent); err != nil {
+			return nil, err
+		}
+		n.vpcID, n.subnetID, vpcCIDR = vpc.ID().ToStringOutput(), sn.ID().ToStringOutput(), pulumi.String(args.VPCCIDR)
+	}
+	ingress := ec2.SecurityGroupIngressArray{}
+	for _, p := range ADPorts {
+		ingress = append(ingress, &ec2.SecurityGroupIngressArgs{
+			Protocol: pulumi.String(p.Protocol), FromPort: pulumi.Int(p.From), ToPort: pulumi.Int(p.To),
+			CidrBlocks: pulumi.StringArray{vpcCIDR}, Description: pulumi.String("Active Directory from the VPC"),
+		})
+	}
+	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
+		VpcId:       n.vpcID,
+		Description: pulumi.String("ssm-runas: Active Directory ports, from the VPC only"),
+		Ingress:     ingress,
+		Egress: ec2.SecurityGroupEgressArray{&ec2.SecurityGroupEgressArgs{
+			Protocol: pulumi.String("-1"), FromPort: pulumi.Int(0), ToPort: pulumi.Int(0), CidrBlocks: pulumi.StringArray{pulumi.String("0.0.0.0/0")},
+		}},
+		Tags: tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	n.securityGroupID = sg.ID().ToStringOutput()
+	return n, nil
+}
+
+// generatedSecret is a secret whose first value the component generates.
+// The value is marked secret, and later runs (which generate another)
+// leave the stored one alone: passwords change only by rotating the secret.
+func generatedSecret(ctx *pulumi.Context, name, description, value string, tags pulumi.StringMap, parent pulumi.ResourceOption) (*secretsmanager.Secret, error) {
+	secret, err := secretsmanager.NewSecret(ctx, name, &secretsmanager.SecretArgs{
+		NamePrefix:           pulumi.String("ssm-runas/" + name + "-"),
+		Description:          pulumi.String(description),
+		RecoveryWindowInDays: pulumi.Int(0),
+		Tags:                 tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := secretsmanager.NewSecretVersion(ctx, name, &secretsmanager.SecretVersionArgs{
+		SecretId:     secret.ID(),
+		SecretString: pulumi.ToSecret(pulumi.String(value)).(pulumi.StringOutput),
+	}, parent, pulumi.IgnoreChanges([]string{"secretString"})); err != nil {
+		return nil, err
+	}
+	return secret, nil
+}
+
+// bootstrapPolicy lets the instance read its two secrets and write its
+// status, nothing else.
+func bootstrapPolicy(adminARN, joinARN, statusARN string) policy.Document {
+	return policy.Document{Version: policy.Version, Statement: []policy.Statement{
+		{Sid: "ReadBootstrapSecrets", Effect: policy.Allow, Action: policy.Strings{"secretsmanager:GetSecretValue"},
+			Resource: policy.Values{adminARN, joinARN}},
+		{Sid: "WriteBootstrapStatus", Effect: policy.Allow, Action: policy.Strings{"ssm:PutParameter"},
+			Resource: policy.Values{statusARN}},
+	}}
+}
+
+const passwordAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+
+// generatePassword returns a random password of upper- and lower-case
+// letters and digits, with a prefix that holds all three and a symbol.
+func generatePassword() (string, error) {
+	b := []byte("Aa1.")
+	for len(b) < generatedPasswordLength {
+		i, err := rand.Int(rand.Reader, big.NewInt(int64(len(passwordAlphabet))))
+		if err != nil {
+			return "", fmt.Errorf("generating a password: %w", err)
+		}
+		b = append(b, passwordAlphabet[i.Int64()])
+	}
+	return string(b), nil
+}

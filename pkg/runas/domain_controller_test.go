@@ -1,0 +1,142 @@
+package runas_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/directory"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/pulumimock"
+)
+
+func dcArgs(engine string) *runas.DomainControllerArgs {
+	return &runas.DomainControllerArgs{
+		Engine: engine, Domain: "corp.example.com", NetBIOS: "CORP", Region: "eu-west-1",
+		InstanceType: "t3.large", JoinUser: "ssm-runas-join", JoinOU: "OU=LinuxHosts",
+		VPCCIDR: "10.42.0.0/16", StatusParameterName: "/runas/dc/status",
+		Seed: directory.Seed{
+			Domain: "corp.example.com", OUs: []string{"OU=LinuxHosts"},
+			Users:  []directory.User{{Name: "alice", POSIX: &directory.POSIX{UID: 10001, GID: 10000}}},
+			Groups: []directory.Group{{Name: "Linux-Users", GID: 10000, Members: []string{"alice"}}},
+		},
+	}
+}
+
+func runDC(t *testing.T, args *runas.DomainControllerArgs) ([]pulumimock.Row, map[string]any) {
+	t.Helper()
+	outputs := map[string]any{}
+	rows, err := pulumimock.Run(withProvider("eu-west-1", func(ctx *pulumi.Context, p pulumi.ProviderResource) error {
+		dc, err := runas.NewDomainController(ctx, "dc", args, pulumi.Provider(p))
+		if err != nil {
+			return err
+		}
+		ctx.Export("adminSecretArn", dc.AdminSecretARN)
+		pulumi.All(dc.AdminSecretARN, dc.JoinSecretARN, dc.StatusParameter, dc.LogPath).ApplyT(func(v []any) error {
+			outputs["adminSecretArn"], outputs["joinSecretArn"], outputs["statusParameter"], outputs["logPath"] = v[0], v[1], v[2], v[3]
+			return nil
+		})
+		return nil
+	}))
+	require.NoError(t, err)
+	return rows, outputs
+}
+
+func TestDomainControllerWindows(t *testing.T) {
+	rows, outputs := runDC(t, dcArgs(""))
+	for _, r := range rows {
+		if r.Type != "pulumi:providers:aws" && r.Type != runas.DomainControllerType {
+			assert.Equal(t, "dc", r.Parent, "%s %s is the component's child", r.Type, r.Name)
+			assert.Equal(t, "aws-eu-west-1", r.Provider, "%s %s uses the caller's provider", r.Type, r.Name)
+		}
+	}
+	types := map[string]int{}
+	for _, r := range rows {
+		types[r.Type]++
+	}
+	for typ, n := range map[string]int{
+		"aws:ec2/vpc:Vpc": 1, "aws:ec2/subnet:Subnet": 1, "aws:ec2/internetGateway:InternetGateway": 1,
+		"aws:ec2/routeTable:RouteTable": 1, "aws:ec2/vpcDhcpOptions:VpcDhcpOptions": 1,
+		"aws:ec2/vpcDhcpOptionsAssociation:VpcDhcpOptionsAssociation": 1, "aws:ec2/securityGroup:SecurityGroup": 1,
+		"aws:secretsmanager/secret:Secret": 2, "aws:secretsmanager/secretVersion:SecretVersion": 2,
+		"aws:ssm/parameter:Parameter": 1, "aws:iam/role:Role": 1, "aws:iam/rolePolicy:RolePolicy": 1,
+		"aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1, "aws:iam/instanceProfile:InstanceProfile": 1,
+		"aws:ec2/instance:Instance": 1,
+	} {
+		assert.Equal(t, n, types[typ], typ)
+	}
+
+	inst := find(t, rows, "aws:ec2/instance:Instance", "dc")
+	in := inst.Inputs
+	assert.Equal(t, "resolve:ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base", in["ami"])
+	assert.Equal(t, "10.42.0.10", in["privateIp"])
+	assert.Equal(t, "required", in["metadataOptions"].(map[string]any)["httpTokens"], "IMDSv2 only")
+	assert.Equal(t, true, in["rootBlockDevice"].(map[string]any)["encrypted"])
+	assert.Nil(t, in["keyName"], "no key pair")
+	require.NotNil(t, inst.Options)
+	assert.Contains(t, inst.Options.IgnoreChanges, "ami", "a newer AMI does not replace the domain controller")
+	userData, _ := in["userData"].(string)
+	assert.True(t, strings.HasPrefix(userData, "<powershell>\n"))
+	assert.Contains(t, userData, "<persist>true</persist>")
+	assert.Contains(t, userData, "$AdminSecretArn = '"+outputs["adminSecretArn"].(string)+"'", "the script reads the secret by its ARN")
+	assert.Contains(t, userData, "$StatusParameter = '/runas/dc/status'")
+
+	for _, v := range ofType(rows, "aws:secretsmanager/secretVersion:SecretVersion") {
+		assert.Equal(t, "[secret]", v.Inputs["secretString"], "%s: the generated value is a Pulumi secret", v.Name)
+		require.NotNil(t, v.Options)
+		assert.Contains(t, v.Options.IgnoreChanges, "secretString", "later runs keep the stored password")
+	}
+	dhcp := find(t, rows, "aws:ec2/vpcDhcpOptions:VpcDhcpOptions", "dc-dhcp")
+	assert.Equal(t, []any{"10.42.0.10", "AmazonProvidedDNS"}, dhcp.Inputs["domainNameServers"])
+	assert.Equal(t, "corp.example.com", dhcp.Inputs["domainName"])
+
+	sg := find(t, rows, "aws:ec2/securityGroup:SecurityGroup", "dc-sg")
+	for _, rule := range sg.Inputs["ingress"].([]any) {
+		assert.Equal(t, []any{"10.42.0.0/16"}, rule.(map[string]any)["cidrBlocks"], "AD ports open to the VPC only")
+	}
+	policy := find(t, rows, "aws:iam/rolePolicy:RolePolicy", "dc-bootstrap")
+	assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[
+		{"Sid":"ReadBootstrapSecrets","Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":["`+
+		outputs["adminSecretArn"].(string)+`","`+outputs["joinSecretArn"].(string)+`"]},
+		{"Sid":"WriteBootstrapStatus","Effect":"Allow","Action":"ssm:PutParameter","Resource":"arn:aws:mock:::aws:ssm/parameter:Parameter//runas/dc/status"}]}`,
+		policy.Inputs["policy"].(string))
+	assert.Equal(t, `C:\ProgramData\ssm-runas\domain-controller.log`, outputs["logPath"])
+}
+
+// TestDomainControllerSecretsStayOut: the generated passwords are in no
+// input but the secret versions, and there only as secrets.
+func TestDomainControllerSecretsStayOut(t *testing.T) {
+	rows, _ := runDC(t, dcArgs(runas.DomainControllerSamba))
+	inst := find(t, rows, "aws:ec2/instance:Instance", "dc")
+	assert.True(t, strings.HasPrefix(inst.Inputs["userData"].(string), "#!/bin/bash\n"))
+	assert.Equal(t, "resolve:ssm:/aws/service/debian/release/12/latest/amd64", inst.Inputs["ami"])
+	all := asJSON(t, rows)
+	// Generated passwords start with this prefix; it must appear nowhere.
+	assert.NotContains(t, all, "Aa1.", "a generated password leaked into a recorded input")
+}
+
+func TestDomainControllerRefusesBadArgs(t *testing.T) {
+	for name, edit := range map[string]func(*runas.DomainControllerArgs){
+		"engine":           func(a *runas.DomainControllerArgs) { a.Engine = "openldap" },
+		"cidr":             func(a *runas.DomainControllerArgs) { a.VPCCIDR = "10.42.0.0/8" },
+		"subnet alone":     func(a *runas.DomainControllerArgs) { a.SubnetID = "subnet-1" },
+		"seed":             func(a *runas.DomainControllerArgs) { a.Seed.Users[0].Name = "root" },
+		"status param":     func(a *runas.DomainControllerArgs) { a.StatusParameterName = "/aws/x" },
+		"no instance type": func(a *runas.DomainControllerArgs) { a.InstanceType = "" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			args := dcArgs("")
+			edit(args)
+			rows, err := pulumimock.Run(func(ctx *pulumi.Context) error {
+				_, err := runas.NewDomainController(ctx, "dc", args)
+				return err
+			})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "NewDomainController")
+			assert.Empty(t, ofType(rows, "aws:ec2/instance:Instance"), "nothing registered")
+		})
+	}
+}
