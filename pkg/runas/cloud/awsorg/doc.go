@@ -14,8 +14,10 @@
 //   - DiscoverAccounts and Scope find the ACTIVE accounts under the
 //     configured targets (Account.State, falling back to the retiring
 //     Status), ConfiguredRegions and EnabledRegions the regions of each.
-//   - Each runs jobs with a bound that grows while calls succeed and halves
-//     on throttling; Breaker stops a run when every account fails.
+//   - Each runs jobs with a bound that grows while calls succeed, halves on
+//     throttling and narrows when calls queue (Factory.Latency); Breaker
+//     stops a run when every account fails.
+//   - Unreachable, Denied and Fatal classify the errors retrying cannot fix.
 //
 // AWS references:
 // https://docs.aws.amazon.com/sdk-for-go/v2/developer-guide/configure-retries-timeouts.html,

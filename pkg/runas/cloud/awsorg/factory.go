@@ -35,7 +35,8 @@ const (
 	// AccountBurst lets the few calls of one account-region start together.
 	AccountBurst = 5
 	// STSRate paces AssumeRole, which counts against the calling
-	// (management) account's STS quota of 600 requests a second.
+	// (management) account's STS request quota, shared with everything
+	// else that account runs: 1,000 accounts take 10 s of it.
 	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
 	STSRate  = 100
 	STSBurst = 20
