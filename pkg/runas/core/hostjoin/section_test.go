@@ -1,13 +1,18 @@
 package hostjoin_test
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ssm-runas/ssm-runas/internal/golden"
+	"github.com/ssm-runas/ssm-runas/internal/iamsim"
 	"github.com/ssm-runas/ssm-runas/internal/testtools"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/hostjoin"
@@ -114,5 +119,57 @@ func TestSectionAddToRefuses(t *testing.T) {
 			assert.ErrorContains(t, s.AddTo(&tpl), tc.want)
 			assert.Empty(t, tpl.Resources, "nothing half written")
 		})
+	}
+}
+
+// TestSecretReadPolicyDecisions evaluates the managed policy with the IAM
+// policy evaluator: the hosts read the join secret and nothing else. The
+// kms:Decrypt statement is checked by its text in TestSecretReadPolicy: the
+// evaluator ignores kms:EncryptionContext:<key> context keys (it lists them
+// as ignoredContextKeys), so it would deny every decrypt whatever the
+// policy says.
+func TestSecretReadPolicyDecisions(t *testing.T) {
+	require.NoError(t, iamsim.Check())
+	doc, err := hostjoin.SecretReadPolicy(secretARN)
+	require.NoError(t, err)
+	const account = "222222222222"
+	principal := "arn:aws:sts::" + account + ":assumed-role/web-host/i-0123456789abcdef0"
+	other := "arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-password-Xy12Zw"
+	cases := []struct {
+		name, action, resource string
+		context                map[string]any
+		allowed                bool
+	}{
+		{"read the join secret", "secretsmanager:GetSecretValue", secretARN, nil, true},
+		{"read another secret", "secretsmanager:GetSecretValue", other, nil, false},
+		{"list secrets", "secretsmanager:ListSecrets", "*", nil, false},
+	}
+	var reqs []iamsim.Request
+	for i, tc := range cases {
+		ctx := map[string]any{"aws:PrincipalAccount": account, "aws:RequestedRegion": "eu-west-1"}
+		for k, v := range tc.context {
+			ctx[k] = v
+		}
+		resourceAccount := account
+		if parts := strings.Split(tc.resource, ":"); len(parts) > 4 && len(parts[4]) == 12 {
+			resourceAccount = parts[4]
+		}
+		reqs = append(reqs, iamsim.Request{
+			Name:             fmt.Sprint(i),
+			IdentityPolicies: []iamsim.Policy{{Name: "domain-join", Policy: doc.JSON()}},
+			Principal:        principal, Action: tc.action, Resource: tc.resource, ResourceAccount: resourceAccount, Context: ctx,
+			// The secret's resource policy allows the hosts' account, as
+			// the runbook asks for a secret in another account.
+			ResourcePolicy: json.RawMessage(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + account + `:root"},"Action":"*","Resource":"*"}]}`),
+		})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	answers, err := iamsim.Evaluate(ctx, reqs)
+	require.NoError(t, err)
+	require.Len(t, answers, len(cases))
+	for i, a := range answers {
+		require.NotEqual(t, "Error", a.Decision, string(a.Errors))
+		assert.Equal(t, cases[i].allowed, a.Decision == iamsim.Allowed, "%s: %s", cases[i].name, a.Decision)
 	}
 }
