@@ -195,7 +195,7 @@ func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs) ([]string, e
 			ExistingPermissionSetARN: role.PermissionSet.ARN,
 			GroupID:                  groups.ByName[role.EntraGroup],
 			AccountIDs:               accounts,
-		}, pulumi.Provider(icProvider), pulumi.DependsOn([]pulumi.Resource{abac}))
+		}, pulumi.Provider(icProvider))
 		if err != nil {
 			return nil, err
 		}
