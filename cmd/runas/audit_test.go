@@ -348,3 +348,28 @@ func mustLoad(t *testing.T, path string) *settings.Config {
 	require.NoError(t, err)
 	return c
 }
+
+// TestProgressLine: on a terminal the progress line shows accounts done,
+// account-regions done and the findings so far, redrawn in place; --quiet
+// and a stderr that is not a terminal show nothing.
+func TestProgressLine(t *testing.T) {
+	p := audit.Progress{Accounts: 10, AccountsDone: 3, Targets: 30, TargetsDone: 30, Findings: 4}
+	var buf bytes.Buffer
+	(&messages{w: &buf, on: true, terminal: true}).progress(p)
+	assert.Equal(t, "\r\x1b[Kaccounts 3/10, account-regions 30/30, findings 4", buf.String())
+
+	for name, m := range map[string]*messages{
+		"quiet":          {w: &buf, on: false, terminal: true},
+		"not a terminal": {w: &buf, on: true, terminal: false},
+		"nothing to do":  {w: &buf, on: true, terminal: true},
+	} {
+		buf.Reset()
+		q := p
+		if name == "nothing to do" {
+			q = audit.Progress{}
+		}
+		m.progress(q)
+		assert.Empty(t, buf.String(), name)
+	}
+	assert.False(t, newMessages(&buf, true).terminal, "a buffer is no terminal")
+}

@@ -176,12 +176,18 @@ func TestScopeAgainstMoto(t *testing.T) {
 	for _, j := range jobs {
 		accounts = append(accounts, j.Account)
 	}
-	if c.ConfigureManagementAccount() {
-		assert.Contains(t, accounts, management)
-		assert.Len(t, jobs, 6)
-	} else {
-		assert.NotContains(t, accounts, management)
-		assert.Len(t, jobs, 4)
+	require.True(t, c.ConfigureManagementAccount(), "configured directly unless the configuration says otherwise")
+	assert.Contains(t, accounts, management, "the management account is in scope when configured directly")
+	assert.Len(t, jobs, 6, "three accounts, two regions each")
+	assert.Equal(t, awsorg.Account{ID: management}, parents[management], "outside the targets: no OU")
+
+	off := false
+	c.Organization.ManagementAccount.Configure = &off
+	plan, err = awsorg.Targets(ctx, c, orgs, awsorg.ConfiguredRegions(c.Organization.Regions))
+	require.NoError(t, err)
+	assert.Len(t, plan.Jobs, 4, "without the management account")
+	for _, j := range plan.Jobs {
+		assert.NotEqual(t, management, j.Account)
 	}
 }
 
