@@ -39,6 +39,19 @@
 // --stdin-password: never in the document, an argument, a variable, the
 // environment or the output.
 //
+// Section is the member template's part that deploys the script to every
+// account and region: a Command document (the script as runCommand, run by
+// the agent with sh -c, so its #!/bin/bash line makes it bash), a State
+// Manager association on the perUser host tag, and a managed policy that
+// lets the hosts' instance role read the join secret (attached by the
+// owner of that role). The package registers it with cfn.RegisterSection,
+// so every binary that imports it builds the same member template.
+//
+// AWS::SSM::Document: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-document.html
+// AWS::SSM::Association: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-association.html
+// aws:runShellScript: https://docs.aws.amazon.com/systems-manager/latest/userguide/documents-command-ssm-plugin-reference.html#aws-runShellScript
+// Secrets Manager and KMS: https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
+//
 // SSSD AD provider: https://sssd.io/docs/ad/ad-introduction.html
 // sssd-ad(5), sssd.conf(5), sssd-ldap(5) man pages.
 // adcli: https://www.freedesktop.org/software/realmd/adcli/adcli.html

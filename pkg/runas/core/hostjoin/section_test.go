@@ -173,3 +173,25 @@ func TestSecretReadPolicyDecisions(t *testing.T) {
 		assert.Equal(t, cases[i].allowed, a.Decision == iamsim.Allowed, "%s: %s", cases[i].name, a.Decision)
 	}
 }
+
+func ExampleSectionFor() {
+	c, err := settings.Load("../../../../examples/per-user/runas.yaml")
+	if err != nil {
+		panic(err)
+	}
+	s, err := hostjoin.SectionFor(c)
+	if err != nil {
+		panic(err)
+	}
+	tpl := cfn.Template{Resources: map[string]cfn.Resource{}}
+	if err := s.AddTo(&tpl); err != nil {
+		panic(err)
+	}
+	for _, id := range []string{hostjoin.LogicalDocument, hostjoin.LogicalAssociation, hostjoin.LogicalPolicy} {
+		fmt.Println(id, tpl.Resources[id].Type)
+	}
+	// Output:
+	// DomainJoinDocument AWS::SSM::Document
+	// DomainJoinAssociation AWS::SSM::Association
+	// DomainJoinSecretReadPolicy AWS::IAM::ManagedPolicy
+}
