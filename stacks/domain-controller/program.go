@@ -1,0 +1,176 @@
+package domaincontroller
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/dcbootstrap"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/hostjoin"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
+	"github.com/ssm-runas/ssm-runas/stacks/deploy"
+)
+
+// Inputs are what the program needs besides the configuration.
+type Inputs = deploy.Inputs
+
+// AmazonLinux2023AMIParameter is the public SSM parameter of the current
+// Amazon Linux 2023 AMI, which the demo host runs.
+const AmazonLinux2023AMIParameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+
+// StatusParameterName is the SSM parameter the bootstrap of the stack's
+// domain controller writes its progress to.
+func StatusParameterName(ctx *pulumi.Context) string {
+	return "/runas/" + ctx.Project() + "/" + ctx.Stack() + "/domain-controller/status"
+}
+
+// Program deploys the self-contained domain from a validated configuration.
+func Program(ctx *pulumi.Context, cfg *settings.Config, in Inputs) error {
+	if cfg == nil {
+		return errors.New("domain-controller program: the configuration is required")
+	}
+	d, p := cfg.DomainController, cfg.PerUser
+	if cfg.Model != settings.ModelDomainController || d == nil || p == nil {
+		return fmt.Errorf("domain-controller program: model domain-controller with domainController and perUser sections is required (got %q)", cfg.Model)
+	}
+	if !in.Layers.AWS() {
+		ctx.Export("nextSteps", pulumi.ToStringArray([]string{"the domain controller is in the aws layer: run with ssm-runas:layers all or aws"}))
+		return nil
+	}
+	providers, err := deploy.NewAWSProviders(ctx, in.AWS, []string{d.Region}, "")
+	if err != nil {
+		return err
+	}
+	provider := pulumi.Provider(providers.In(d.Region))
+	subnet := ""
+	if len(d.Network.SubnetIDs) > 0 {
+		subnet = d.Network.SubnetIDs[0]
+	}
+	dc, err := runas.NewDomainController(ctx, "domain-controller", &runas.DomainControllerArgs{
+		Engine: d.Engine, Domain: d.Domain, NetBIOS: d.NetBIOSName, Region: d.Region,
+		InstanceType: d.InstanceType, JoinUser: d.JoinUser, JoinOU: d.JoinOU,
+		Seed:  dcbootstrap.SeedOf(d, p.Shell),
+		VPCID: d.Network.VPCID, SubnetID: subnet, VPCCIDR: d.Network.CIDR,
+		StatusParameterName: StatusParameterName(ctx),
+	}, provider)
+	if err != nil {
+		return err
+	}
+	realm := strings.ToUpper(d.Domain)
+	ctx.Export("domain", pulumi.String(d.Domain))
+	ctx.Export("realm", pulumi.String(realm))
+	ctx.Export("netbiosName", pulumi.String(d.NetBIOSName))
+	ctx.Export("engine", pulumi.String(d.Engine))
+	ctx.Export("domainControllerInstanceId", dc.InstanceID)
+	ctx.Export("dnsServers", pulumi.StringArray{dc.PrivateIP})
+	ctx.Export("joinSecretArn", dc.JoinSecretARN)
+	ctx.Export("adminSecretArn", dc.AdminSecretARN)
+	ctx.Export("joinOu", pulumi.String(d.JoinOUDN()))
+	ctx.Export("statusParameter", dc.StatusParameter)
+	ctx.Export("bootstrapLog", dc.LogPath)
+	ctx.Export("vpcId", dc.VPCID)
+	ctx.Export("subnetId", dc.SubnetID)
+
+	next := []pulumi.StringInput{
+		pulumi.Sprintf("wait for the domain: aws ssm get-parameter --region %s --name %s --query Parameter.Value --output text (installing, promoting, seeding, then complete; failed means read %s on the instance)",
+			d.Region, dc.StatusParameter, dc.LogPath),
+		pulumi.Sprintf("follow a boot: aws ssm start-session --region %s --target %s, then read %s", d.Region, dc.InstanceID, dc.LogPath),
+	}
+	if d.Network.VPCID != "" {
+		next = append(next, pulumi.Sprintf("hosts in %s must resolve %s: forward it to %s (DHCP options or a Route 53 Resolver rule); this stack leaves an existing VPC's DNS alone",
+			d.Network.VPCID, d.Domain, dc.PrivateIP))
+	}
+	if d.DemoHostEnabled() {
+		host, err := demoHost(ctx, cfg, dc, provider)
+		if err != nil {
+			return err
+		}
+		ctx.Export("demoHostInstanceId", host.ID())
+		first := ""
+		for _, u := range d.Seed.Users {
+			if !u.Disabled {
+				first = strings.ToLower(u.Name)
+				break
+			}
+		}
+		next = append(next, pulumi.Sprintf("once the domain is complete and the per-user join association (tag %s=%s) has run on %s, a person whose Run As value is %s lands there as %s: aws ssm start-session --target %s",
+			p.Hosts.TargetTagKey, p.Hosts.TargetTagValue, host.ID(), first, first, host.ID()))
+	}
+	ctx.Export("nextSteps", pulumi.StringArray(next))
+	return nil
+}
+
+// demoHost is a small Amazon Linux instance in the domain controller's
+// subnet, tagged for the per-user join association, whose role may read
+// the join secret (hostjoin.SecretReadPolicy, the policy every joined host
+// gets) and talk to Session Manager.
+func demoHost(ctx *pulumi.Context, cfg *settings.Config, dc *runas.DomainController, provider pulumi.ResourceOption) (*ec2.Instance, error) {
+	d, p := cfg.DomainController, cfg.PerUser
+	const name = "demo-host"
+	tags := pulumi.StringMap{"managed-by": pulumi.String("ssm-runas"), "Name": pulumi.String(name)}
+	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
+		Description: pulumi.String("ssm-runas: demo host joined to " + d.Domain),
+		AssumeRolePolicy: pulumi.String(string(policy.Document{Version: policy.Version, Statement: []policy.Statement{{
+			Effect: policy.Allow, Principal: &policy.Principal{Service: policy.Strings{"ec2.amazonaws.com"}},
+			Action: policy.Strings{"sts:AssumeRole"},
+		}}}.JSON())),
+		Tags: tags,
+	}, provider)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := iam.NewRolePolicyAttachment(ctx, name+"-ssm-core", &iam.RolePolicyAttachmentArgs{
+		Role: role.Name, PolicyArn: pulumi.String("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"),
+	}, provider); err != nil {
+		return nil, err
+	}
+	if _, err := iam.NewRolePolicy(ctx, name+"-join-secret", &iam.RolePolicyArgs{
+		Role: role.Name,
+		Policy: dc.JoinSecretARN.ApplyT(func(arn string) (string, error) {
+			doc, err := hostjoin.SecretReadPolicy(arn)
+			if err != nil {
+				// The ARN the stack's own secret gets; only a stand-in
+				// ARN (offline plans) can fail here.
+				return "", err
+			}
+			return string(doc.JSON()), nil
+		}).(pulumi.StringOutput),
+	}, provider); err != nil {
+		return nil, err
+	}
+	profile, err := iam.NewInstanceProfile(ctx, name+"-profile", &iam.InstanceProfileArgs{Role: role.Name, Tags: tags}, provider)
+	if err != nil {
+		return nil, err
+	}
+	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
+		VpcId:       dc.VPCID,
+		Description: pulumi.String("ssm-runas: demo host, no inbound access (Session Manager needs none)"),
+		Egress: ec2.SecurityGroupEgressArray{&ec2.SecurityGroupEgressArgs{
+			Protocol: pulumi.String("-1"), FromPort: pulumi.Int(0), ToPort: pulumi.Int(0), CidrBlocks: pulumi.StringArray{pulumi.String("0.0.0.0/0")},
+		}},
+		Tags: tags,
+	}, provider)
+	if err != nil {
+		return nil, err
+	}
+	hostTags := pulumi.StringMap{p.Hosts.TargetTagKey: pulumi.String(p.Hosts.TargetTagValue)}
+	for k, v := range tags {
+		hostTags[k] = v
+	}
+	return ec2.NewInstance(ctx, name, &ec2.InstanceArgs{
+		Ami:                 pulumi.String("resolve:ssm:" + AmazonLinux2023AMIParameter),
+		InstanceType:        pulumi.String(d.DemoHost.InstanceType),
+		SubnetId:            dc.SubnetID,
+		VpcSecurityGroupIds: pulumi.StringArray{sg.ID()},
+		IamInstanceProfile:  profile.Name,
+		MetadataOptions:     &ec2.InstanceMetadataOptionsArgs{HttpTokens: pulumi.String("required"), HttpEndpoint: pulumi.String("enabled")},
+		RootBlockDevice:     &ec2.InstanceRootBlockDeviceArgs{Encrypted: pulumi.Bool(true), VolumeType: pulumi.String("gp3")},
+		Tags:                hostTags,
+	}, provider, pulumi.IgnoreChanges([]string{"ami"}), pulumi.DependsOn([]pulumi.Resource{dc}))
+}
