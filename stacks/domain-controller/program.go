@@ -1,15 +1,19 @@
 package domaincontroller
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/dcbootstrap"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/hostjoin"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
@@ -91,7 +95,14 @@ func Program(ctx *pulumi.Context, cfg *settings.Config, in Inputs) error {
 		if err != nil {
 			return err
 		}
+		assoc, err := demoJoin(ctx, cfg, dc, provider)
+		if err != nil {
+			return err
+		}
 		ctx.Export("demoHostInstanceId", host.ID())
+		ctx.Export("demoJoinAssociationId", assoc.AssociationId)
+		next = append(next, pulumi.Sprintf("the demo host joins at the association's next run once the domain is complete; to run it now: aws ssm start-associations-once --region %s --association-ids %s",
+			d.Region, assoc.AssociationId))
 		first := ""
 		for _, u := range d.Seed.Users {
 			if !u.Disabled {
@@ -104,6 +115,61 @@ func Program(ctx *pulumi.Context, cfg *settings.Config, in Inputs) error {
 	}
 	ctx.Export("nextSteps", pulumi.StringArray(next))
 	return nil
+}
+
+// DemoJoinDocumentName is the Command document of the demo host's join in
+// the stack's own account. The per-user model's member template carries
+// the same script as ssm-runas-domain-join; the demo's has a name of its
+// own so the two never collide in one account.
+const DemoJoinDocumentName = "ssm-runas-demo-domain-join"
+
+// demoJoin is the per-user join (hostjoin.Script, the script the member
+// template's association runs) as a Command document and an association on
+// the perUser host tag, with the domain and join secret of this stack.
+func demoJoin(ctx *pulumi.Context, cfg *settings.Config, dc *runas.DomainController, provider pulumi.ResourceOption) (*ssm.Association, error) {
+	d, p := cfg.DomainController, cfg.PerUser
+	content := pulumi.All(dc.PrivateIP, dc.JoinSecretARN).ApplyT(func(v []any) (string, error) {
+		spec := hostjoin.FromSettings(p, hostjoin.Domain{
+			Name: d.Domain, Realm: strings.ToUpper(d.Domain), DNSServers: []string{v[0].(string)},
+		}, v[1].(string))
+		spec.JoinOU = d.JoinOUDN()
+		script, err := hostjoin.Script(spec)
+		if err != nil {
+			return "", fmt.Errorf("rendering the demo host's join: %w", err)
+		}
+		doc, err := json.Marshal(cfn.CommandContent{
+			SchemaVersion: "2.2",
+			Description:   "ssm-runas: joins the demo host to " + d.Domain + " and makes directory users resolve for Session Manager Run As",
+			MainSteps: []cfn.CommandStep{{
+				Action:       "aws:runShellScript",
+				Name:         "joinDomain",
+				Precondition: map[string][]string{"StringEquals": {"platformType", "Linux"}},
+				Inputs: cfn.RunShellInputs{
+					RunCommand:     strings.Split(strings.TrimRight(string(script), "\n"), "\n"),
+					TimeoutSeconds: strconv.Itoa(hostjoin.TimeoutSeconds),
+				},
+			}},
+		})
+		return string(doc), err
+	}).(pulumi.StringOutput)
+	doc, err := ssm.NewDocument(ctx, "demo-join", &ssm.DocumentArgs{
+		Name:           pulumi.String(DemoJoinDocumentName),
+		DocumentType:   pulumi.String("Command"),
+		DocumentFormat: pulumi.String("JSON"),
+		Content:        content,
+		Tags:           pulumi.StringMap{"managed-by": pulumi.String("ssm-runas")},
+	}, provider)
+	if err != nil {
+		return nil, err
+	}
+	return ssm.NewAssociation(ctx, "demo-join", &ssm.AssociationArgs{
+		AssociationName:    pulumi.String(DemoJoinDocumentName),
+		Name:               doc.Name,
+		DocumentVersion:    pulumi.String("$LATEST"),
+		Targets:            ssm.AssociationTargetArray{&ssm.AssociationTargetArgs{Key: pulumi.String("tag:" + p.Hosts.TargetTagKey), Values: pulumi.StringArray{pulumi.String(p.Hosts.TargetTagValue)}}},
+		ScheduleExpression: pulumi.String(p.Hosts.Schedule),
+		ComplianceSeverity: pulumi.String("HIGH"),
+	}, provider)
 }
 
 // demoHost is a small Amazon Linux instance in the domain controller's

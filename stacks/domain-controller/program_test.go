@@ -72,6 +72,24 @@ func TestProgramExample(t *testing.T) {
 	joinPolicy := byName["aws:iam/rolePolicy:RolePolicy demo-host-join-secret"].Inputs["policy"].(string)
 	assert.Contains(t, joinPolicy, `"Resource":"arn:aws:secretsmanager:eu-west-1:111111111111:secret:ssm-runas/domain-controller-join-AbCdEf"`)
 
+	assoc := byName["aws:ssm/association:Association demo-join"]
+	require.NotNil(t, assoc.Inputs, "the demo host's join association")
+	assert.Equal(t, []any{map[string]any{"key": "tag:ssm-runas:domain-join", "values": []any{"true"}}}, assoc.Inputs["targets"])
+	assert.Equal(t, "rate(30 minutes)", assoc.Inputs["scheduleExpression"])
+	var content struct {
+		MainSteps []struct {
+			Inputs struct {
+				RunCommand []string `json:"runCommand"`
+			} `json:"inputs"`
+		} `json:"mainSteps"`
+	}
+	doc := byName["aws:ssm/document:Document demo-join"]
+	require.NoError(t, json.Unmarshal([]byte(doc.Inputs["content"].(string)), &content))
+	script := strings.Join(content.MainSteps[0].Inputs.RunCommand, "\n")
+	assert.True(t, strings.HasPrefix(script, "#!/bin/bash\n"), "the per-user join script")
+	assert.Contains(t, script, "OU=LinuxHosts,OU=Servers,DC=corp,DC=example,DC=com", "joins into the delegated OU")
+	assert.Contains(t, script, "arn:aws:secretsmanager:eu-west-1:111111111111:secret:ssm-runas/domain-controller-join-AbCdEf", "with the stack's join secret")
+
 	all := string(out)
 	assert.NotContains(t, all, "Aa1.", "no generated password in any input")
 	for _, v := range []pulumimock.Row{byName["aws:secretsmanager/secretVersion:SecretVersion domain-controller-admin"], byName["aws:secretsmanager/secretVersion:SecretVersion domain-controller-join"]} {
