@@ -145,7 +145,11 @@ func Run(ctx context.Context, c *settings.Config, src audit.Sources, opts Option
 	for _, j := range unreached {
 		rep.Targets = append(rep.Targets, Target{Account: j.Account, Region: j.Region, Outcome: OutcomeNotReached, Error: "not reached: " + rep.Stopped})
 	}
-	rep.Elsewhere, rep.Unread = elsewhere(ctx, c, src, opts.Stack)
+	if rep.Stopped == "" {
+		rep.Elsewhere, rep.Unread = elsewhere(ctx, c, src, opts.Stack)
+	} else {
+		rep.Elsewhere, rep.Unread = []Elsewhere{}, "not checked: "+rep.Stopped
+	}
 	sort.Slice(rep.Targets, func(i, j int) bool {
 		a, b := rep.Targets[i], rep.Targets[j]
 		return a.Account+"/"+a.Region < b.Account+"/"+b.Region
