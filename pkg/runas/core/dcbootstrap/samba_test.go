@@ -151,6 +151,20 @@ func TestSambaBootstrapBuildsTheDomain(t *testing.T) {
 	computer := ns.MustRun(time.Minute, "samba-tool", "computer", "show", "LINUX1")
 	assert.Contains(t, computer.Stdout, "CN=LINUX1,"+s.JoinOUDN())
 
+	// Least privilege: the join account may create computer accounts in
+	// its OU, and nothing elsewhere.
+	asJoin := func(args ...string) sambaad.Result {
+		return ns.Run(time.Minute, "samba-tool", append(args, "-H", "ldap://"+opts.DCName(), "-U", "ssm-runas-join%"+joinPassword)...)
+	}
+	inOU := asJoin("computer", "create", "LINUX8", "--computerou="+s.JoinOU)
+	assert.Equal(t, 0, inOU.Code, "a computer account in the join OU: %s", inOU.Output())
+	outside := asJoin("computer", "create", "LINUX9")
+	assert.NotEqual(t, 0, outside.Code, "a computer account in CN=Computers must be refused: %s", outside.Output())
+	person := asJoin("user", "create", "mallory", "--random-password")
+	assert.NotEqual(t, 0, person.Code, "creating a user must be refused: %s", person.Output())
+	group := asJoin("group", "addmembers", "Linux-Admins", "ssm-runas-join")
+	assert.NotEqual(t, 0, group.Code, "joining a sudo group must be refused: %s", group.Output())
+
 	for _, p := range []struct {
 		name     string
 		uid, gid int
