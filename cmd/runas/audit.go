@@ -69,15 +69,11 @@ checked or the run stopped early (each such part is listed), or bad usage.`,
   runas audit --config runas.yaml --endpoint-url http://127.0.0.1:5000 --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, c, done, err := s.begin(cmd)
+			ctx, c, src, done, err := s.beginAWS(cmd)
 			if err != nil {
 				return err
 			}
 			defer done()
-			src, err := s.sources(ctx, cmd, c)
-			if err != nil {
-				return err
-			}
 			msgs := s.stderr(cmd)
 			rep, err := audit.Run(ctx, c, src, audit.Options{Concurrency: s.aws.concurrency, Progress: msgs.progress})
 			msgs.done()
@@ -152,15 +148,11 @@ stopped early or bad usage.`,
   runas remediate --config runas.yaml --apply --role ssm-runas-remediation`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, c, done, err := s.begin(cmd)
+			ctx, c, src, done, err := s.beginAWS(cmd)
 			if err != nil {
 				return err
 			}
 			defer done()
-			src, err := s.sources(ctx, cmd, c)
-			if err != nil {
-				return err
-			}
 			rep, err := remediate.Run(ctx, c, src, remediate.Options{Apply: apply, Concurrency: s.aws.concurrency, Stack: stack})
 			if err != nil {
 				return problem(fmt.Errorf("remediate: %w", err))

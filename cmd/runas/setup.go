@@ -36,8 +36,8 @@ type setupOptions struct {
 // interruption by SIGINT or SIGTERM, and for AWS commands the clients.
 //
 //	s := newSetup(cmd, setupOptions{Outputs: []string{"table", "json"}, Timeout: 30 * time.Minute, AWS: true})
-//	RunE: ctx, c, done, err := s.begin(cmd); if err != nil { return err }; defer done()
-//	      src, err := s.sources(ctx, cmd, c)
+//	RunE: ctx, c, src, done, err := s.beginAWS(cmd); if err != nil { return err }; defer done()
+//	      (commands without AWS: ctx, c, done, err := s.begin(cmd))
 type setup struct {
 	opts       setupOptions
 	configPath string
@@ -126,6 +126,20 @@ func (s *setup) begin(cmd *cobra.Command) (ctx context.Context, c *settings.Conf
 			cancel(nil)
 		})
 	}, nil
+}
+
+// beginAWS is begin followed by sources, for the commands that read the
+// organization; done releases the context.
+func (s *setup) beginAWS(cmd *cobra.Command) (ctx context.Context, c *settings.Config, src audit.Sources, done func(), err error) {
+	ctx, c, done, err = s.begin(cmd)
+	if err != nil {
+		return nil, nil, audit.Sources{}, nil, err
+	}
+	if src, err = s.sources(ctx, cmd, c); err != nil {
+		done()
+		return nil, nil, audit.Sources{}, nil, err
+	}
+	return ctx, c, src, done, nil
 }
 
 func (a *awsFlags) check() error {

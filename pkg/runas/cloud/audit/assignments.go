@@ -3,8 +3,9 @@ package audit
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
@@ -106,13 +107,13 @@ func CheckAssignments(ctx context.Context, api AssignmentsAPI, ids IdentityStore
 				}
 			}
 		}
-		for _, a := range sortedSet(want) {
+		for _, a := range slices.Sorted(maps.Keys(want)) {
 			if !have[a] {
 				findings = append(findings, Finding{Check: CheckAssignmentMissing, Subject: r.Name + "/" + a,
 					Want: r.EntraGroup + " assigned " + r.PermissionSet.Name + " (pulumi up assigns accounts added since the last deploy)", Got: "no assignment"})
 			}
 		}
-		for _, a := range sortedSet(have) {
+		for _, a := range slices.Sorted(maps.Keys(have)) {
 			if !want[a] {
 				findings = append(findings, Finding{Check: CheckAssignmentUnwanted, Subject: r.Name + "/" + a,
 					Want: "no assignment (not in roles[].assignments; pulumi up removes the ones it made)", Got: r.EntraGroup + " assigned " + r.PermissionSet.Name})
@@ -142,13 +143,4 @@ func permissionSetsByName(ctx context.Context, api AssignmentsAPI, instanceARN s
 		}
 	}
 	return out, nil
-}
-
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

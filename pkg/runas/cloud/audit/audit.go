@@ -272,56 +272,48 @@ func readState(ctx context.Context, api ssmprefs.DocumentAPI, prefs *sessiondoc.
 	return st, nil
 }
 
-func organizationSection(ctx context.Context, c *settings.Config, src Sources) Section {
-	var sec Section
-	var errs []error
-	if c.GuardrailEnabled() {
-		f, err := CheckSCP(ctx, src.Policies, c)
-		sec.Findings = append(sec.Findings, f...)
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	f, err := CheckStackSet(ctx, src.StackSets, c)
-	sec.Findings = append(sec.Findings, f...)
+// sectionBuilder gathers the findings and errors of a section's checks.
+type sectionBuilder struct {
+	sec  Section
+	errs []error
+}
+
+func (b *sectionBuilder) add(f []Finding, err error) {
+	b.sec.Findings = append(b.sec.Findings, f...)
 	if err != nil {
-		errs = append(errs, err)
+		b.errs = append(b.errs, err)
 	}
-	if err := errors.Join(errs...); err != nil {
-		sec.Status, sec.Error = StatusError, err.Error()
+}
+
+func (b *sectionBuilder) done() Section {
+	if err := errors.Join(b.errs...); err != nil {
+		b.sec.Status, b.sec.Error = StatusError, err.Error()
 	}
-	return sec
+	return b.sec
+}
+
+func organizationSection(ctx context.Context, c *settings.Config, src Sources) Section {
+	var b sectionBuilder
+	if c.GuardrailEnabled() {
+		b.add(CheckSCP(ctx, src.Policies, c))
+	}
+	b.add(CheckStackSet(ctx, src.StackSets, c))
+	return b.done()
 }
 
 func identityCenterSection(ctx context.Context, c *settings.Config, src Sources) Section {
 	if c.IdentityCenter == nil {
 		return Section{Status: StatusSkipped}
 	}
-	var sec Section
-	var errs []error
-	f, err := CheckABAC(ctx, src.ABAC, c.IdentityCenter)
-	sec.Findings = append(sec.Findings, f...)
-	if err != nil {
-		errs = append(errs, err)
-	}
+	var b sectionBuilder
+	b.add(CheckABAC(ctx, src.ABAC, c.IdentityCenter))
 	if len(c.Roles) > 0 {
-		f, err := CheckUsers(ctx, src.IdentityStore, c)
-		sec.Findings = append(sec.Findings, f...)
-		if err != nil {
-			errs = append(errs, err)
-		}
+		b.add(CheckUsers(ctx, src.IdentityStore, c))
 		if src.Assignments != nil {
-			f, err := CheckAssignments(ctx, src.Assignments, src.IdentityStore, src.Accounts, c)
-			sec.Findings = append(sec.Findings, f...)
-			if err != nil {
-				errs = append(errs, err)
-			}
+			b.add(CheckAssignments(ctx, src.Assignments, src.IdentityStore, src.Accounts, c))
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		sec.Status, sec.Error = StatusError, err.Error()
-	}
-	return sec
+	return b.done()
 }
 
 // sortTargets orders targets by account, then region.

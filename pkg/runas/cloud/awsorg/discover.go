@@ -3,6 +3,8 @@ package awsorg
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -41,7 +43,7 @@ func DiscoverAccounts(ctx context.Context, api AccountsAPI, targets []string) ([
 	if err != nil {
 		return nil, err
 	}
-	return sortedKeys(found.parent), nil
+	return slices.Sorted(maps.Keys(found.parent)), nil
 }
 
 // placement is where discovery found each account.
@@ -77,15 +79,6 @@ func discover(ctx context.Context, api AccountsAPI, targets []string) (placement
 		}
 	}
 	return pl, nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func walkOU(ctx context.Context, api AccountsAPI, ou string, pl *placement) error {
@@ -143,7 +136,7 @@ func Scope(ctx context.Context, c *settings.Config, api AccountsAPI) ([]Account,
 		}
 	}
 	var out []Account
-	for _, id := range sortedKeys(pl.parent) {
+	for _, id := range slices.Sorted(maps.Keys(pl.parent)) {
 		out = append(out, Account{ID: id, Parent: pl.parent[id], ParentName: pl.names[pl.parent[id]]})
 	}
 	return out, nil
