@@ -70,16 +70,13 @@ secrets shown as "[secret]".`,
 			// The plan is offline: the secret is stood in for, and shown as
 			// "[secret]" like any other.
 			in := deploy.Inputs{Writer: writer, SCIMToken: pulumi.ToSecret(pulumi.String("plan-placeholder")).(pulumi.StringOutput)}
-			groups := make([]string, 0, len(c.Roles))
-			for _, r := range c.Roles {
-				groups = append(groups, r.EntraGroup)
-			}
+			groups := c.EntraGroups()
 			rec := &pulumimock.Recorder{IdentityStoreGroups: groups, EntraGroups: groups}
 			rows, err := pulumimock.RunWith(rec, func(ctx *pulumi.Context) error { return program(ctx, c, in) })
 			if err != nil {
 				return problem(fmt.Errorf("planning %s: %w", path, err))
 			}
-			order := deploy.DeploymentOrder()
+			order := deploy.DeploymentOrder(c.Model)
 			if output == "json" {
 				return writeJSON(cmd.OutOrStdout(), map[string]any{"resources": rows, "deploymentOrder": order})
 			}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/artifact"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/pulumimock"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 	"github.com/ssm-runas/ssm-runas/stacks/deploy"
 )
 
@@ -67,7 +68,7 @@ func TestPlanJSON(t *testing.T) {
 	assert.Equal(t, "SERVICE_CONTROL_POLICY", types["aws:organizations/policy:Policy"][0].Inputs["type"])
 	assert.Len(t, types["aws:organizations/policyAttachment:PolicyAttachment"], 2, "one SCP attachment per target")
 	assert.Len(t, types["pulumi:providers:aws"], 3, "one aws provider per region")
-	assert.Equal(t, deploy.DeploymentOrder(), doc.DeploymentOrder)
+	assert.Equal(t, deploy.DeploymentOrder(settings.ModelPerRole), doc.DeploymentOrder)
 
 	// The writer is built reproducibly: a second plan of the same tree is identical.
 	_, again := planJSON(t, "--config", example)
@@ -118,7 +119,7 @@ func TestPlanTablePrintsDeploymentOrder(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "aws:cloudformation/stackSet:StackSet")
 	assert.Contains(t, errOut, "deployment order for a new organization")
-	for i, s := range deploy.DeploymentOrder() {
+	for i, s := range deploy.DeploymentOrder(settings.ModelPerRole) {
 		assert.Contains(t, errOut, s.What, "step %d", i+1)
 	}
 }

@@ -1,6 +1,7 @@
 package deploy_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -8,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/pulumimock"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 	"github.com/ssm-runas/ssm-runas/stacks/deploy"
 )
 
@@ -67,7 +69,7 @@ func TestExpandAccounts(t *testing.T) {
 }
 
 func TestDeploymentOrder(t *testing.T) {
-	steps := deploy.DeploymentOrder()
+	steps := deploy.DeploymentOrder(settings.ModelPerRole)
 	var runs int
 	for _, s := range steps {
 		assert.Contains(t, []string{deploy.ByPerson, deploy.ByPulumi, deploy.ByRunas, deploy.ByWait}, s.By)
@@ -76,4 +78,19 @@ func TestDeploymentOrder(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 3, runs, "a new organization runs pulumi up three times")
+}
+
+func TestDeploymentOrderPerUser(t *testing.T) {
+	text := func(model settings.Model) string {
+		var b strings.Builder
+		for _, s := range deploy.DeploymentOrder(model) {
+			b.WriteString(s.What + "\n")
+		}
+		return b.String()
+	}
+	perRole, perUser := text(settings.ModelPerRole), text(settings.ModelPerUser)
+	assert.Contains(t, perRole, "sync-attributes")
+	assert.NotContains(t, perUser, "sync-attributes", "per-user values come from each person's own profile")
+	assert.Contains(t, perUser, "perUser.joinOu")
+	assert.Contains(t, perUser, "ssm-runas-domain-join-<region>")
 }

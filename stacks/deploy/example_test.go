@@ -3,13 +3,14 @@ package deploy_test
 import (
 	"fmt"
 
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 	"github.com/ssm-runas/ssm-runas/stacks/deploy"
 )
 
 // ExampleDeploymentOrder lists who acts at each step of a new
 // organization's deployment.
 func ExampleDeploymentOrder() {
-	for i, s := range deploy.DeploymentOrder() {
+	for i, s := range deploy.DeploymentOrder(settings.ModelPerRole) {
 		fmt.Println(i+1, s.By)
 	}
 	// Output:

@@ -1,5 +1,7 @@
 package deploy
 
+import "github.com/ssm-runas/ssm-runas/pkg/runas/settings"
+
 // Actors of a deployment step.
 const (
 	ByPerson = "person"
@@ -17,25 +19,38 @@ type Step struct {
 	What string `json:"what"`
 }
 
-// DeploymentOrder is the order a new organization follows for the per-role
-// model, from nothing to Run As in every account. It matches what the
-// program does on each `pulumi up`: a run deploys everything whose
-// prerequisites exist and reports what is still waiting (stack outputs
-// nextSteps and missingGroups), so the same stack is run again after each
-// step a person takes. docs/deploy.md explains each step.
-func DeploymentOrder() []Step {
-	return []Step{
-		{ByPerson, "enable IAM Identity Center in identityCenter.region; create the role groups (roles[].entraGroup) as Entra security groups"},
-		{ByPerson, "Identity Center > Settings > Identity source > Change identity source > External identity provider: copy the issuer URL and ACS URL into entra.identifierUri and entra.acsUrls (keep the wizard open)"},
-		{ByRunas, "runas validate --config <file>; put the same settings under ssm-runas:settings in Pulumi.<stack>.yaml (an existing gallery application or ABAC configuration goes under adopt:)"},
-		{ByPulumi, "first run: Entra application (SAML, reply URLs, identifier URI, signing certificate, role groups assigned), artifact buckets, StackSet instances, management-account stacks, SCP, ABAC configuration, permission sets; no provisioning job (no SCIM token yet) and no account assignments (no groups in Identity Center yet)"},
-		{ByPerson, "make the new signing certificate the active one: set preferredTokenSigningKeyThumbprint (stack output activateSigningCertificate)"},
-		{ByRunas, "runas metadata strip --in <download of metadataUrl> --config <file> --trust-thumbprint <signingCertificateThumbprint> --out identity-center.xml; upload it in the Identity Center wizard and confirm (runas runbook)"},
-		{ByPerson, "Identity Center > Settings > Automatic provisioning > Enable; pulumi config set --secret ssm-runas:scimToken <token> (entra.scim.endpoint must match the endpoint shown)"},
-		{ByPulumi, "second run: stores the SCIM endpoint and token, creates the provisioning job, which starts"},
-		{ByRunas, "runas entra map-attribute --config <file> --service-principal-id <servicePrincipalObjectId> --apply --start; runas entra sync-attributes --config <file> --apply"},
-		{ByWait, "Entra provisions the role groups and their members into Identity Center (a provisioning cycle, up to 40 minutes)"},
-		{ByPulumi, "third run: assigns each role's permission set to its group in every account (missingGroups is empty); from now on a run without changes reports none"},
-		{ByRunas, "runas audit --config <file>"},
+// DeploymentOrder is the order a new organization follows for model, from
+// nothing to Run As in every account. It matches what the program does on
+// each `pulumi up`: a run deploys everything whose prerequisites exist and
+// reports what is still waiting (stack outputs nextSteps and missingGroups),
+// so the same stack is run again after each step a person takes.
+// docs/deploy.md explains each step.
+func DeploymentOrder(model settings.Model) []Step {
+	perUser := model == settings.ModelPerUser || model == settings.ModelDomainController
+	groups, values := "the role groups (roles[].entraGroup)", "runas entra map-attribute --config <file> --service-principal-id <servicePrincipalObjectId> --apply --start; runas entra sync-attributes --config <file> --apply"
+	if perUser {
+		groups = "the groups of perUser.permissionSets[].entraGroup"
+		values = "runas entra map-attribute --config <file> --service-principal-id <servicePrincipalObjectId> --apply --start (the lower-casing expression of perUser.userSource; each person's own value, no sync)"
 	}
+	var steps []Step
+	if perUser {
+		steps = append(steps, Step{ByPerson, "the directory: a join account delegated on perUser.joinOu, its password in the Secrets Manager secret perUser.domain.joinSecretArn, DNS to the domain from the VPCs, hosts with SSSD 2.7 or later tagged perUser.hosts.targetTagKey (runas runbook)"})
+	}
+	steps = append(steps,
+		Step{ByPerson, "enable IAM Identity Center in identityCenter.region; create " + groups + " as Entra security groups"},
+		Step{ByPerson, "Identity Center > Settings > Identity source > Change identity source > External identity provider: copy the issuer URL and ACS URL into entra.identifierUri and entra.acsUrls (keep the wizard open)"},
+		Step{ByRunas, "runas validate --config <file>; put the same settings under ssm-runas:settings in Pulumi.<stack>.yaml (an existing gallery application or ABAC configuration goes under adopt:)"},
+		Step{ByPulumi, "first run: Entra application (SAML, reply URLs, identifier URI, signing certificate, groups assigned), artifact buckets, StackSet instances, management-account stacks, SCP, ABAC configuration, permission sets; no provisioning job (no SCIM token yet) and no account assignments (no groups in Identity Center yet)"},
+		Step{ByPerson, "make the new signing certificate the active one: set preferredTokenSigningKeyThumbprint (stack output activateSigningCertificate)"},
+		Step{ByRunas, "runas metadata strip --in <download of metadataUrl> --config <file> --trust-thumbprint <signingCertificateThumbprint> --out identity-center.xml; upload it in the Identity Center wizard and confirm (runas runbook)"},
+		Step{ByPerson, "Identity Center > Settings > Automatic provisioning > Enable; pulumi config set --secret ssm-runas:scimToken <token> (entra.scim.endpoint must match the endpoint shown)"},
+		Step{ByPulumi, "second run: stores the SCIM endpoint and token, creates the provisioning job, which starts"},
+		Step{ByRunas, values},
+		Step{ByWait, "Entra provisions the groups and their members into Identity Center (a provisioning cycle, up to 40 minutes)"},
+		Step{ByPulumi, "third run: assigns each permission set to its group in every account (missingGroups is empty); from now on a run without changes reports none"},
+	)
+	if perUser {
+		steps = append(steps, Step{ByPerson, "attach the managed policy ssm-runas-domain-join-<region> (each member stack's output DomainJoinPolicyArn) to the hosts' instance role, so the join association can read the join secret"})
+	}
+	return append(steps, Step{ByRunas, "runas audit --config <file>"})
 }

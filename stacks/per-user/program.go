@@ -29,10 +29,18 @@ type Access struct {
 	Assignments []string
 }
 
-// AccessOf returns the configuration's per-user permission sets. The
-// configuration model has no field for them yet, so it returns none and
-// the program deploys everything else; Deploy takes them explicitly.
-func AccessOf(cfg *settings.Config) []Access { return nil }
+// AccessOf returns the configuration's per-user permission sets
+// (perUser.permissionSets).
+func AccessOf(cfg *settings.Config) []Access {
+	if cfg.PerUser == nil {
+		return nil
+	}
+	out := make([]Access, 0, len(cfg.PerUser.PermissionSets))
+	for _, a := range cfg.PerUser.PermissionSets {
+		out = append(out, Access{EntraGroup: a.EntraGroup, PermissionSet: a.PermissionSet, Assignments: a.Assignments})
+	}
+	return out
+}
 
 // Program deploys the per-user model from a validated configuration.
 func Program(ctx *pulumi.Context, cfg *settings.Config, in Inputs) error {

@@ -152,13 +152,32 @@ func TestFirstDeployment(t *testing.T) {
 // the next steps say so.
 func TestProgramFromConfiguration(t *testing.T) {
 	c := example(t)
-	rows, err := pulumimock.RunWith(&pulumimock.Recorder{}, func(ctx *pulumi.Context) error {
+	var groups []string
+	for _, a := range peruser.AccessOf(c) {
+		groups = append(groups, a.EntraGroup)
+	}
+	require.Len(t, groups, len(c.PerUser.PermissionSets), "perUser.permissionSets reach the program")
+	// A first deployment: the Entra groups exist, SCIM has not provisioned
+	// them into the identity store yet.
+	rows, err := pulumimock.RunWith(&pulumimock.Recorder{EntraGroups: groups}, func(ctx *pulumi.Context) error {
 		return peruser.Program(ctx, c, inputs(t, true))
 	})
 	require.NoError(t, err)
-	assert.Empty(t, ofType(rows, "aws:ssoadmin/permissionSet:PermissionSet"))
+	var names []string
+	for _, r := range ofType(rows, "aws:ssoadmin/permissionSet:PermissionSet") {
+		names = append(names, r.Inputs["name"].(string))
+	}
+	assert.ElementsMatch(t, []string{"SSM-PerUser", "SSM-PerUser-DB"}, names)
+	assert.Empty(t, ofType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment"), "no assignment before SCIM provisions the groups")
 	assert.Len(t, ofType(rows, "aws:cloudformation/stackSet:StackSet"), 1)
 	assert.Len(t, ofType(rows, "aws:ssoadmin/instanceAccessControlAttributes:InstanceAccessControlAttributes"), 1)
+
+	// Once SCIM has provisioned them, every account under the OU is assigned.
+	rows, err = pulumimock.RunWith(&pulumimock.Recorder{EntraGroups: groups, IdentityStoreGroups: groups}, func(ctx *pulumi.Context) error {
+		return peruser.Program(ctx, c, inputs(t, true))
+	})
+	require.NoError(t, err)
+	assert.Len(t, ofType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment"), 2)
 }
 
 func TestLayers(t *testing.T) {

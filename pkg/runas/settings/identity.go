@@ -152,6 +152,12 @@ type PermissionSet struct {
 	AllowRunCommands bool `yaml:"allowRunCommands,omitempty" json:"allowRunCommands,omitempty"`
 }
 
+func (p *PermissionSet) applyDefaults() {
+	if p.Managed() && p.SessionDuration == "" {
+		p.SessionDuration = DefaultSessionDuration
+	}
+}
+
 // Managed reports whether ssm-runas creates and owns the permission set.
 func (p PermissionSet) Managed() bool { return p.ARN == "" }
 
@@ -194,9 +200,7 @@ func (c *Config) applyIdentityDefaults() {
 	}
 	for i := range c.Roles {
 		r := &c.Roles[i]
-		if r.PermissionSet.Managed() && r.PermissionSet.SessionDuration == "" {
-			r.PermissionSet.SessionDuration = DefaultSessionDuration
-		}
+		r.PermissionSet.applyDefaults()
 		if r.Sudo != nil && r.Sudo.RunAs == "" {
 			r.Sudo.RunAs = DefaultSudoRunAs
 		}
@@ -348,14 +352,7 @@ func (c *Config) validateIdentity() field.List {
 			errs.Extend(s.Validate(p.Child("sudo")))
 		}
 		errs.Extend(r.PermissionSet.validate(p.Child("permissionSet")))
-		if len(r.Assignments) == 0 {
-			errs.Add(field.Required(p.Child("assignments"), "is required: account ids or OU ids"))
-		}
-		for k, a := range r.Assignments {
-			if !accountIDRe.MatchString(a) && !ouIDRe.MatchString(a) {
-				errs.Add(field.Invalid(p.Child("assignments").Index(k), a, "must be a 12-digit account id or an OU id (ou-xxxx-xxxxxxxx)"))
-			}
-		}
+		errs.Extend(validateAssignments(p.Child("assignments"), r.Assignments))
 	}
 
 	h := c.HostAccounts
@@ -425,4 +422,19 @@ func durationInRange(h, m string) bool {
 	fmt.Sscan(m, &mins)
 	total := hours*60 + mins
 	return total >= minSessionMinutes && total <= maxSessionMinutes
+}
+
+// validateAssignments checks where a permission set is assigned: at least
+// one account id or OU id. Roles and per-user permission sets share it.
+func validateAssignments(p field.Path, targets []string) field.List {
+	var errs field.List
+	if len(targets) == 0 {
+		errs.Add(field.Required(p, "is required: account ids or OU ids"))
+	}
+	for k, a := range targets {
+		if !accountIDRe.MatchString(a) && !ouIDRe.MatchString(a) {
+			errs.Add(field.Invalid(p.Index(k), a, "must be a 12-digit account id or an OU id (ou-xxxx-xxxxxxxx)"))
+		}
+	}
+	return errs
 }

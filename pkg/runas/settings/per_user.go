@@ -57,6 +57,23 @@ type PerUser struct {
 	// Hosts is optional: which instances the join association runs on, and
 	// how often.
 	Hosts HostJoin `yaml:"hosts" json:"hosts"`
+	// PermissionSets is optional: which AD-backed Entra groups get which
+	// permission set in which accounts. Whatever permission set a person
+	// picks, they land as their own account; every permission set carries
+	// the same Run As deny, reserved-name deny and region rules.
+	PermissionSets []PerUserAccess `yaml:"permissionSets,omitempty" json:"permissionSets,omitempty"`
+}
+
+// PerUserAccess is one permission set the members of an Entra group get.
+type PerUserAccess struct {
+	// EntraGroup is required: the group's display name, as SCIM provisions
+	// it into the identity store.
+	EntraGroup string `yaml:"entraGroup" json:"entraGroup"`
+	// PermissionSet is required: one to create (name) or an existing one (arn).
+	PermissionSet PermissionSet `yaml:"permissionSet" json:"permissionSet"`
+	// Assignments is required: account ids or OU ids where the group gets
+	// the permission set.
+	Assignments []string `yaml:"assignments" json:"assignments"`
 }
 
 // ADDomain is an existing Active Directory domain (a customer's, or AWS
@@ -168,6 +185,9 @@ func (c *Config) applyPerUserDefaults() {
 	if p.Shell == "" {
 		p.Shell = DefaultHostShell
 	}
+	for i := range p.PermissionSets {
+		p.PermissionSets[i].PermissionSet.applyDefaults()
+	}
 	for i := range p.Sudo {
 		if p.Sudo[i].Rule.RunAs == "" {
 			p.Sudo[i].Rule.RunAs = DefaultSudoRunAs
@@ -255,6 +275,7 @@ func (c *Config) validatePerUser() field.List {
 	if c.HostAccountsEnabled() && h.TargetTagKey == c.HostAccounts.TargetTagKey && h.TargetTagValue == c.HostAccounts.TargetTagValue {
 		errs.Add(field.Invalid(hp.Child("targetTagKey"), h.TargetTagKey, "must differ from hostAccounts' target tag: a host is either joined or carries role accounts"))
 	}
+	errs.Extend(validatePerUserAccess(root.Child("permissionSets"), p.PermissionSets))
 	return errs
 }
 
@@ -396,4 +417,28 @@ func (s Sudo) Line(principal string) string {
 		tags += "NOEXEC: "
 	}
 	return fmt.Sprintf("%s ALL=(%s) %s%s", principal, runAs, tags, strings.Join(s.Commands, ", "))
+}
+
+// validatePerUserAccess checks the per-user permission sets: a group, a
+// permission set and its assignments each, and no group given the same
+// permission set twice (group names compare without regard to case, as
+// Entra and Identity Center compare them).
+func validatePerUserAccess(p field.Path, access []PerUserAccess) field.List {
+	var errs field.List
+	seen := map[string]int{}
+	for i, a := range access {
+		ap := p.Index(i)
+		if strings.TrimSpace(a.EntraGroup) == "" {
+			errs.Add(field.Required(ap.Child("entraGroup"), "is required: the Entra group's display name"))
+		}
+		errs.Extend(a.PermissionSet.validate(ap.Child("permissionSet")))
+		errs.Extend(validateAssignments(ap.Child("assignments"), a.Assignments))
+		key := strings.ToLower(a.EntraGroup) + "\x00" + a.PermissionSet.DisplayName()
+		if j, dup := seen[key]; dup {
+			errs.Add(field.Invalid(ap.Child("entraGroup"), a.EntraGroup,
+				fmt.Sprintf("already gets permission set %s in perUser.permissionSets[%d]", a.PermissionSet.DisplayName(), j)))
+		}
+		seen[key] = i
+	}
+	return errs
 }

@@ -105,3 +105,25 @@ func (c *Config) PermissionSetPolicyArgs(r Role) policy.PermissionSetPolicyArgs 
 	}
 	return a
 }
+
+// EntraGroups lists every Entra group the configuration gives access to:
+// the role groups and the per-user permission sets' groups, each once.
+func (c *Config) EntraGroups() []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(g string) {
+		if k := strings.ToLower(g); !seen[k] {
+			seen[k] = true
+			out = append(out, g)
+		}
+	}
+	for _, r := range c.Roles {
+		add(r.EntraGroup)
+	}
+	if c.PerUser != nil {
+		for _, a := range c.PerUser.PermissionSets {
+			add(a.EntraGroup)
+		}
+	}
+	return out
+}
