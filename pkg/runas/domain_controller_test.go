@@ -140,3 +140,23 @@ func TestDomainControllerRefusesBadArgs(t *testing.T) {
 		})
 	}
 }
+
+// TestDomainControllerExistingNetwork: in an existing VPC the component
+// creates no network and leaves the VPC's DNS alone; the AD ports open to
+// the VPC's own range.
+func TestDomainControllerExistingNetwork(t *testing.T) {
+	args := dcArgs("")
+	args.VPCID, args.SubnetID, args.VPCCIDR = "vpc-0123456789abcdef0", "subnet-0123456789abcdef0", ""
+	rows, _ := runDC(t, args)
+	for _, typ := range []string{"aws:ec2/subnet:Subnet", "aws:ec2/vpcDhcpOptions:VpcDhcpOptions", "aws:ec2/internetGateway:InternetGateway"} {
+		assert.Empty(t, ofType(rows, typ), "%s in an existing VPC", typ)
+	}
+	// The VPC is only read (for its address range), never declared.
+	vpc := find(t, rows, "aws:ec2/vpc:Vpc", "dc-vpc")
+	assert.Empty(t, vpc.Inputs, "an existing VPC is read, not created")
+	inst := find(t, rows, "aws:ec2/instance:Instance", "dc")
+	assert.Equal(t, "subnet-0123456789abcdef0", inst.Inputs["subnetId"])
+	assert.Nil(t, inst.Inputs["privateIp"], "the subnet assigns the address")
+	sg := find(t, rows, "aws:ec2/securityGroup:SecurityGroup", "dc-sg")
+	assert.Equal(t, "vpc-0123456789abcdef0", sg.Inputs["vpcId"])
+}
