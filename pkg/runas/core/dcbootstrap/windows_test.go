@@ -221,3 +221,39 @@ func digestLine(t *testing.T, script []byte) string {
 	t.Fatal("no $SeedDigest line")
 	return ""
 }
+
+// TestPhaseFlagBeforePromotion: Install-ADDSForest restarts the instance,
+// so the flag must say seed before it runs, and nothing the second phase
+// needs may follow it in the first.
+func TestPhaseFlagBeforePromotion(t *testing.T) {
+	s, err := dcbootstrap.WindowsScript(domain())
+	require.NoError(t, err)
+	script := string(s)
+	start := strings.Index(script, "function Invoke-Promotion {")
+	require.GreaterOrEqual(t, start, 0)
+	body := script[start : start+strings.Index(script[start:], "\n}\n")]
+	flag := strings.Index(body, "Set-Phase 'seed'")
+	promote := strings.Index(body, "Install-ADDSForest -DomainName")
+	require.Greater(t, flag, 0)
+	require.Greater(t, promote, 0)
+	assert.Less(t, flag, promote, "the flag is set before the promotion restarts the instance")
+	assert.NotContains(t, body[promote:], "Add-Seed", "the seed never runs in the promotion's run")
+	main := script[strings.LastIndex(script, "\ntry {"):]
+	assert.Contains(t, main, "Invoke-Promotion\n        Write-Log 'promotion started; the instance restarts'\n        exit 0",
+		"the first phase ends the run")
+}
+
+// TestSecretsAreNeverLogged: no log line or status names a variable that
+// holds a secret's value.
+func TestSecretsAreNeverLogged(t *testing.T) {
+	s, err := dcbootstrap.WindowsScript(domain())
+	require.NoError(t, err)
+	for i, line := range strings.Split(string(s), "\n") {
+		if strings.Contains(line, "Write-Log") || strings.Contains(line, "Set-Status") || strings.Contains(line, "throw") {
+			for _, secret := range []string{"$password", "$joinPassword", "$join.", "$join ", "Read-Secret"} {
+				assert.NotContains(t, line, secret, "line %d logs a secret: %s", i+1, line)
+			}
+		}
+	}
+	assert.Contains(t, string(s), "$password = ConvertTo-SecureString -String (Read-Secret $AdminSecretArn)", "the password is read at run time")
+}
