@@ -130,6 +130,64 @@ func TestLayersInStacksOfTheirOwn(t *testing.T) {
 	}
 }
 
+// TestPerUserModelDeploysAndStaysQuiet runs the per-user example the way a
+// new organization does (its groups exist in Entra, not yet in the
+// identity store; no SCIM token), then with the token and the groups
+// provisioned, then once more: every run succeeds, and the last changes
+// nothing.
+func TestPerUserModelDeploysAndStaysQuiet(t *testing.T) {
+	t.Parallel()
+	const example = "../../examples/per-user/runas.yaml"
+	w := NewWorld()
+	s := NewStack(t, w, example)
+	groups := entraGroupsIn(s.Settings)
+	require.NotEmpty(t, groups, "the per-user example names its Entra groups")
+	w.AddEntraGroups(groups...)
+	delete(s.Config, "ssm-runas:scimToken")
+
+	first := s.Up()
+	require.NoError(t, first.Err, "first update: %s", strings.Join(first.Messages, "\n"))
+	said := strings.Join(append(outputStrings(first.Outputs), first.Messages...), "\n")
+	for _, g := range groups {
+		assert.Contains(t, said, g, "the first deployment must say that group %s is not provisioned yet", g)
+	}
+
+	s.Config["ssm-runas:scimToken"] = "scim-token-from-identity-center"
+	w.ProvisionGroups(groups...)
+	second := s.Up()
+	require.NoError(t, second.Err, "update with the token and the groups: %s", strings.Join(second.Messages, "\n"))
+	assert.NotEmpty(t, w.Resources(typeAccountAssignment), "the groups are assigned once they exist")
+	assert.Empty(t, stepStrings(second.Deletes()), "steps that delete or replace")
+
+	third := s.Up()
+	require.NoError(t, third.Err, strings.Join(third.Messages, "\n"))
+	assert.Empty(t, stepStrings(third.Changed()), "the run after")
+}
+
+// entraGroupsIn returns every entraGroup the settings name.
+func entraGroupsIn(settings map[string]any) []string {
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, e := range v {
+				if g, ok := e.(string); ok && k == "entraGroup" && !slices.Contains(out, g) {
+					out = append(out, g)
+				}
+				walk(e)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		}
+	}
+	walk(settings)
+	slices.Sort(out)
+	return out
+}
+
 // TestSecondUpReportsNoChanges deploys the example, then previews and
 // updates again with nothing changed: nothing may change, in particular no
 // organization-wide UpdateStackSet because the service reports

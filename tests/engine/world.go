@@ -134,6 +134,18 @@ func NewWorld() *World {
 	return w
 }
 
+// AddEntraGroups creates security groups in the Entra tenant (the role
+// groups of the per-role example exist from the start).
+func (w *World) AddEntraGroups(names ...string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, n := range names {
+		if _, ok := w.entraGroups[n]; !ok {
+			w.entraGroups[n] = w.uuid()
+		}
+	}
+}
+
 // ProvisionGroups does what SCIM does once the Entra application
 // provisions: the named groups appear in the identity store.
 func (w *World) ProvisionGroups(names ...string) {
