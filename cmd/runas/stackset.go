@@ -2,8 +2,7 @@ package main
 
 import (
 	"github.com/spf13/cobra"
-
-	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/member"
 )
 
 func newStackSetCommand() *cobra.Command {
@@ -25,7 +24,7 @@ group, the custom resource carrying the configured preferences, and (per-role
 model) the State Manager association that creates the role accounts and their
 sudo rules on instances tagged hostAccounts.targetTagKey=targetTagValue, then
 any further section the configuration deploys. The stacks deploy exactly this
-template (the same builder, cfn.MemberTemplateFor).
+template (the same builder, member.Template).
 
 Parameters: ArtifactBucketPrefix (buckets are <prefix>-<region>) and
 ArtifactKey (ssm-prefs-writer/<sha256>.zip); the Pulumi program sets both.`,
@@ -37,7 +36,7 @@ ArtifactKey (ssm-prefs-writer/<sha256>.zip); the Pulumi program sets both.`,
 			if err != nil {
 				return err
 			}
-			t, err := cfn.MemberTemplateFor(c)
+			t, err := member.Template(c)
 			if err != nil {
 				return problem(err)
 			}

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ssm-runas/ssm-runas/internal/testtools"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/member"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
@@ -16,7 +16,7 @@ func TestStackSetTemplatePassesCfnLint(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	c, err := settings.Load(example)
 	require.NoError(t, err)
-	tpl, err := cfn.MemberTemplateFor(c)
+	tpl, err := member.Template(c)
 	require.NoError(t, err)
 	assert.Equal(t, string(tpl.JSON()), out, "the command must print the builder's template unchanged")
 	testtools.CfnLint(t, []byte(out))

@@ -23,6 +23,7 @@ import (
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/member"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/naming"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 	"github.com/ssm-runas/ssm-runas/stacks/deploy"
@@ -73,7 +74,7 @@ func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs) ([]string, e
 		return nil, err
 	}
 
-	tpl, err := cfn.MemberTemplateFor(cfg)
+	tpl, err := member.Template(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/member"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/naming"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 	"github.com/ssm-runas/ssm-runas/stacks/deploy"
@@ -20,7 +21,7 @@ import (
 // components, with the same arguments, as the per-role program.
 func organizationLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs, providers *deploy.AWSProviders, icRegion string) error {
 	org := cfg.Organization
-	tpl, err := cfn.MemberTemplateFor(cfg)
+	tpl, err := member.Template(cfg)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,7 @@
 // the preferences writer Lambda, its least-privilege role under a fixed
 // name, its log group, and the custom resource that carries the desired
 // Session Manager preferences, then any further Section (the role-account
-// association, and whatever other packages register with RegisterSection).
+// association; package member adds the sections other packages define).
 // MemberTemplate is the one builder of that template; MemberArgsFor maps a
 // configuration to its arguments, for `runas stackset template` and the
 // stacks alike. The template is built from typed structs and rendered as

@@ -28,7 +28,9 @@ func exampleConfig(t *testing.T) *settings.Config {
 
 func exampleTemplate(t *testing.T) []byte {
 	t.Helper()
-	tpl, err := cfn.MemberTemplateFor(exampleConfig(t))
+	args, err := cfn.MemberArgsFor(exampleConfig(t))
+	require.NoError(t, err)
+	tpl, err := cfn.MemberTemplate(args)
 	require.NoError(t, err)
 	return tpl.JSON()
 }
@@ -167,28 +169,5 @@ func TestSections(t *testing.T) {
 		require.NoError(t, err)
 		_, err = cfn.MemberTemplate(cfn.MemberArgs{Preferences: prefs, Sections: []cfn.Section{queue{cfn.LogicalHostAccountsDocument}, hosts}})
 		assert.ErrorContains(t, err, "already taken")
-	})
-
-	t.Run("registered sections reach MemberArgsFor", func(t *testing.T) {
-		cfn.RegisterSection("zz-test-queue", func(c *settings.Config) (cfn.Section, error) {
-			return queue{"TestQueue"}, nil
-		})
-		cfn.RegisterSection("zz-test-absent", func(c *settings.Config) (cfn.Section, error) { return nil, nil })
-		defer cfn.UnregisterSection("zz-test-queue")
-		defer cfn.UnregisterSection("zz-test-absent")
-		assert.Panics(t, func() {
-			cfn.RegisterSection("zz-test-queue", func(*settings.Config) (cfn.Section, error) { return nil, nil })
-		}, "a name registered twice is a build mistake")
-
-		args, err := cfn.MemberArgsFor(exampleConfig(t))
-		require.NoError(t, err)
-		require.Len(t, args.Sections, 2, "host accounts, then the registered queue")
-		assert.IsType(t, &cfn.HostAccountsArgs{}, args.Sections[0])
-		assert.Equal(t, queue{"TestQueue"}, args.Sections[1])
-
-		cfn.RegisterSection("zz-test-broken", func(*settings.Config) (cfn.Section, error) { return nil, errors.New("no broker role") })
-		defer cfn.UnregisterSection("zz-test-broken")
-		_, err = cfn.MemberArgsFor(exampleConfig(t))
-		assert.ErrorContains(t, err, "zz-test-broken: no broker role")
 	})
 }

@@ -44,8 +44,8 @@
 // the agent with sh -c, so its #!/bin/bash line makes it bash), a State
 // Manager association on the perUser host tag, and a managed policy that
 // lets the hosts' instance role read the join secret (attached by the
-// owner of that role). The package registers it with cfn.RegisterSection,
-// so every binary that imports it builds the same member template.
+// owner of that role). Package member lists it among the member
+// template's sections, so every program builds the same template.
 //
 // AWS::SSM::Document: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-document.html
 // AWS::SSM::Association: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-association.html

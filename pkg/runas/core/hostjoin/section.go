@@ -13,7 +13,7 @@ import (
 
 // Names and logical ids of the member template's domain-join section.
 const (
-	// SectionName registers the section with cfn.RegisterSection.
+	// SectionName names the section in errors.
 	SectionName = "domain-join"
 
 	LogicalDocument    = "DomainJoinDocument"
@@ -214,14 +214,4 @@ func (s *Section) AddTo(t *cfn.Template) error {
 		Value:       cfn.Ref(LogicalPolicy),
 	}
 	return nil
-}
-
-func init() {
-	cfn.RegisterSection(SectionName, func(c *settings.Config) (cfn.Section, error) {
-		s, err := SectionFor(c)
-		if s == nil || err != nil {
-			return nil, err
-		}
-		return s, nil
-	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/ssm-runas/ssm-runas/internal/testtools"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/hostjoin"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/member"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
@@ -27,12 +28,11 @@ func perUserExample(t *testing.T) *settings.Config {
 }
 
 // TestMemberTemplate builds the member template of the per-user example the
-// way `runas stackset template` and the stacks do (cfn.MemberTemplateFor,
-// with the section registered by this package), compares it with the
+// way `runas stackset template` and the stacks do (member.Template), compares it with the
 // golden file and runs cfn-lint on it.
 func TestMemberTemplate(t *testing.T) {
 	c := perUserExample(t)
-	tpl, err := cfn.MemberTemplateFor(c)
+	tpl, err := member.Template(c)
 	require.NoError(t, err)
 	golden.JSON(t, "member-template.json", tpl.JSON())
 	testtools.CfnLint(t, tpl.JSON())
@@ -83,7 +83,7 @@ func TestSectionOnlyForPerUser(t *testing.T) {
 	s, err := hostjoin.SectionFor(c)
 	require.NoError(t, err)
 	assert.Nil(t, s)
-	tpl, err := cfn.MemberTemplateFor(c)
+	tpl, err := member.Template(c)
 	require.NoError(t, err)
 	assert.NotContains(t, tpl.Resources, hostjoin.LogicalDocument)
 

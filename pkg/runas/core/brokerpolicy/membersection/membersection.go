@@ -76,13 +76,3 @@ func (s *SessionRole) AddTo(t *cfn.Template) error {
 	}
 	return nil
 }
-
-func init() {
-	cfn.RegisterSection(SectionName, func(c *settings.Config) (cfn.Section, error) {
-		s, err := For(c)
-		if s == nil || err != nil {
-			return nil, err
-		}
-		return s, nil
-	})
-}

@@ -12,6 +12,7 @@ import (
 	"github.com/ssm-runas/ssm-runas/internal/testtools"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/brokerpolicy/membersection"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/member"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
@@ -36,7 +37,7 @@ func load(t *testing.T, extra string) *settings.Config {
 }
 
 func TestMemberTemplateCarriesTheSessionRole(t *testing.T) {
-	tpl, err := cfn.MemberTemplateFor(load(t, brokerSection))
+	tpl, err := member.Template(load(t, brokerSection))
 	require.NoError(t, err)
 	res, ok := tpl.Resources[membersection.LogicalSessionRole]
 	require.True(t, ok, "the member template must carry the session role")
@@ -47,7 +48,7 @@ func TestMemberTemplateCarriesTheSessionRole(t *testing.T) {
 }
 
 func TestNoBrokerNoRole(t *testing.T) {
-	tpl, err := cfn.MemberTemplateFor(load(t, ""))
+	tpl, err := member.Template(load(t, ""))
 	require.NoError(t, err)
 	assert.NotContains(t, tpl.Resources, membersection.LogicalSessionRole)
 	assert.NotContains(t, tpl.Outputs, membersection.OutputSessionRoleARN)
