@@ -93,4 +93,6 @@ func TestDeploymentOrderPerUser(t *testing.T) {
 	assert.NotContains(t, perUser, "sync-attributes", "per-user values come from each person's own profile")
 	assert.Contains(t, perUser, "perUser.joinOu")
 	assert.Contains(t, perUser, "ssm-runas-domain-join-<region>")
+	assert.Contains(t, text(settings.ModelDomainController), "statusParameter", "the domain controller model waits for its own boots")
+	assert.NotContains(t, text(settings.ModelDomainController), "scimToken")
 }

@@ -26,7 +26,17 @@ type Step struct {
 // so the same stack is run again after each step a person takes.
 // docs/deploy.md explains each step.
 func DeploymentOrder(model settings.Model) []Step {
-	perUser := model == settings.ModelPerUser || model == settings.ModelDomainController
+	if model == settings.ModelDomainController {
+		return []Step{
+			{ByRunas, "runas validate --config <file>; put the same settings under ssm-runas:settings in Pulumi.<stack>.yaml"},
+			{ByPulumi, "builds the network (or reads domainController.network), the domain controller, its two generated secrets, the instance role and the demo host with the join association"},
+			{ByWait, "first boot installs and promotes the domain (windows: 10-15 minutes), the second seeds it and delegates the join account (5-10 minutes); the stack output statusParameter reads complete"},
+			{ByWait, "the demo host's association joins it to the domain on its schedule (nextSteps runs it at once)"},
+			{ByPerson, "open a session on the demo host as a seeded person: runas explain --config <file> --user <name> --directory-value <name>, then aws ssm start-session"},
+			{ByRunas, "to prove the whole chain with Identity Center, deploy the per-user model with perUser.domain.name, dnsServers and joinSecretArn set from this stack's outputs domain, dnsServers and joinSecretArn, and follow its order"},
+		}
+	}
+	perUser := model == settings.ModelPerUser
 	groups, values := "the role groups (roles[].entraGroup)", "runas entra map-attribute --config <file> --service-principal-id <servicePrincipalObjectId> --apply --start; runas entra sync-attributes --config <file> --apply"
 	if perUser {
 		groups = "the groups of perUser.permissionSets[].entraGroup"

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 	"github.com/ssm-runas/ssm-runas/stacks/deploy"
+	domaincontroller "github.com/ssm-runas/ssm-runas/stacks/domain-controller"
 	perrole "github.com/ssm-runas/ssm-runas/stacks/per-role"
 	peruser "github.com/ssm-runas/ssm-runas/stacks/per-user"
 )
@@ -18,8 +19,9 @@ import (
 type Program func(ctx *pulumi.Context, cfg *settings.Config, in deploy.Inputs) error
 
 var byModel = map[settings.Model]Program{
-	settings.ModelPerRole: perrole.Program,
-	settings.ModelPerUser: peruser.Program,
+	settings.ModelPerRole:          perrole.Program,
+	settings.ModelPerUser:          peruser.Program,
+	settings.ModelDomainController: domaincontroller.Program,
 }
 
 // For returns the program of model, or an error naming what exists.

@@ -207,6 +207,11 @@ var computed = map[string]func(name string) map[string]string{
 	"azuread:index/servicePrincipalTokenSigningCertificate:ServicePrincipalTokenSigningCertificate": func(name string) map[string]string {
 		return map[string]string{"thumbprint": "THUMBPRINT-OF-" + name}
 	},
+	// Secrets Manager appends a hyphen and six random characters to the
+	// name; readers (the join script, its IAM policy) parse that shape.
+	"aws:secretsmanager/secret:Secret": func(name string) map[string]string {
+		return map[string]string{"arn": "arn:aws:secretsmanager:us-east-1:111111111111:secret:" + name + "-AbCdEf"}
+	},
 }
 
 // Lookups the programs make, answered offline.
