@@ -96,12 +96,19 @@ func (c *Config) ReservedRunAsUsers() []string {
 // configuration in this one place for the stack, `runas plan`, the audit
 // and the policy tests: policy.GuardrailSCP(c.GuardrailSCPArgs()).
 func (c *Config) GuardrailSCPArgs() policy.SCPArgs {
-	return policy.SCPArgs{
+	a := policy.SCPArgs{
 		ExemptRoleARNs: append([]string(nil), c.Guardrail.ExemptRoleARNs...),
 		StackSetName:   c.Organization.StackSet.Name,
 		ReservedUsers:  c.ReservedRunAsUsers(),
 		Regions:        append([]string(nil), c.Organization.Regions...),
 	}
+	if c.Broker != nil {
+		// The member template deploys the broker's session role in every
+		// account and region; a member admin who rewrote its trust or its
+		// permissions would start sessions as any role user.
+		a.ProtectedRoleNames = append(a.ProtectedRoleNames, c.Broker.SessionRoleName+"-*")
+	}
+	return a
 }
 
 func (g *Guardrail) validate(p field.Path) field.List {

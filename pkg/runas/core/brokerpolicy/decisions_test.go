@@ -158,6 +158,7 @@ func cases() []tcase {
 	broker := roleSession(management, brokerName, brokerName, "broker-role")
 	memberBroker := roleSession(member, brokerName, brokerName, "broker-role")
 	memberAdmin := roleSession(member, "Admin", "mallory", adminAccess)
+	stackSetExec := roleSession(member, "stacksets-exec-0123456789abcdef0123456789abcdef", "stackset", adminAccess)
 	session := func(runAs, sourceIdentity string) who {
 		w := roleSession(member, sessionRole, person, "session-role")
 		w.runAs, w.sourceIdentity = runAs, sourceIdentity
@@ -214,6 +215,14 @@ func cases() []tcase {
 			w.policies = append(w.policies, adminAccess)
 			return start("the session role, AdministratorAccess attached to it, with another document", w, "Home-Made-Shell-RunAs-Off", false, policy.SidDenyOtherSessionDocuments)
 		}(),
+
+		// The session role itself, in a member account.
+		{name: "a member-account admin rewrites the session role's trust", by: memberAdmin, action: "iam:UpdateAssumeRolePolicy",
+			resources: []string{sessionRoleARN}, allowed: false, denyBy: policy.SidProtectRunAsRoles},
+		{name: "a member-account admin attaches a policy to the session role", by: memberAdmin, action: "iam:AttachRolePolicy",
+			resources: []string{sessionRoleARN}, allowed: false, denyBy: policy.SidProtectRunAsRoles},
+		{name: "works: the StackSet execution role updates the session role", by: stackSetExec, action: "iam:UpdateAssumeRolePolicy",
+			resources: []string{sessionRoleARN}, allowed: true},
 	}
 }
 

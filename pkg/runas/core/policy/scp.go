@@ -121,6 +121,10 @@ type SCPArgs struct {
 	// Regions are where the preferences document is deployed; sessions in
 	// any other region are denied. Empty leaves regions open.
 	Regions []string
+	// ProtectedRoleNames are further role names (patterns) the member
+	// template deploys and only the StackSet execution role may create or
+	// change in member accounts, such as the session broker's session role.
+	ProtectedRoleNames []string
 }
 
 // SessionPreferencesSCP is the document lock alone: the first statement of
@@ -168,6 +172,9 @@ func GuardrailSCP(args SCPArgs) (Document, error) {
 	docExempt := sortedUnique(append(append([]string{}, AlwaysExemptRoleARNs...), extra...))
 	opsExempt := sortedUnique(append([]string{StackSetExecutionRoleARN}, extra...))
 	protectedRoles := []string{StackSetExecutionRoleARN, WriterRoleARN}
+	for _, n := range args.ProtectedRoleNames {
+		protectedRoles = append(protectedRoles, "arn:aws:iam::*:role/"+n)
+	}
 	for _, a := range extra {
 		if strings.Contains(a, "::*:") {
 			protectedRoles = append(protectedRoles, a)
