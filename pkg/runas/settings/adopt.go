@@ -12,9 +12,10 @@ var syncJobIDRe = regexp.MustCompile(`^[A-Za-z0-9]+\.[0-9a-f]+\.[0-9a-fA-F-]{36}
 // Adopt is the `adopt` section: resources that already exist and that a
 // first deployment imports instead of creating. Creating them would fail:
 // Identity Center allows one ABAC configuration per instance, and Entra
-// refuses a second application with the same identifier URI. Pulumi refuses
-// an import whose inputs differ from what exists, so the configuration must
-// describe the existing resource in the run that imports it. Once imported,
+// refuses a second application with the same identifier URI. The run that
+// imports also updates whatever differs from the configuration (pulumi
+// preview shows it), so to take a resource over unchanged the configuration
+// describes it as it exists. Once imported,
 // the entries may stay: a resource the stack already holds is not imported
 // again (docs/deploy.md).
 type Adopt struct {
