@@ -13,8 +13,9 @@ import (
 
 func newExplainCommand() *cobra.Command {
 	var (
-		path, user, groups, attribute, directoryValue, others, permissionSet, document, region, hostUsers, output string
+		user, groups, attribute, directoryValue, others, permissionSet, document, region, hostUsers string
 	)
+	var s *setup
 	cmd := &cobra.Command{
 		Use:   "explain --config FILE --user NAME (--groups G1,G2 | --attribute VALUE | --directory-value VALUE) [flags]",
 		Short: "Explain which Linux user a person's session opens as, and why",
@@ -54,9 +55,6 @@ JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step"
   runas explain --config examples/per-user/runas.yaml --user alice@example.com --directory-value Alice --others bob,carol`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output, "table", "json"); err != nil {
-				return err
-			}
 			flags := cmd.Flags()
 			given := 0
 			for _, f := range []string{"groups", "attribute", "directory-value"} {
@@ -67,10 +65,11 @@ JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step"
 			if given != 1 {
 				return &exitError{code: exitUsage, err: fmt.Errorf("give exactly one of --groups, --attribute and --directory-value")}
 			}
-			c, err := loadConfig(cmd, path)
+			_, c, done, err := s.begin(cmd)
 			if err != nil {
 				return err
 			}
+			defer done()
 			req := explain.Request{User: user, PermissionSet: permissionSet, Document: document, Region: region}
 			switch {
 			case flags.Changed("groups"):
@@ -90,7 +89,7 @@ JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step"
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			if output == "json" {
+			if s.output == "json" {
 				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
 					return err
 				}
@@ -108,7 +107,7 @@ JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step"
 			return nil
 		},
 	}
-	configFlag(cmd, &path)
+	s = newSetup(cmd, setupOptions{Outputs: []string{"table", "json"}})
 	f := cmd.Flags()
 	f.StringVarP(&user, "user", "u", "", "the person, e.g. their Identity Center user name (required)")
 	f.StringVar(&groups, "groups", "", "the person's Entra groups, comma-separated (per-role model)")
@@ -119,7 +118,6 @@ JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step"
 	f.StringVar(&region, "region", "", "the region the session starts in (default: not checked)")
 	f.StringVar(&document, "document", "", "the document named at StartSession (default: SSM-SessionManagerRunShell)")
 	f.StringVar(&hostUsers, "host-users", "", "the accounts on the host, comma-separated (default: what the host accounts association creates)")
-	f.StringVarP(&output, "output", "o", "table", "table or json")
 	_ = cmd.MarkFlagRequired("user")
 	return cmd
 }

@@ -25,7 +25,7 @@ import (
 var writerBuild = artifact.BuildOptions{}
 
 func newPlanCommand() *cobra.Command {
-	var path, output string
+	var s *setup
 	cmd := &cobra.Command{
 		Use:   "plan --config FILE [--output table|json]",
 		Short: "Preview every resource the stack would create, offline",
@@ -52,10 +52,12 @@ secrets shown as "[secret]".`,
   runas plan --config examples/per-role/runas.yaml --output json | jq '.resources[].type'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output, "table", "json"); err != nil {
+			_, c, done, err := s.begin(cmd)
+			if err != nil {
 				return err
 			}
-			c, err := loadConfig(cmd, path)
+			defer done()
+			path := s.configPath
 			if err != nil {
 				return err
 			}
@@ -77,21 +79,25 @@ secrets shown as "[secret]".`,
 				return problem(fmt.Errorf("planning %s: %w", path, err))
 			}
 			order := deploy.DeploymentOrder(c.Model)
-			if output == "json" {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"resources": rows, "deploymentOrder": order})
+			if s.output == "json" {
+				if err := writeJSON(cmd.OutOrStdout(), map[string]any{"resources": rows, "deploymentOrder": order}); err != nil {
+					return problem(fmt.Errorf("writing the plan: %w", err))
+				}
+				return nil
 			}
-			writePlanTable(cmd.OutOrStdout(), rows)
+			if err := writePlanTable(cmd.OutOrStdout(), rows); err != nil {
+				return problem(fmt.Errorf("writing the plan: %w", err))
+			}
 			errOut := cmd.ErrOrStderr()
 			fmt.Fprintln(errOut, "deployment order for a new organization (docs/deploy.md):")
-			for i, s := range order {
-				fmt.Fprintf(errOut, "%3d. [%s] %s\n", i+1, s.By, s.What)
+			for i, step := range order {
+				fmt.Fprintf(errOut, "%3d. [%s] %s\n", i+1, step.By, step.What)
 			}
 			fmt.Fprintf(errOut, "%d resources (model %s) once every step is done; nothing was deployed\n", len(rows), c.Model)
 			return nil
 		},
 	}
-	configFlag(cmd, &path)
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
+	s = newSetup(cmd, setupOptions{Outputs: []string{"table", "json"}})
 	return cmd
 }
 
@@ -126,13 +132,13 @@ func writeJSON(w io.Writer, v any) error {
 // maxCell keeps table cells readable; the JSON output has every value.
 const maxCell = 100
 
-func writePlanTable(w io.Writer, rows []pulumimock.Row) {
+func writePlanTable(w io.Writer, rows []pulumimock.Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TYPE\tNAME\tPARENT\tPROVIDER\tKEY INPUTS")
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Type, r.Name, dash(r.Parent), dash(r.Provider), keyInputs(r.Inputs))
 	}
-	tw.Flush()
+	return tw.Flush()
 }
 
 func dash(s string) string {

@@ -11,7 +11,8 @@ import (
 )
 
 func newRunbookCommand() *cobra.Command {
-	var path, out string
+	var out string
+	var s *setup
 	cmd := &cobra.Command{
 		Use:   "runbook --config FILE [--out FILE]",
 		Short: "Write the console-only steps, filled in from the configuration, as Markdown",
@@ -36,6 +37,7 @@ be written; 2 the command was used wrongly.`,
   runas runbook --config examples/per-user/runas.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			path := s.configPath
 			toStdout := out == "" || out == "-"
 			if !toStdout {
 				if fi, err := os.Stat(out); err == nil && fi.IsDir() {
@@ -45,10 +47,11 @@ be written; 2 the command was used wrongly.`,
 					return usage("--out: %w", err)
 				}
 			}
-			c, err := loadConfig(cmd, path)
+			_, c, done, err := s.begin(cmd)
 			if err != nil {
 				return err
 			}
+			defer done()
 			md, err := runbook.Markdown(c, path)
 			if err != nil {
 				return problem(err)
@@ -66,7 +69,7 @@ be written; 2 the command was used wrongly.`,
 			return nil
 		},
 	}
-	configFlag(cmd, &path)
+	s = newSetup(cmd, setupOptions{})
 	cmd.Flags().StringVar(&out, "out", "", "where to write the runbook (default stdout)")
 	return cmd
 }

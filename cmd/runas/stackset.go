@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/member"
 )
@@ -12,7 +14,7 @@ func newStackSetCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	var path string
+	var s *setup
 	tpl := &cobra.Command{
 		Use:   "template --config FILE",
 		Short: "Print the CloudFormation template the StackSet deploys",
@@ -32,19 +34,22 @@ ArtifactKey (ssm-prefs-writer/<sha256>.zip); the Pulumi program sets both.`,
   cfn-lint template.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := loadConfig(cmd, path)
+			_, c, done, err := s.begin(cmd)
 			if err != nil {
 				return err
 			}
+			defer done()
 			t, err := member.Template(c)
 			if err != nil {
 				return problem(err)
 			}
-			_, err = cmd.OutOrStdout().Write(t.JSON())
-			return err
+			if _, err := cmd.OutOrStdout().Write(t.JSON()); err != nil {
+				return problem(fmt.Errorf("writing the template: %w", err))
+			}
+			return nil
 		},
 	}
-	configFlag(tpl, &path)
+	s = newSetup(tpl, setupOptions{})
 	cmd.AddCommand(tpl)
 	return cmd
 }
