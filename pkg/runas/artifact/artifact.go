@@ -29,7 +29,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ssm-runas/ssm-runas/internal/atomicfile"
+	"github.com/ssm-runas/ssm-runas/internal/outfile"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/naming"
 )
 
@@ -177,7 +177,7 @@ func writeZip(path string, data []byte) error {
 	if existing, err := os.ReadFile(path); err == nil && bytes.Equal(existing, data) {
 		return nil
 	}
-	return atomicfile.Write(path, data, 0o644)
+	return outfile.Write(path, data, 0o644)
 }
 
 // findModule locates this module's source, trying in turn: the working
