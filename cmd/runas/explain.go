@@ -9,11 +9,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/explain"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 func newExplainCommand() *cobra.Command {
 	var (
-		user, groups, attribute, directoryValue, others, permissionSet, document, region, hostUsers string
+		user, groups, attribute, directoryValue, others, permissionSet, document, region, hostUsers, account string
 	)
 	var s *setup
 	cmd := &cobra.Command{
@@ -89,12 +90,32 @@ JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step"
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
+			// With a session broker, the Linux user follows the permission
+			// set picked: say what the broker decides for each.
+			var brokered []settings.BrokerOutcome
+			if c.Broker != nil {
+				if account == "" {
+					account = c.Organization.ManagementAccountID
+				}
+				var asked []string
+				if permissionSet != "" {
+					asked = []string{permissionSet}
+				}
+				brokered = c.ExplainBroker(user, account, asked...)
+			}
 			if s.output == "json" {
-				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
-					return err
+				out := struct {
+					explain.Result
+					Broker []settings.BrokerOutcome `json:"broker,omitempty"`
+				}{res, brokered}
+				if err := writeJSON(cmd.OutOrStdout(), out); err != nil {
+					return problem(fmt.Errorf("writing the explanation: %w", err))
 				}
 			} else {
 				writeExplainTable(cmd.OutOrStdout(), res)
+				if len(brokered) > 0 {
+					writeBrokerTable(cmd.OutOrStdout(), account, brokered)
+				}
 			}
 			if !res.OK() {
 				what := "no shell"
@@ -114,6 +135,7 @@ JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step"
 	f.StringVar(&attribute, "attribute", "", "the attribute value(s) Identity Center holds, comma-separated")
 	f.StringVar(&directoryValue, "directory-value", "", "per-user: the person's own directory attribute (perUser.userSource) as Entra holds it")
 	f.StringVar(&others, "others", "", "per-user: the values other people hold, comma-separated (default: not checked; runas audit checks them all)")
+	f.StringVar(&account, "account", "", "with a broker section: the account the person signs in to and starts the session in (default: organization.managementAccountId)")
 	f.StringVar(&permissionSet, "permission-set", "", "the permission set picked at sign-in, by name or ARN (default with --groups: that of the winning role)")
 	f.StringVar(&region, "region", "", "the region the session starts in (default: not checked)")
 	f.StringVar(&document, "document", "", "the document named at StartSession (default: SSM-SessionManagerRunShell)")
@@ -158,4 +180,20 @@ func writeExplainTable(w io.Writer, res explain.Result) {
 	default:
 		fmt.Fprintf(w, "\nno shell: %s\n", *res.Failure)
 	}
+}
+
+// writeBrokerTable shows what the session broker decides for the person with
+// each permission set: the Linux user, or why it refuses.
+func writeBrokerTable(w io.Writer, account string, outcomes []settings.BrokerOutcome) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "\nthrough the session broker, signed in to %s:\n", account)
+	fmt.Fprintln(tw, "PERMISSION SET\tLINUX USER\tBROKER")
+	for _, o := range outcomes {
+		user, verdict := o.LinuxUser, "allowed"
+		if o.Refusal != "" {
+			user, verdict = "-", "refused: "+o.Refusal
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", o.PermissionSet, user, verdict)
+	}
+	tw.Flush()
 }

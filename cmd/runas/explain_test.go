@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -111,4 +114,33 @@ func TestExplainPerUser(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestExplainThroughTheBroker(t *testing.T) {
+	src, err := os.ReadFile(example)
+	require.NoError(t, err)
+	cfg := filepath.Join(t.TempDir(), "broker.yaml")
+	require.NoError(t, os.WriteFile(cfg, append(src, []byte(`
+broker:
+  permissionSets:
+    - name: Admin
+      linuxUser: admin
+    - name: Developer
+      linuxUser: developer
+`)...), 0o600))
+
+	_, out, _ := runCLI(t, "explain", "--config", cfg, "--user", "alice@corp.example",
+		"--groups", "SG-AWS-SSM-Developer", "--permission-set", "Other-PS", "--account", "222222222222", "--output", "json")
+	var got struct {
+		Broker []settings.BrokerOutcome `json:"broker"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+	assert.Equal(t, []settings.BrokerOutcome{
+		{PermissionSet: "Admin", LinuxUser: "admin"},
+		{PermissionSet: "Developer", LinuxUser: "developer"},
+		{PermissionSet: "Other-PS", Refusal: `permission set "Other-PS" is not configured for the broker`},
+	}, got.Broker)
+
+	_, out, _ = runCLI(t, "explain", "--config", example, "--user", "alice@corp.example", "--groups", "SG-AWS-SSM-Developer", "--output", "json")
+	assert.NotContains(t, out, `"broker"`, "without a broker section there is nothing to say about it")
 }
