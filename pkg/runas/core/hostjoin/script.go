@@ -93,10 +93,12 @@ install_sudoers() {
   fi
 }
 
+# grep reads all of ldconfig's output: with pipefail, grep -q stopping early
+# would fail the pipeline on ldconfig's SIGPIPE, now and then.
 tools_present() {
   command -v adcli >/dev/null 2>&1 && command -v sssd >/dev/null 2>&1 &&
     command -v sssctl >/dev/null 2>&1 && command -v jq >/dev/null 2>&1 &&
-    command -v visudo >/dev/null 2>&1 && ldconfig -p | grep -q 'libnss_sss\.so\.2' &&
+    command -v visudo >/dev/null 2>&1 && ldconfig -p | grep 'libnss_sss\.so\.2' >/dev/null &&
     { compgen -G '/usr/lib*/sssd/libsss_ad.so' >/dev/null || compgen -G '/usr/lib/*/sssd/libsss_ad.so' >/dev/null; }
 }
 
