@@ -22,9 +22,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/core/cfn"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/core/member"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/core/naming"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 	"github.com/ssm-runas/ssm-runas/stacks/deploy"
 )
@@ -74,105 +71,14 @@ func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs) ([]string, e
 		return nil, err
 	}
 
-	tpl, err := member.Template(cfg)
-	if err != nil {
+	if err := deploy.Organization(ctx, cfg, in, providers, ic.Region); err != nil {
 		return nil, err
-	}
-	templateBody := string(tpl.JSON())
-	parameters := map[string]string{
-		cfn.ParamArtifactBucketPrefix: org.ArtifactBucketPrefix,
-		cfn.ParamArtifactKey:          in.Writer.Key(),
-	}
-
-	artifacts := map[string]*runas.WriterArtifacts{}
-	var allArtifacts []pulumi.Resource
-	buckets := pulumi.StringMap{}
-	for _, region := range org.Regions {
-		a, err := runas.NewWriterArtifacts(ctx, "artifacts-"+region, &runas.WriterArtifactsArgs{
-			BucketName:     org.ArtifactBucket(region),
-			OrganizationID: org.ID,
-			Writer:         in.Writer,
-			ForceDestroy:   cfg.Writer.ForceDestroy,
-		}, pulumi.Provider(providers.In(region)))
-		if err != nil {
-			return nil, fmt.Errorf("artifact bucket in %s: %w", region, err)
-		}
-		artifacts[region] = a
-		allArtifacts = append(allArtifacts, a.Ready()...)
-		buckets[region] = a.Bucket
-	}
-	ctx.Export("artifactBuckets", buckets)
-	ctx.Export("writerArtifactKey", pulumi.String(in.Writer.Key()))
-
-	ss := org.StackSet
-	op := ss.OperationPreferences
-	prefs, err := runas.NewOrgSessionPreferences(ctx, "session-preferences", &runas.OrgSessionPreferencesArgs{
-		StackSetName:                 ss.Name,
-		TemplateBody:                 templateBody,
-		Parameters:                   parameters,
-		Targets:                      org.Targets,
-		Regions:                      org.Regions,
-		CallAs:                       ss.CallAs,
-		RetainStacksOnAccountRemoval: deref(ss.RetainStacksOnAccountRemoval),
-		OperationPreferences: runas.StackSetOperationPreferences{
-			MaxConcurrentPercentage:    deref(op.MaxConcurrentPercentage),
-			FailureTolerancePercentage: deref(op.FailureTolerancePercentage),
-			RegionConcurrencyType:      op.RegionConcurrencyType,
-			ConcurrencyMode:            op.ConcurrencyMode,
-		},
-		DependsOn: allArtifacts,
-	}, pulumi.Provider(providers.In(org.HomeRegion)))
-	if err != nil {
-		return nil, err
-	}
-	ctx.Export("stackSetName", prefs.StackSetName)
-
-	// The StackSet never deploys to the management account: the same
-	// template goes there as plain stacks, with the same upsert semantics.
-	mgmtStacks := pulumi.StringMap{}
-	if cfg.ConfigureManagementAccount() {
-		for _, region := range org.Regions {
-			st, err := runas.NewAccountSessionPreferences(ctx, "management-"+region, &runas.AccountSessionPreferencesArgs{
-				StackName:    naming.ManagementStackName,
-				TemplateBody: templateBody,
-				Parameters:   parameters,
-				DependsOn:    artifacts[region].Ready(),
-			}, pulumi.Provider(providers.Management(region)))
-			if err != nil {
-				return nil, fmt.Errorf("management account stack in %s: %w", region, err)
-			}
-			mgmtStacks[region] = st.StackID
-		}
-	}
-	ctx.Export("managementStacks", mgmtStacks)
-
-	if cfg.GuardrailEnabled() {
-		g, err := runas.NewSessionGuardrail(ctx, "guardrail", &runas.SessionGuardrailArgs{
-			PolicyName: cfg.Guardrail.PolicyName,
-			Targets:    org.Targets,
-			SCP:        cfg.GuardrailSCPArgs(),
-		}, pulumi.Provider(providers.Management(ic.Region)))
-		if err != nil {
-			return nil, err
-		}
-		ctx.Export("guardrailPolicyId", g.PolicyID)
 	}
 
 	icProvider := providers.In(ic.Region)
-	others := make([]runas.AccessControlAttribute, 0, len(ic.OtherAttributes))
-	for _, o := range ic.OtherAttributes {
-		others = append(others, runas.AccessControlAttribute{Key: o.Key, Source: o.Source})
-	}
-	abac, err := runas.NewAccessControlAttributes(ctx, "identity-center", &runas.AccessControlAttributesArgs{
-		InstanceARN: ic.InstanceARN,
-		RunAsSource: ic.RunAsSource,
-		Others:      others,
-		Adopt:       cfg.Adopt != nil && cfg.Adopt.AccessControlAttributes,
-	}, pulumi.Provider(icProvider))
-	if err != nil {
+	if _, err := deploy.AccessControlAttributes(ctx, cfg, pulumi.Provider(icProvider)); err != nil {
 		return nil, err
 	}
-	ctx.Export("abacKeys", abac.Keys)
 
 	roles := cfg.RolesByPrecedence()
 	groupNames := make([]string, 0, len(roles))
@@ -290,12 +196,4 @@ func entraLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs) ([]string,
 	}
 	ctx.Export("entraNextSteps", pulumi.StringArray(next))
 	return nil, nil
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }

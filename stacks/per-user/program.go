@@ -110,7 +110,7 @@ func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs, access []Acc
 	if err != nil {
 		return nil, err
 	}
-	if err := organizationLayer(ctx, cfg, in, providers, ic.Region); err != nil {
+	if err := deploy.Organization(ctx, cfg, in, providers, ic.Region); err != nil {
 		return nil, err
 	}
 	hosts := cfg.PerUser.Hosts
@@ -122,20 +122,10 @@ func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs, access []Acc
 	})
 
 	icProvider := providers.In(ic.Region)
-	others := make([]runas.AccessControlAttribute, 0, len(ic.OtherAttributes))
-	for _, o := range ic.OtherAttributes {
-		others = append(others, runas.AccessControlAttribute{Key: o.Key, Source: o.Source})
-	}
-	abac, err := runas.NewAccessControlAttributes(ctx, "identity-center", &runas.AccessControlAttributesArgs{
-		InstanceARN: ic.InstanceARN,
-		RunAsSource: ic.RunAsSource,
-		Others:      others,
-		Adopt:       cfg.Adopt != nil && cfg.Adopt.AccessControlAttributes,
-	}, pulumi.Provider(icProvider))
+	abac, err := deploy.AccessControlAttributes(ctx, cfg, pulumi.Provider(icProvider))
 	if err != nil {
 		return nil, err
 	}
-	ctx.Export("abacKeys", abac.Keys)
 
 	groupNames := accessGroups(access)
 	groups, err := deploy.LookupGroups(ctx, ic.IdentityStoreID, groupNames, pulumi.Provider(icProvider))

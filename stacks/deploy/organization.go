@@ -1,4 +1,4 @@
-package peruser
+package deploy
 
 import (
 	"fmt"
@@ -10,16 +10,15 @@ import (
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/member"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/naming"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
-	"github.com/ssm-runas/ssm-runas/stacks/deploy"
 )
 
-// organizationLayer deploys what every model deploys to the organization:
-// the writer's zip in an org-readable bucket per region, the member
-// template (preferences writer and every section the configuration
-// registers, here the domain join) as a StackSet and, in the management
-// account, as plain stacks, and the guardrail SCP. It composes the same
-// components, with the same arguments, as the per-role program.
-func organizationLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs, providers *deploy.AWSProviders, icRegion string) error {
+// Organization deploys what the per-role and per-user models deploy to the
+// organization alike: the writer's zip in an org-readable bucket per
+// region, the member template (the preferences writer and every section the
+// configuration deploys) as a StackSet and, in the management account, as
+// plain stacks, and the guardrail SCP on the provider of icRegion, which
+// does not follow the StackSet's home region.
+func Organization(ctx *pulumi.Context, cfg *settings.Config, in Inputs, providers *AWSProviders, icRegion string) error {
 	org := cfg.Organization
 	tpl, err := member.Template(cfg)
 	if err != nil {
@@ -113,4 +112,26 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// AccessControlAttributes deploys the Identity Center instance's ABAC
+// configuration from the identityCenter section, adopting an existing one
+// when adopt.accessControlAttributes says so.
+func AccessControlAttributes(ctx *pulumi.Context, cfg *settings.Config, opts ...pulumi.ResourceOption) (*runas.AccessControlAttributes, error) {
+	ic := cfg.IdentityCenter
+	others := make([]runas.AccessControlAttribute, 0, len(ic.OtherAttributes))
+	for _, o := range ic.OtherAttributes {
+		others = append(others, runas.AccessControlAttribute{Key: o.Key, Source: o.Source})
+	}
+	abac, err := runas.NewAccessControlAttributes(ctx, "identity-center", &runas.AccessControlAttributesArgs{
+		InstanceARN: ic.InstanceARN,
+		RunAsSource: ic.RunAsSource,
+		Others:      others,
+		Adopt:       cfg.Adopt != nil && cfg.Adopt.AccessControlAttributes,
+	}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	ctx.Export("abacKeys", abac.Keys)
+	return abac, nil
 }
