@@ -230,49 +230,14 @@ func permissionSet(cfg *settings.Config, a Access) *runas.PermissionSetArgs {
 }
 
 func entraLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs, access []Access) error {
-	e := cfg.Entra
-	args := &runas.IdentityCenterAppArgs{
-		TenantID:                  e.TenantID,
-		DisplayName:               e.ApplicationName,
-		IdentifierURI:             e.IdentifierURI,
-		ACSURLs:                   e.ACSURLs,
-		AppRoleName:               e.AppRole,
-		SigningCertificateEndDate: e.SigningCertificateEndDate,
-		SCIMEndpoint:              e.SCIM.Endpoint,
-		SCIMToken:                 in.SCIMToken,
-		SyncTemplateID:            e.SCIM.TemplateID,
-		Groups:                    accessGroups(access),
-	}
-	if cfg.Adopt != nil && cfg.Adopt.EntraApplication != nil {
-		a := cfg.Adopt.EntraApplication
-		args.Adopt = &runas.AdoptedApplication{
-			ApplicationObjectID:      a.ApplicationObjectID,
-			ServicePrincipalObjectID: a.ServicePrincipalObjectID,
-			SynchronizationJobID:     a.SynchronizationJobID,
-		}
-	}
-	app, err := runas.NewIdentityCenterApp(ctx, "entra", args)
+	app, next, err := deploy.EntraApplication(ctx, cfg, in, accessGroups(access))
 	if err != nil {
 		return err
 	}
-	ctx.Export("servicePrincipalObjectId", app.ServicePrincipalObjectID)
-	ctx.Export("signingCertificateThumbprint", app.SigningCertificateThumbprint)
-	ctx.Export("metadataUrl", app.MetadataURL)
-	ctx.Export("provisioningConfigured", app.ProvisioningConfigured)
-	activate := pulumi.Sprintf(`az rest --method PATCH --url https://graph.microsoft.com/v1.0/servicePrincipals/%s --body '{"preferredTokenSigningKeyThumbprint":"%s"}'`,
-		app.ServicePrincipalObjectID, app.SigningCertificateThumbprint)
-	ctx.Export("activateSigningCertificate", activate)
-
-	next := []pulumi.StringInput{
-		pulumi.Sprintf("make the signing certificate %s the active one: %s", app.SigningCertificateThumbprint, activate),
-		pulumi.Sprintf("runas metadata strip --in <download of metadataUrl> --config <file> --trust-thumbprint %s --out identity-center.xml, then upload it in Identity Center (runas runbook)",
-			app.SigningCertificateThumbprint),
-	}
-	if in.SCIMToken == nil {
-		next = append(next, pulumi.String("enable automatic provisioning in Identity Center, then pulumi config set --secret ssm-runas:scimToken <token> and run pulumi up again to create the provisioning job"))
-	} else {
+	if in.SCIMToken != nil {
 		// No attribute sync in the per-user models: the value is each
 		// person's own attribute, lower-cased by the expression mapping.
+		e := cfg.Entra
 		next = append(next, pulumi.Sprintf("runas entra map-attribute --config <file> --service-principal-id %s --apply --start (maps ToLower([%s], ) to %s)",
 			app.ServicePrincipalObjectID, e.SCIM.SourceAttribute, e.SCIM.TargetAttribute))
 	}
