@@ -15,10 +15,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+
+	"github.com/ssm-runas/ssm-runas/internal/testtools"
 )
 
 // InstallCommand installs the evaluator.
@@ -88,11 +89,8 @@ func Dir() string {
 func Check() error { return checkDir(Dir()) }
 
 func checkDir(dir string) error {
-	if _, err := exec.LookPath("node"); err != nil {
-		return fmt.Errorf("%w: node is not on PATH (apt-get install nodejs npm), then %s", ErrNotInstalled, InstallCommand)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@cloud-copilot", "iam-simulate", "package.json")); err != nil {
-		return fmt.Errorf("%w: run %s", ErrNotInstalled, InstallCommand)
+	if err := testtools.NodePackage(dir, InstallCommand, filepath.Join("node_modules", "@cloud-copilot", "iam-simulate", "package.json")); err != nil {
+		return fmt.Errorf("%w: %v", ErrNotInstalled, err)
 	}
 	return nil
 }

@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/ssm-runas/ssm-runas/internal/testtools"
 )
 
 // InstallCommand installs the parser.
@@ -59,16 +61,10 @@ func Dir() string {
 func Check() error { return checkDir(Dir()) }
 
 func checkDir(dir string) error {
-	if _, err := exec.LookPath("node"); err != nil {
-		return fmt.Errorf("%w: node is not on PATH (apt-get install nodejs npm), then %s", ErrNotInstalled, InstallCommand)
-	}
-	for _, p := range []string{
+	if err := testtools.NodePackage(dir, InstallCommand,
 		filepath.Join("node_modules", "tree-sitter-powershell", "tree-sitter-powershell.wasm"),
-		filepath.Join("node_modules", "web-tree-sitter", "package.json"),
-	} {
-		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
-			return fmt.Errorf("%w: run %s", ErrNotInstalled, InstallCommand)
-		}
+		filepath.Join("node_modules", "web-tree-sitter", "package.json")); err != nil {
+		return fmt.Errorf("%w: %v", ErrNotInstalled, err)
 	}
 	return nil
 }

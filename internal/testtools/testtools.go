@@ -4,6 +4,7 @@
 package testtools
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,4 +53,20 @@ func EntraMetadataDir(t testing.TB) string {
 		t.Skipf("real Entra metadata not found at %s; the generated cases still run", dir)
 	}
 	return dir
+}
+
+// NodePackage reports whether node is on PATH and the test-only npm package
+// in dir is installed: every file of want, relative to dir, exists. The
+// error says what to run, install being the package's install command
+// (e.g. "cd tests/iamsim && npm ci").
+func NodePackage(dir, install string, want ...string) error {
+	if _, err := exec.LookPath("node"); err != nil {
+		return fmt.Errorf("node is not on PATH (apt-get install nodejs npm), then %s", install)
+	}
+	for _, p := range want {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			return fmt.Errorf("run %s", install)
+		}
+	}
+	return nil
 }
