@@ -126,8 +126,8 @@ func invoke(t testing.TB, bin string, env []string, ev []byte) (broker.Response,
 	api := newRuntimeAPI(t, ev)
 	cmd := exec.Command(bin)
 	cmd.Env = append([]string{"AWS_LAMBDA_RUNTIME_API=" + strings.TrimPrefix(api.URL, "http://"), "PATH=" + os.Getenv("PATH")}, env...)
-	var stdout strings.Builder
-	cmd.Stdout = &stdout
+	stdout := &lockedBuffer{}
+	cmd.Stdout = stdout
 	start := time.Now()
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
@@ -141,6 +141,11 @@ func invoke(t testing.TB, bin string, env []string, ev []byte) (broker.Response,
 		t.Fatal("the function did not answer within 30s")
 	}
 	took := time.Since(start)
+	// The function logs its decision line around the time it posts the
+	// answer; wait for it rather than read a half-written log.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(stdout.String(), "\n") && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	api.mu.Lock()
 	defer api.mu.Unlock()
 	require.Equal(t, "response", api.status, string(api.body))
@@ -206,4 +211,23 @@ func reportPercentiles(b *testing.B, took []time.Duration) {
 	p := func(q float64) float64 { return float64(took[int(q*float64(len(took)-1))].Microseconds()) / 1000 }
 	b.ReportMetric(p(0.50), "p50-ms")
 	b.ReportMetric(p(0.99), "p99-ms")
+}
+
+// lockedBuffer is the function's stdout, written by the process while the
+// test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
