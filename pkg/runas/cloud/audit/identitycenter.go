@@ -20,13 +20,15 @@ import (
 
 // Identity Center checks.
 const (
-	CheckABACMapping  = "abac"
-	CheckValueMissing = "value-missing"
-	CheckValueInvalid = "value-invalid"
-	CheckValueStale   = "value-stale"
-	CheckValueUnknown = "value-unknown"
-	CheckRoleConflict = "role-conflict"
-	CheckGroupMissing = "group-missing"
+	CheckABACMapping    = "abac"
+	CheckValueMissing   = "value-missing"
+	CheckValueInvalid   = "value-invalid"
+	CheckValueStale     = "value-stale"
+	CheckValueUnknown   = "value-unknown"
+	CheckRoleConflict   = "role-conflict"
+	CheckGroupMissing   = "group-missing"
+	CheckValueReserved  = "value-reserved"
+	CheckValueDuplicate = "value-duplicate"
 )
 
 // EnterpriseExtension is the identity store extension holding the SCIM
@@ -67,37 +69,30 @@ func CheckABAC(ctx context.Context, api ABACAPI, ic *settings.IdentityCenter) ([
 	return nil, nil
 }
 
-// CheckUsers reads every user of the identity store and the role groups'
-// members, and reports each user whose value is missing, invalid, stale,
-// or no role account.
+// CheckUsers reads every user of the identity store and the members of the
+// configured groups. In the per-role model it reports each user whose
+// value is missing, invalid, stale, or no role account; in the per-user
+// models (see checkPerUser) each member of a permission set group whose own
+// value is missing, invalid, reserved or held by someone else.
 func CheckUsers(ctx context.Context, api IdentityStoreAPI, c *settings.Config) ([]Finding, error) {
+	if c.PerUserModel() {
+		return checkPerUser(ctx, api, c)
+	}
 	ic := c.IdentityCenter
-	store := aws.String(ic.IdentityStoreID)
 	roles := c.RolesByPrecedence()
 	memberOf := map[string][]settings.Role{}
 	var findings []Finding
 	for _, r := range roles {
-		g, err := api.GetGroupId(ctx, &identitystore.GetGroupIdInput{IdentityStoreId: store,
-			AlternateIdentifier: &idstypes.AlternateIdentifierMemberUniqueAttribute{Value: idstypes.UniqueAttribute{
-				AttributePath: aws.String("displayName"), AttributeValue: idsdocument.NewLazyDocument(r.EntraGroup)}}})
+		members, found, err := groupMembers(ctx, api, ic.IdentityStoreID, r.EntraGroup)
 		if err != nil {
-			if isNotFound(err) {
-				findings = append(findings, Finding{Check: CheckGroupMissing, Subject: r.EntraGroup, Want: "provisioned by SCIM", Got: "not in the identity store"})
-				continue
-			}
-			return nil, fmt.Errorf("finding group %s: %w", r.EntraGroup, err)
+			return nil, err
 		}
-		p := identitystore.NewListGroupMembershipsPaginator(api, &identitystore.ListGroupMembershipsInput{IdentityStoreId: store, GroupId: g.GroupId})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("listing the members of %s: %w", r.EntraGroup, err)
-			}
-			for _, m := range page.GroupMemberships {
-				if u, ok := m.MemberId.(*idstypes.MemberIdMemberUserId); ok {
-					memberOf[u.Value] = append(memberOf[u.Value], r)
-				}
-			}
+		if !found {
+			findings = append(findings, groupMissing(r.EntraGroup))
+			continue
+		}
+		for _, id := range members {
+			memberOf[id] = append(memberOf[id], r)
 		}
 	}
 	roleAccounts := map[string]bool{}
@@ -109,47 +104,91 @@ func CheckUsers(ctx context.Context, api IdentityStoreAPI, c *settings.Config) (
 		revoked = c.Entra.AttributeSync.RevokedValue
 	}
 
-	up := identitystore.NewListUsersPaginator(api, &identitystore.ListUsersInput{IdentityStoreId: store, Extensions: []string{EnterpriseExtension}})
-	for up.HasMorePages() {
-		page, err := up.NextPage(ctx)
+	users, err := listUsers(ctx, api, ic.IdentityStoreID)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		got, err := AttributeValue(u, ic.RunAsSource)
 		if err != nil {
-			return nil, fmt.Errorf("listing the users of %s: %w", ic.IdentityStoreID, err)
+			return nil, err
 		}
-		for _, u := range page.Users {
-			got, err := AttributeValue(u, ic.RunAsSource)
-			if err != nil {
-				return nil, err
-			}
-			who := aws.ToString(u.UserName)
-			rs := memberOf[aws.ToString(u.UserId)]
-			if len(rs) == 0 {
-				switch {
-				case got == "" || got == revoked:
-				case roleAccounts[got]:
-					findings = append(findings, Finding{Check: CheckValueStale, Subject: who, Want: orNone(revoked) + " (in no role group)", Got: got})
-				default:
-					findings = append(findings, Finding{Check: CheckValueUnknown, Subject: who, Want: "a role account or " + orNone(revoked), Got: got})
-				}
-				continue
-			}
-			d := settings.DecideRole(rs)
-			if d.Conflict != nil {
-				findings = append(findings, Finding{Check: CheckRoleConflict, Subject: who, Want: "one role per precedence", Got: d.Winner.Name + ", " + d.Conflict.Name})
-				continue
-			}
-			want := d.Winner.LinuxUser
+		who := aws.ToString(u.UserName)
+		rs := memberOf[aws.ToString(u.UserId)]
+		if len(rs) == 0 {
 			switch {
-			case got == "":
-				findings = append(findings, Finding{Check: CheckValueMissing, Subject: who, Want: want, Got: "(none)"})
-			case username.Validate(got) != nil:
-				findings = append(findings, Finding{Check: CheckValueInvalid, Subject: who, Want: want, Got: got})
-			case got != want:
-				findings = append(findings, Finding{Check: CheckValueStale, Subject: who, Want: want, Got: got})
+			case got == "" || got == revoked:
+			case roleAccounts[got]:
+				findings = append(findings, Finding{Check: CheckValueStale, Subject: who, Want: orNone(revoked) + " (in no role group)", Got: got})
+			default:
+				findings = append(findings, Finding{Check: CheckValueUnknown, Subject: who, Want: "a role account or " + orNone(revoked), Got: got})
 			}
+			continue
+		}
+		d := settings.DecideRole(rs)
+		if d.Conflict != nil {
+			findings = append(findings, Finding{Check: CheckRoleConflict, Subject: who, Want: "one role per precedence", Got: d.Winner.Name + ", " + d.Conflict.Name})
+			continue
+		}
+		want := d.Winner.LinuxUser
+		switch {
+		case got == "":
+			findings = append(findings, Finding{Check: CheckValueMissing, Subject: who, Want: want, Got: "(none)"})
+		case username.Validate(got) != nil:
+			findings = append(findings, Finding{Check: CheckValueInvalid, Subject: who, Want: want, Got: got})
+		case got != want:
+			findings = append(findings, Finding{Check: CheckValueStale, Subject: who, Want: want, Got: got})
 		}
 	}
 	sort.SliceStable(findings, func(i, j int) bool { return findings[i].Subject < findings[j].Subject })
 	return findings, nil
+}
+
+// listUsers reads every user of the identity store, with the enterprise
+// attributes.
+func listUsers(ctx context.Context, api IdentityStoreAPI, store string) ([]idstypes.User, error) {
+	var users []idstypes.User
+	p := identitystore.NewListUsersPaginator(api, &identitystore.ListUsersInput{IdentityStoreId: aws.String(store), Extensions: []string{EnterpriseExtension}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing the users of %s: %w", store, err)
+		}
+		users = append(users, page.Users...)
+	}
+	return users, nil
+}
+
+// groupMembers lists the user ids of the members of the group with the
+// display name group; found is false when the identity store has no such
+// group.
+func groupMembers(ctx context.Context, api IdentityStoreAPI, store, group string) (ids []string, found bool, err error) {
+	g, err := api.GetGroupId(ctx, &identitystore.GetGroupIdInput{IdentityStoreId: aws.String(store),
+		AlternateIdentifier: &idstypes.AlternateIdentifierMemberUniqueAttribute{Value: idstypes.UniqueAttribute{
+			AttributePath: aws.String("displayName"), AttributeValue: idsdocument.NewLazyDocument(group)}}})
+	if err != nil {
+		if isNotFound(err) {
+			return nil, false, nil
+		}
+		return nil, false, fmt.Errorf("finding group %s: %w", group, err)
+	}
+	p := identitystore.NewListGroupMembershipsPaginator(api, &identitystore.ListGroupMembershipsInput{IdentityStoreId: aws.String(store), GroupId: g.GroupId})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, false, fmt.Errorf("listing the members of %s: %w", group, err)
+		}
+		for _, m := range page.GroupMemberships {
+			if u, ok := m.MemberId.(*idstypes.MemberIdMemberUserId); ok {
+				ids = append(ids, u.Value)
+			}
+		}
+	}
+	return ids, true, nil
+}
+
+func groupMissing(group string) Finding {
+	return Finding{Check: CheckGroupMissing, Subject: group, Want: "provisioned by SCIM", Got: "not in the identity store"}
 }
 
 func isNotFound(err error) bool {

@@ -1,0 +1,84 @@
+package audit
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/username"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
+)
+
+// checkPerUser is CheckUsers for the per-user and domain-controller
+// models, where each person's value is their own account name. Every
+// member of a group of perUser.permissionSets must hold a value (the
+// permission sets refuse sessions without the tag), that value must be a
+// valid Linux user name and not a reserved one (the guardrail refuses it),
+// and no two people may hold the same value, compared in lower case: they
+// would share one account on the hosts. People in none of those groups
+// have no assignment, so their values are not checked.
+func checkPerUser(ctx context.Context, api IdentityStoreAPI, c *settings.Config) ([]Finding, error) {
+	ic := c.IdentityCenter
+	var findings []Finding
+	assigned := map[string]bool{}
+	if c.PerUser != nil {
+		for _, a := range c.PerUser.PermissionSets {
+			members, found, err := groupMembers(ctx, api, ic.IdentityStoreID, a.EntraGroup)
+			if err != nil {
+				return nil, err
+			}
+			if !found {
+				findings = append(findings, groupMissing(a.EntraGroup))
+				continue
+			}
+			for _, id := range members {
+				assigned[id] = true
+			}
+		}
+	}
+
+	users, err := listUsers(ctx, api, ic.IdentityStoreID)
+	if err != nil {
+		return nil, err
+	}
+	reserved := c.ReservedRunAsUsers()
+	type holder struct{ who, value string }
+	var holders []holder
+	holdersOf := map[string][]string{}
+	for _, u := range users {
+		if !assigned[aws.ToString(u.UserId)] {
+			continue
+		}
+		got, err := AttributeValue(u, ic.RunAsSource)
+		if err != nil {
+			return nil, err
+		}
+		who := aws.ToString(u.UserName)
+		switch {
+		case got == "":
+			findings = append(findings, Finding{Check: CheckValueMissing, Subject: who, Want: "their own account name in " + ic.RunAsSource, Got: "(none): sessions are refused"})
+			continue
+		case username.Validate(got) != nil:
+			findings = append(findings, Finding{Check: CheckValueInvalid, Subject: who, Want: "a Linux user name matching " + username.Pattern, Got: got})
+		case slices.Contains(reserved, got):
+			findings = append(findings, Finding{Check: CheckValueReserved, Subject: who, Want: "not one of " + strings.Join(reserved, ", ") + " (the guardrail refuses them)", Got: got})
+		}
+		key := strings.ToLower(got)
+		holders = append(holders, holder{who: who, value: got})
+		holdersOf[key] = append(holdersOf[key], who)
+	}
+	for _, h := range holders {
+		all := holdersOf[strings.ToLower(h.value)]
+		if len(all) < 2 {
+			continue
+		}
+		others := slices.DeleteFunc(slices.Clone(all), func(w string) bool { return w == h.who })
+		sort.Strings(others)
+		findings = append(findings, Finding{Check: CheckValueDuplicate, Subject: h.who, Want: "a value no one else holds", Got: h.value + " (also held by " + strings.Join(others, ", ") + ")"})
+	}
+	sort.SliceStable(findings, func(i, j int) bool { return findings[i].Subject < findings[j].Subject })
+	return findings, nil
+}
