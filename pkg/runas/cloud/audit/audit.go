@@ -307,11 +307,11 @@ func identityCenterSection(ctx context.Context, c *settings.Config, src Sources)
 	}
 	var b sectionBuilder
 	b.add(CheckABAC(ctx, src.ABAC, c.IdentityCenter))
-	if len(c.Roles) > 0 {
+	if len(c.Roles) > 0 || c.PerUserModel() {
 		b.add(CheckUsers(ctx, src.IdentityStore, c))
-		if src.Assignments != nil {
-			b.add(CheckAssignments(ctx, src.Assignments, src.IdentityStore, src.Accounts, c))
-		}
+	}
+	if len(c.Roles) > 0 && src.Assignments != nil {
+		b.add(CheckAssignments(ctx, src.Assignments, src.IdentityStore, src.Accounts, c))
 	}
 	return b.done()
 }
