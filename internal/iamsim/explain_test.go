@@ -62,8 +62,8 @@ func TestExplainAgreesWithEvaluator(t *testing.T) {
 		if cb.value != nil {
 			value = fmt.Sprintf("%q", *cb.value)
 		}
-		require.Empty(t, got[i].errors)
-		assert.Equal(t, got[i].allowed, cb.explained, "value %s, %s, %s, %s: evaluator allowed=%v (denied by %v), explain: %s",
-			value, cb.ps, cb.region, cb.doc, got[i].allowed, got[i].denies, cb.trace)
+		require.Empty(t, got[i].Errors)
+		assert.Equal(t, got[i].Allowed, cb.explained, "value %s, %s, %s, %s: evaluator allowed=%v (denied by %v), explain: %s",
+			value, cb.ps, cb.region, cb.doc, got[i].Allowed, got[i].Denies, cb.trace)
 	}
 }

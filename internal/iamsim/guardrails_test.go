@@ -362,12 +362,7 @@ func requests(c []tcase, docs map[string]policy.Document) []iamsim.Request {
 	return out
 }
 
-// outcome is a case's decision: allowed only when every resource is.
-type outcome struct {
-	allowed bool
-	denies  []string
-	errors  []string
-}
+type outcome = iamsim.Outcome
 
 func decide(t *testing.T, c []tcase, docs map[string]policy.Document) []outcome {
 	t.Helper()
@@ -380,35 +375,12 @@ func decideMany(t *testing.T, c []tcase, sets []map[string]policy.Document) [][]
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	var reqs []iamsim.Request
+	reqs := make([][]iamsim.Request, len(sets))
 	for k, docs := range sets {
-		for _, r := range requests(c, docs) {
-			r.Name = fmt.Sprintf("%d/%s", k, r.Name)
-			reqs = append(reqs, r)
-		}
+		reqs[k] = requests(c, docs)
 	}
-	answers, err := iamsim.Evaluate(ctx, reqs)
+	out, err := iamsim.EvaluateSets(ctx, len(c), reqs)
 	require.NoError(t, err)
-	out := make([][]outcome, len(sets))
-	for k := range out {
-		out[k] = make([]outcome, len(c))
-		for i := range out[k] {
-			out[k][i].allowed = true
-		}
-	}
-	for _, a := range answers {
-		var k, i int
-		_, err := fmt.Sscanf(a.Name, "%d/%d", &k, &i)
-		require.NoError(t, err)
-		o := &out[k][i]
-		if a.Decision != iamsim.Allowed {
-			o.allowed = false
-		}
-		if a.Decision == "Error" {
-			o.errors = append(o.errors, string(a.Errors))
-		}
-		o.denies = append(o.denies, a.DenyStatements...)
-	}
 	return out
 }
 
@@ -426,10 +398,10 @@ func TestGuardrailDecisions(t *testing.T) {
 	got := decide(t, table, documents(t, c))
 	for i, tc := range table {
 		t.Run(tc.hole+"/"+tc.name, func(t *testing.T) {
-			require.Empty(t, got[i].errors, "the evaluator refused the request")
-			assert.Equal(t, tc.allowed, got[i].allowed, "denied by %v", got[i].denies)
+			require.Empty(t, got[i].Errors, "the evaluator refused the request")
+			assert.Equal(t, tc.allowed, got[i].Allowed, "denied by %v", got[i].Denies)
 			if tc.denyBy != "" {
-				assert.Contains(t, got[i].denies, tc.denyBy)
+				assert.Contains(t, got[i].Denies, tc.denyBy)
 			}
 		})
 	}
@@ -487,7 +459,7 @@ func TestEveryStatementMatters(t *testing.T) {
 		t.Run(m.policy+"/"+m.sid, func(t *testing.T) {
 			var flipped []string
 			for j := range table {
-				if results[i][j].allowed != base[j].allowed {
+				if results[i][j].Allowed != base[j].Allowed {
 					flipped = append(flipped, table[j].name)
 				}
 			}

@@ -122,3 +122,53 @@ func Evaluate(ctx context.Context, reqs []Request) ([]Answer, error) {
 	}
 	return out, nil
 }
+
+// Outcome is what the evaluator decided for one case of a table, over
+// every request the case made: allowed only when every request is.
+type Outcome struct {
+	Allowed bool
+	// Denies are the Sids of the Deny statements that matched.
+	Denies []string
+	// Errors are the evaluator's refusals of malformed requests.
+	Errors []string
+}
+
+// EvaluateSets runs a table of cases against several sets of policies in
+// one evaluator run. sets[k] holds set k's requests, each named by the
+// index of its case (a case may make several requests); cases is the
+// number of cases. out[k][i] is case i's outcome under set k.
+func EvaluateSets(ctx context.Context, cases int, sets [][]Request) ([][]Outcome, error) {
+	var reqs []Request
+	for k, set := range sets {
+		for _, r := range set {
+			r.Name = fmt.Sprintf("%d/%s", k, r.Name)
+			reqs = append(reqs, r)
+		}
+	}
+	answers, err := Evaluate(ctx, reqs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]Outcome, len(sets))
+	for k := range out {
+		out[k] = make([]Outcome, cases)
+		for i := range out[k] {
+			out[k][i].Allowed = true
+		}
+	}
+	for _, a := range answers {
+		var k, i int
+		if _, err := fmt.Sscanf(a.Name, "%d/%d", &k, &i); err != nil || k >= len(out) || i >= cases {
+			return nil, fmt.Errorf("evaluator answer %q names no case", a.Name)
+		}
+		o := &out[k][i]
+		if a.Decision != Allowed {
+			o.Allowed = false
+		}
+		if a.Decision == "Error" {
+			o.Errors = append(o.Errors, string(a.Errors))
+		}
+		o.Denies = append(o.Denies, a.DenyStatements...)
+	}
+	return out, nil
+}

@@ -30,10 +30,10 @@ func TestPerUserPermissionSets(t *testing.T) {
 	}
 	got := decide(t, table, docs)
 	for i, tc := range table {
-		require.Empty(t, got[i].errors)
-		assert.Equal(t, tc.allowed, got[i].allowed, "case %d denied by %v", i, got[i].denies)
+		require.Empty(t, got[i].Errors)
+		assert.Equal(t, tc.allowed, got[i].Allowed, "case %d denied by %v", i, got[i].Denies)
 		if tc.denyBy != "" {
-			assert.Contains(t, got[i].denies, tc.denyBy, "case %d", i)
+			assert.Contains(t, got[i].Denies, tc.denyBy, "case %d", i)
 		}
 	}
 	for _, sid := range []string{policy.SidDenyStartSessionWithoutRunAsTag, policy.SidDenyReservedRunAsUsers} {
@@ -50,7 +50,7 @@ func TestPerUserPermissionSets(t *testing.T) {
 		mutated := decide(t, table, cut)
 		flipped := 0
 		for i := range table {
-			if mutated[i].allowed != got[i].allowed {
+			if mutated[i].Allowed != got[i].Allowed {
 				flipped++
 			}
 		}

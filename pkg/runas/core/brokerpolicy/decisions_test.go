@@ -284,46 +284,19 @@ func splitARN(s string) []string {
 	return append(parts, s[start:])
 }
 
-type outcome struct {
-	allowed bool
-	denies  []string
-	errors  []string
-}
+type outcome = iamsim.Outcome
 
 // evaluate runs the table against each set of policies in one evaluator run.
 func evaluate(t *testing.T, cs []tcase, sets []docs) [][]outcome {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	var reqs []iamsim.Request
+	reqs := make([][]iamsim.Request, len(sets))
 	for k, d := range sets {
-		for _, r := range requests(cs, d) {
-			r.Name = fmt.Sprintf("%d/%s", k, r.Name)
-			reqs = append(reqs, r)
-		}
+		reqs[k] = requests(cs, d)
 	}
-	answers, err := iamsim.Evaluate(ctx, reqs)
+	out, err := iamsim.EvaluateSets(ctx, len(cs), reqs)
 	require.NoError(t, err)
-	out := make([][]outcome, len(sets))
-	for k := range out {
-		out[k] = make([]outcome, len(cs))
-		for i := range out[k] {
-			out[k][i].allowed = true
-		}
-	}
-	for _, a := range answers {
-		var k, i int
-		_, err := fmt.Sscanf(a.Name, "%d/%d", &k, &i)
-		require.NoError(t, err)
-		o := &out[k][i]
-		if a.Decision != iamsim.Allowed {
-			o.allowed = false
-		}
-		if a.Decision == "Error" {
-			o.errors = append(o.errors, string(a.Errors))
-		}
-		o.denies = append(o.denies, a.DenyStatements...)
-	}
 	return out
 }
 
@@ -333,10 +306,10 @@ func TestBrokerDecisions(t *testing.T) {
 	got := evaluate(t, table, []docs{emitted(t)})[0]
 	for i, tc := range table {
 		t.Run(tc.name, func(t *testing.T) {
-			require.Empty(t, got[i].errors, "the evaluator refused the request")
-			assert.Equal(t, tc.allowed, got[i].allowed, "denied by %v", got[i].denies)
+			require.Empty(t, got[i].Errors, "the evaluator refused the request")
+			assert.Equal(t, tc.allowed, got[i].Allowed, "denied by %v", got[i].Denies)
 			if tc.denyBy != "" {
-				assert.Contains(t, got[i].denies, tc.denyBy)
+				assert.Contains(t, got[i].Denies, tc.denyBy)
 			}
 		})
 	}
@@ -419,8 +392,8 @@ func TestEveryStatementIsNeeded(t *testing.T) {
 	for k, name := range names {
 		changed := false
 		for i := range table {
-			require.Empty(t, got[k][i].errors, "%s: case %q", name, table[i].name)
-			if got[k][i].allowed != want[i] {
+			require.Empty(t, got[k][i].Errors, "%s: case %q", name, table[i].name)
+			if got[k][i].Allowed != want[i] {
 				changed = true
 			}
 		}
