@@ -110,6 +110,16 @@ type DomainController struct {
 	StatusParameter pulumi.StringOutput `pulumi:"statusParameter"`
 	// LogPath is the bootstrap's log on the instance.
 	LogPath pulumi.StringOutput `pulumi:"logPath"`
+
+	instance *ec2.Instance
+}
+
+// Ready returns the domain controller's instance, for what must wait for
+// it. Depend on it rather than on the component: a dependency on a
+// component covers only the children the SDK has attached to it by then,
+// which races with their registration.
+func (d *DomainController) Ready() []pulumi.Resource {
+	return []pulumi.Resource{d.instance}
 }
 
 func (a *DomainControllerArgs) validate() (string, error) {
@@ -297,6 +307,7 @@ func NewDomainController(ctx *pulumi.Context, name string, args *DomainControlle
 		return nil, err
 	}
 
+	comp.instance = instance
 	comp.InstanceID = instance.ID().ToStringOutput()
 	comp.PrivateIP = instance.PrivateIp
 	comp.VPCID = net.vpcID

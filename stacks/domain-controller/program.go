@@ -238,5 +238,5 @@ func demoHost(ctx *pulumi.Context, cfg *settings.Config, dc *runas.DomainControl
 		MetadataOptions:     &ec2.InstanceMetadataOptionsArgs{HttpTokens: pulumi.String("required"), HttpEndpoint: pulumi.String("enabled")},
 		RootBlockDevice:     &ec2.InstanceRootBlockDeviceArgs{Encrypted: pulumi.Bool(true), VolumeType: pulumi.String("gp3")},
 		Tags:                hostTags,
-	}, provider, pulumi.IgnoreChanges([]string{"ami"}), pulumi.DependsOn([]pulumi.Resource{dc}))
+	}, provider, pulumi.IgnoreChanges([]string{"ami"}), pulumi.DependsOn(dc.Ready()))
 }

@@ -68,7 +68,7 @@ func TestProgramExample(t *testing.T) {
 	host := byName["aws:ec2/instance:Instance demo-host"]
 	require.NotNil(t, host.Inputs, "the demo host")
 	assert.Equal(t, "true", host.Inputs["tags"].(map[string]any)["ssm-runas:domain-join"], "tagged for the join association")
-	assert.Contains(t, host.Options.DependsOn, "domain-controller")
+	assert.Contains(t, host.Options.DependsOn, "domain-controller", "the demo host waits for the domain controller's instance")
 	joinPolicy := byName["aws:iam/rolePolicy:RolePolicy demo-host-join-secret"].Inputs["policy"].(string)
 	assert.Contains(t, joinPolicy, `"Resource":"arn:aws:secretsmanager:eu-west-1:111111111111:secret:ssm-runas/domain-controller-join-AbCdEf"`)
 
