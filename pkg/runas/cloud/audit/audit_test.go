@@ -123,7 +123,8 @@ func build(t *testing.T, endpoint string, srv *motoserver.Server, fo awsorg.Fact
 	w.outside = aws.ToString(acct.CreateAccountStatus.AccountId)
 
 	// The SCP, attached to the first OU only.
-	scp, _ := policy.SessionPreferencesSCP(nil)
+	scp, err := policy.GuardrailSCP(w.cfg.GuardrailSCPArgs())
+	require.NoError(t, err)
 	p, err := orgs.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String(w.cfg.Guardrail.PolicyName), Description: aws.String("test"),
 		Type: orgtypes.PolicyTypeServiceControlPolicy, Content: aws.String(string(scp.JSON()))})
 	require.NoError(t, err)

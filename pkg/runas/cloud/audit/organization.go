@@ -43,7 +43,8 @@ type StackSetAPI interface {
 // CheckSCP finds the guardrail SCP by name, compares its content with the
 // desired one, and checks it is attached to every target.
 func CheckSCP(ctx context.Context, api PoliciesAPI, c *settings.Config) ([]Finding, error) {
-	want, err := policy.SessionPreferencesSCP(c.Guardrail.ExemptRoleARNs)
+	// The SCP the stack deploys (SessionGuardrail), from the one mapping.
+	want, err := policy.GuardrailSCP(c.GuardrailSCPArgs())
 	if err != nil {
 		return nil, err
 	}
