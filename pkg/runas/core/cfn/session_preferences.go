@@ -91,18 +91,6 @@ func MemberTemplate(args MemberArgs) (Template, error) {
 	return t, nil
 }
 
-// SessionPreferencesTemplate builds the member template with the writer for
-// prefs and, when hosts is given, the role-account association.
-//
-// Deprecated: use MemberTemplate (with MemberArgsFor for a configuration).
-func SessionPreferencesTemplate(prefs *sessiondoc.Preferences, hosts *HostAccountsArgs) (Template, error) {
-	args := MemberArgs{Preferences: *prefs}
-	if hosts != nil {
-		args.Sections = append(args.Sections, hosts)
-	}
-	return MemberTemplate(args)
-}
-
 func sessionPreferencesTemplate(prefs *sessiondoc.Preferences) (Template, error) {
 	if err := prefs.Validate("sessionPreferences").Err(); err != nil {
 		return Template{}, fmt.Errorf("building the session preferences template: %w", err)

@@ -101,9 +101,9 @@ func TestWriterKnowsItsStack(t *testing.T) {
 }
 
 func TestHostAccountsRefuseDocumentParameters(t *testing.T) {
-	_, err := cfn.SessionPreferencesTemplate(&sessiondoc.Preferences{RunAsDefaultUser: "ops"}, &cfn.HostAccountsArgs{
+	_, err := cfn.MemberTemplate(cfn.MemberArgs{Preferences: sessiondoc.Preferences{RunAsDefaultUser: "ops"}, Sections: []cfn.Section{&cfn.HostAccountsArgs{
 		Script: []byte("echo {{ injected }}\n"), TargetTagKey: "k", TargetTagValue: "v", Schedule: "rate(30 minutes)",
-	})
+	}}})
 	assert.ErrorContains(t, err, "{{")
 }
 
@@ -118,15 +118,6 @@ func TestHostAccountsScriptRoundTrips(t *testing.T) {
 	lines := doc.Properties.Content.MainSteps[0].Inputs.RunCommand
 	assert.Equal(t, string(h.Script), strings.Join(lines, "\n")+"\n",
 		"the document's runCommand lines must join back to the script byte for byte")
-}
-
-func TestDeprecatedTemplateIsTheMemberTemplate(t *testing.T) {
-	c := exampleConfig(t)
-	hosts, err := cfn.HostAccountsFor(c)
-	require.NoError(t, err)
-	old, err := cfn.SessionPreferencesTemplate(&c.SessionPreferences, hosts)
-	require.NoError(t, err)
-	assert.JSONEq(t, string(exampleTemplate(t)), string(old.JSON()))
 }
 
 // queue is a section another package could add: an SQS queue.

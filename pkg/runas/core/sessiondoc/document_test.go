@@ -102,26 +102,6 @@ func TestEqualIgnoresSpellingOnly(t *testing.T) {
 	}
 }
 
-// The deprecated byte-level functions must keep answering as before while
-// callers move to the typed API.
-func TestDeprecatedWrappers(t *testing.T) {
-	prefs := &sessiondoc.Preferences{RunAsDefaultUser: "ssm-fallback"}
-	got, err := sessiondoc.Apply([]byte(consoleDocument), prefs)
-	require.NoError(t, err)
-	want := sessiondoc.Desired(mustParse(t, consoleDocument), prefs)
-	assert.JSONEq(t, string(want.Marshal()), string(got))
-	assert.True(t, sessiondoc.Equal(got, want.Marshal()))
-
-	changes, err := sessiondoc.Diff([]byte(consoleDocument), got)
-	require.NoError(t, err)
-	assert.Equal(t, sessiondoc.Changes(mustParse(t, consoleDocument), want), changes)
-
-	_, err = sessiondoc.Apply([]byte(`{"inputs":`), prefs)
-	assert.Error(t, err, "a malformed document must be refused")
-	_, err = sessiondoc.Diff(nil, []byte(`nope`))
-	assert.Error(t, err)
-}
-
 func TestValidate(t *testing.T) {
 	tests := []struct {
 		name  string
