@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/field"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/hostjoin"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 	"github.com/ssm-runas/ssm-runas/stacks/deploy"
@@ -19,15 +20,7 @@ type Inputs = deploy.Inputs
 // Access is one permission set that the members of an AD-backed Entra
 // group get in some accounts. Every person keeps their own Run As value
 // whichever permission set they pick.
-type Access struct {
-	// EntraGroup is required: the group's display name as SCIM provisions
-	// it into the identity store.
-	EntraGroup string
-	// PermissionSet is required: created and owned (Name), or existing (ARN).
-	PermissionSet settings.PermissionSet
-	// Assignments are account ids or OU ids.
-	Assignments []string
-}
+type Access = settings.PerUserAccess
 
 // AccessOf returns the configuration's per-user permission sets
 // (perUser.permissionSets).
@@ -35,11 +28,7 @@ func AccessOf(cfg *settings.Config) []Access {
 	if cfg.PerUser == nil {
 		return nil
 	}
-	out := make([]Access, 0, len(cfg.PerUser.PermissionSets))
-	for _, a := range cfg.PerUser.PermissionSets {
-		out = append(out, Access{EntraGroup: a.EntraGroup, PermissionSet: a.PermissionSet, Assignments: a.Assignments})
-	}
-	return out
+	return append([]Access(nil), cfg.PerUser.PermissionSets...)
 }
 
 // Program deploys the per-user model from a validated configuration.
@@ -75,20 +64,11 @@ func Deploy(ctx *pulumi.Context, cfg *settings.Config, in Inputs, access []Acces
 	return nil
 }
 
+// validateAccess applies the configuration's rule for per-user permission
+// sets to the ones Deploy is given.
 func validateAccess(access []Access) error {
-	seen := map[string]bool{}
-	for i, a := range access {
-		switch {
-		case strings.TrimSpace(a.EntraGroup) == "":
-			return fmt.Errorf("per-user program: access[%d].entraGroup is required", i)
-		case a.PermissionSet.Name == "" && a.PermissionSet.ARN == "":
-			return fmt.Errorf("per-user program: access[%d].permissionSet needs a name or an ARN", i)
-		}
-		key := strings.ToLower(a.EntraGroup) + "\x00" + a.PermissionSet.DisplayName()
-		if seen[key] {
-			return fmt.Errorf("per-user program: access[%d]: group %s already gets %s", i, a.EntraGroup, a.PermissionSet.DisplayName())
-		}
-		seen[key] = true
+	if err := settings.ValidatePerUserAccess(field.Path("access"), access).Err(); err != nil {
+		return fmt.Errorf("per-user program: %w", err)
 	}
 	return nil
 }

@@ -203,11 +203,11 @@ func TestProgramRefuses(t *testing.T) {
 	}{
 		"no configuration":  {nil, inputs(t, true), nil, "configuration is required"},
 		"no writer":         {c, deploy.Inputs{}, nil, "the writer's zip is required"},
-		"group missing":     {c, inputs(t, true), []peruser.Access{{PermissionSet: settings.PermissionSet{Name: "X"}}}, "access[0].entraGroup is required"},
-		"no permission set": {c, inputs(t, true), []peruser.Access{{EntraGroup: "G"}}, "needs a name or an ARN"},
+		"group missing":     {c, inputs(t, true), []peruser.Access{{PermissionSet: settings.PermissionSet{Name: "X"}}}, "access[0].entraGroup: is required"},
+		"no permission set": {c, inputs(t, true), []peruser.Access{{EntraGroup: "G"}}, "set arn (an existing permission set) or name (one to create)"},
 		"twice": {c, inputs(t, true), []peruser.Access{
 			{EntraGroup: "G", PermissionSet: settings.PermissionSet{Name: "X"}},
-			{EntraGroup: "g", PermissionSet: settings.PermissionSet{Name: "X"}}}, "group g already gets X"},
+			{EntraGroup: "g", PermissionSet: settings.PermissionSet{Name: "X"}}}, `access[1].entraGroup "g": already gets permission set X in access[0]`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := pulumimock.Run(func(ctx *pulumi.Context) error { return peruser.Deploy(ctx, tc.cfg, tc.in, tc.access) })

@@ -275,7 +275,7 @@ func (c *Config) validatePerUser() field.List {
 	if c.HostAccountsEnabled() && h.TargetTagKey == c.HostAccounts.TargetTagKey && h.TargetTagValue == c.HostAccounts.TargetTagValue {
 		errs.Add(field.Invalid(hp.Child("targetTagKey"), h.TargetTagKey, "must differ from hostAccounts' target tag: a host is either joined or carries role accounts"))
 	}
-	errs.Extend(validatePerUserAccess(root.Child("permissionSets"), p.PermissionSets))
+	errs.Extend(ValidatePerUserAccess(root.Child("permissionSets"), p.PermissionSets))
 	return errs
 }
 
@@ -419,11 +419,13 @@ func (s Sudo) Line(principal string) string {
 	return fmt.Sprintf("%s ALL=(%s) %s%s", principal, runAs, tags, strings.Join(s.Commands, ", "))
 }
 
-// validatePerUserAccess checks the per-user permission sets: a group, a
-// permission set and its assignments each, and no group given the same
-// permission set twice (group names compare without regard to case, as
-// Entra and Identity Center compare them).
-func validatePerUserAccess(p field.Path, access []PerUserAccess) field.List {
+// ValidatePerUserAccess checks per-user permission sets, named below p: a
+// group, a permission set and its assignments each, and no group given the
+// same permission set twice (group names compare without regard to case,
+// as Entra and Identity Center compare them). Optional fields are judged
+// with their defaults. Validate applies it to perUser.permissionSets; the
+// per-user program to what it is given.
+func ValidatePerUserAccess(p field.Path, access []PerUserAccess) field.List {
 	var errs field.List
 	seen := map[string]int{}
 	for i, a := range access {
@@ -431,12 +433,14 @@ func validatePerUserAccess(p field.Path, access []PerUserAccess) field.List {
 		if strings.TrimSpace(a.EntraGroup) == "" {
 			errs.Add(field.Required(ap.Child("entraGroup"), "is required: the Entra group's display name"))
 		}
-		errs.Extend(a.PermissionSet.validate(ap.Child("permissionSet")))
+		ps := a.PermissionSet // as the configuration holds it: defaults applied
+		ps.applyDefaults()
+		errs.Extend(ps.validate(ap.Child("permissionSet")))
 		errs.Extend(validateAssignments(ap.Child("assignments"), a.Assignments))
 		key := strings.ToLower(a.EntraGroup) + "\x00" + a.PermissionSet.DisplayName()
 		if j, dup := seen[key]; dup {
 			errs.Add(field.Invalid(ap.Child("entraGroup"), a.EntraGroup,
-				fmt.Sprintf("already gets permission set %s in perUser.permissionSets[%d]", a.PermissionSet.DisplayName(), j)))
+				fmt.Sprintf("already gets permission set %s in %s", a.PermissionSet.DisplayName(), p.Index(j))))
 		}
 		seen[key] = i
 	}
