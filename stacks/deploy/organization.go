@@ -17,8 +17,10 @@ import (
 // region, the member template (the preferences writer and every section the
 // configuration deploys) as a StackSet and, in the management account, as
 // plain stacks, and the guardrail SCP on the provider of icRegion, which
-// does not follow the StackSet's home region.
-func Organization(ctx *pulumi.Context, cfg *settings.Config, in Inputs, providers *AWSProviders, icRegion string) error {
+// does not follow the StackSet's home region. The member template waits
+// for dependsOn: resources its sections name (a role a trust policy
+// trusts must exist before IAM accepts the policy).
+func Organization(ctx *pulumi.Context, cfg *settings.Config, in Inputs, providers *AWSProviders, icRegion string, dependsOn ...pulumi.Resource) error {
 	org := cfg.Organization
 	tpl, err := member.Template(cfg)
 	if err != nil {
@@ -66,7 +68,7 @@ func Organization(ctx *pulumi.Context, cfg *settings.Config, in Inputs, provider
 			RegionConcurrencyType:      op.RegionConcurrencyType,
 			ConcurrencyMode:            op.ConcurrencyMode,
 		},
-		DependsOn: allArtifacts,
+		DependsOn: append(allArtifacts, dependsOn...),
 	}, pulumi.Provider(providers.In(org.HomeRegion)))
 	if err != nil {
 		return err
@@ -82,7 +84,7 @@ func Organization(ctx *pulumi.Context, cfg *settings.Config, in Inputs, provider
 				StackName:    naming.ManagementStackName,
 				TemplateBody: templateBody,
 				Parameters:   parameters,
-				DependsOn:    artifacts[region].Ready(),
+				DependsOn:    append(artifacts[region].Ready(), dependsOn...),
 			}, pulumi.Provider(providers.Management(region)))
 			if err != nil {
 				return fmt.Errorf("management account stack in %s: %w", region, err)

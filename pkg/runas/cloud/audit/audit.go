@@ -32,7 +32,10 @@ type Sources struct {
 	// Assignments reads Identity Center's account assignments; nil skips
 	// the assignment check.
 	Assignments AssignmentsAPI
-	Regions     awsorg.RegionLister
+	// Entra reads people's Entra ID profiles; nil skips the checks that
+	// need them.
+	Entra   EntraUsersAPI
+	Regions awsorg.RegionLister
 	// Throttles counts throttled calls and Latency reads the recent and
 	// lowest call times, for the pool's back-off (awsorg.Each); nil means
 	// the pool ignores that signal.
@@ -290,30 +293,6 @@ func (b *sectionBuilder) done() Section {
 		b.sec.Status, b.sec.Error = StatusError, err.Error()
 	}
 	return b.sec
-}
-
-func organizationSection(ctx context.Context, c *settings.Config, src Sources) Section {
-	var b sectionBuilder
-	if c.GuardrailEnabled() {
-		b.add(CheckSCP(ctx, src.Policies, c))
-	}
-	b.add(CheckStackSet(ctx, src.StackSets, c))
-	return b.done()
-}
-
-func identityCenterSection(ctx context.Context, c *settings.Config, src Sources) Section {
-	if c.IdentityCenter == nil {
-		return Section{Status: StatusSkipped}
-	}
-	var b sectionBuilder
-	b.add(CheckABAC(ctx, src.ABAC, c.IdentityCenter))
-	if len(c.Roles) > 0 || c.PerUserModel() {
-		b.add(CheckUsers(ctx, src.IdentityStore, c))
-	}
-	if len(c.Roles) > 0 && src.Assignments != nil {
-		b.add(CheckAssignments(ctx, src.Assignments, src.IdentityStore, src.Accounts, c))
-	}
-	return b.done()
 }
 
 // sortTargets orders targets by account, then region.

@@ -246,3 +246,18 @@ func AttributeValue(u idstypes.User, source string) (string, error) {
 	}
 	return "", fmt.Errorf("the audit cannot read %s from the identity store API", source)
 }
+
+func identityCenterSection(ctx context.Context, c *settings.Config, src Sources) Section {
+	if c.IdentityCenter == nil {
+		return Section{Status: StatusSkipped}
+	}
+	var b sectionBuilder
+	b.add(CheckABAC(ctx, src.ABAC, c.IdentityCenter))
+	if len(c.Roles) > 0 || c.PerUserModel() {
+		b.add(CheckUsers(ctx, src.IdentityStore, c))
+	}
+	if len(c.Roles) > 0 && src.Assignments != nil {
+		b.add(CheckAssignments(ctx, src.Assignments, src.IdentityStore, src.Accounts, c))
+	}
+	return b.done()
+}

@@ -141,3 +141,12 @@ func CheckStackSet(ctx context.Context, api StackSetAPI, c *settings.Config) ([]
 	}
 	return findings, nil
 }
+
+func organizationSection(ctx context.Context, c *settings.Config, src Sources) Section {
+	var b sectionBuilder
+	if c.GuardrailEnabled() {
+		b.add(CheckSCP(ctx, src.Policies, c))
+	}
+	b.add(CheckStackSet(ctx, src.StackSets, c))
+	return b.done()
+}

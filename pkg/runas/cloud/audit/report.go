@@ -2,11 +2,11 @@ package audit
 
 import (
 	"fmt"
-
-	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/awsorg"
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/awsorg"
 )
 
 // Target statuses.
