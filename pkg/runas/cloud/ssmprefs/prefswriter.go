@@ -37,17 +37,6 @@ type State struct {
 	// (Current is then incomplete): nothing may be written over it, and the
 	// audit reports it as such.
 	ContentErr error
-
-	// Default is the raw content of the default version; nil when the
-	// document does not exist.
-	//
-	// Deprecated: use Current.Default.
-	Default []byte
-	// Latest is the raw content of the latest version; equal to Default
-	// when the latest version is the default.
-	//
-	// Deprecated: use Current.Latest (nil when the latest is the default).
-	Latest []byte
 }
 
 // Decide applies the one document rule (sessiondoc.Decide) to this state.
@@ -74,23 +63,22 @@ func Read(ctx context.Context, api DocumentAPI, name string) (State, error) {
 		DefaultVersion: aws.ToString(desc.Document.DefaultVersion),
 		LatestVersion:  aws.ToString(desc.Document.LatestVersion),
 	}
-	if st.Default, err = getContent(ctx, api, name, st.DefaultVersion); err != nil {
+	rawDefault, err := getContent(ctx, api, name, st.DefaultVersion)
+	if err != nil {
 		return State{}, err
 	}
-	st.Latest = st.Default
-	if st.LatestVersion != st.DefaultVersion {
-		if st.Latest, err = getContent(ctx, api, name, st.LatestVersion); err != nil {
-			return State{}, err
-		}
-	}
-	def, err := sessiondoc.Parse(st.Default)
+	def, err := sessiondoc.Parse(rawDefault)
 	if err != nil {
 		st.ContentErr = fmt.Errorf("%s version %s: %w", name, st.DefaultVersion, err)
 		return st, nil
 	}
 	st.Current.Default = &def
 	if st.LatestVersion != st.DefaultVersion {
-		latest, err := sessiondoc.Parse(st.Latest)
+		rawLatest, err := getContent(ctx, api, name, st.LatestVersion)
+		if err != nil {
+			return State{}, err
+		}
+		latest, err := sessiondoc.Parse(rawLatest)
 		if err != nil {
 			st.ContentErr = fmt.Errorf("%s version %s: %w", name, st.LatestVersion, err)
 			return st, nil

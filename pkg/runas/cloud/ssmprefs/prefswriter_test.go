@@ -213,8 +213,7 @@ func TestUpsertAgainstMoto(t *testing.T) {
 		seed(t, api, `{"schemaVersion":"1.0","sessionType":"Standard_Stream","inputs":["not","an","object"]}`)
 		st := mustRead(t, api)
 		require.True(t, st.Exists)
-		assert.Error(t, st.ContentErr)
-		assert.NotEmpty(t, st.Default, "the raw content is still there for the audit")
+		assert.ErrorContains(t, st.ContentErr, "version 1", "the error names the version the audit reports")
 		_, err := ssmprefs.Upsert(ctx, api, name, prefs, ssmprefs.Options{})
 		assert.ErrorContains(t, err, "version 1")
 		assert.Equal(t, "1", mustRead(t, api).LatestVersion)
@@ -239,7 +238,7 @@ func TestRestoreAgainstMoto(t *testing.T) {
 		st := mustRead(t, api)
 		assert.Equal(t, ssmprefs.RestoreRepromoted, action)
 		assert.Equal(t, "1", st.DefaultVersion)
-		assert.True(t, st.Current.Default.Equal(mustParse(t, consoleDocument)), "restored: %s", st.Default)
+		assert.True(t, st.Current.Default.Equal(mustParse(t, consoleDocument)), "restored: %+v", st.Current.Default)
 		// Twice is fine.
 		action, err = ssmprefs.Restore(ctx, api, name, ssmprefs.PriorOf(res.Before))
 		require.NoError(t, err)
