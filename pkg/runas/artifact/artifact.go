@@ -1,8 +1,10 @@
-// Package artifact builds the writer Lambda's zip reproducibly, so an
-// unchanged source tree yields the same bytes, the same S3 key, and no diff
-// in a preview. The key is content-addressed (ssm-prefs-writer/<sha256>.zip):
-// a changed writer is a new object, which is what makes CloudFormation
-// update the function in every account.
+// Package artifact builds the project's Lambda zips (the preferences writer
+// and the session broker) reproducibly, so an unchanged source tree yields
+// the same bytes, the same digest, and no diff in a preview. The writer's S3
+// key is content-addressed (ssm-prefs-writer/<sha256>.zip): a changed
+// writer is a new object, which is what makes CloudFormation update the
+// function in every account. The broker's zip is uploaded with its function
+// and its digest is the function's source code hash.
 //
 // Reproducible means: the same Go toolchain, -trimpath, no build id, no VCS
 // stamp, no cgo, and a zip with one entry at a fixed time and mode.
@@ -16,6 +18,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -39,7 +42,36 @@ const ModulePath = "github.com/ssm-runas/ssm-runas"
 // WriterPackage is the writer's main package, relative to the module root.
 const WriterPackage = "./cmd/ssm-prefs-writer"
 
-// Zip is a built writer package.
+// BrokerPackage is the session broker's main package, relative to the
+// module root.
+const BrokerPackage = "./cmd/ssm-runas-broker"
+
+// DefaultArch is the architecture the Lambdas are built for unless
+// BuildOptions.Arch says otherwise; the functions declare the same.
+const DefaultArch = "arm64"
+
+// Lambda is one of the project's Lambda functions: what to build and how
+// to name it.
+type Lambda struct {
+	// Name prefixes the zip's file name (<Name>-<sha256>.zip).
+	Name string
+	// Package is the main package, relative to the module root.
+	Package string
+	// Setting is the configuration key of a prebuilt zip, for messages.
+	Setting string
+	// what names the function in messages.
+	what string
+}
+
+// The project's Lambdas.
+var (
+	// Writer is the member accounts' preferences writer.
+	Writer = Lambda{Name: "ssm-prefs-writer", Package: WriterPackage, Setting: "writer.zipPath", what: "the writer"}
+	// Broker is the per-permission-set model's session broker.
+	Broker = Lambda{Name: "ssm-runas-broker", Package: BrokerPackage, Setting: "broker.zipPath", what: "the broker"}
+)
+
+// Zip is a built Lambda package.
 type Zip struct {
 	// Path is the zip on disk.
 	Path string
@@ -47,7 +79,7 @@ type Zip struct {
 	SHA256 string
 }
 
-// Key is the zip's S3 key in every artifact bucket.
+// Key is the writer zip's S3 key in every artifact bucket.
 func (z Zip) Key() string { return naming.WriterArtifactKeyPrefix + z.SHA256 + ".zip" }
 
 // notBuiltDigest stands in for the digest of a writer that was not built.
@@ -56,21 +88,28 @@ const notBuiltDigest = "not-built"
 // NotBuilt stands for a writer that could not be built here (no source, no
 // writer.zipPath). Only an offline preview may use it: its key names no
 // real object, so deploying it would fail in every member account.
-var NotBuilt = Zip{Path: "ssm-prefs-writer-not-built.zip", SHA256: notBuiltDigest}
+var NotBuilt = Writer.NotBuilt()
+
+// NotBuilt stands for l's zip when it could not be built here (no source,
+// no zip path set). Only an offline preview may use it: its path names no
+// file, so deploying it fails.
+func (l Lambda) NotBuilt() Zip {
+	return Zip{Path: l.Name + "-not-built.zip", SHA256: notBuiltDigest}
+}
 
 // Built reports whether z is a real zip rather than NotBuilt.
 func (z Zip) Built() bool { return z.SHA256 != "" && z.SHA256 != notBuiltDigest }
 
-// ErrSourceNotFound means the writer's source is not on this machine: the
+// ErrSourceNotFound means the module's source is not on this machine: the
 // working directory is not the checkout, the binary was built without its
 // source path, and the module cache does not hold this module.
-var ErrSourceNotFound = errors.New("the writer's source was not found")
+var ErrSourceNotFound = errors.New("the module's source was not found")
 
 // zipEpoch is the fixed modification time of the zip entry (the zip format
 // cannot express earlier).
 var zipEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// BuildOptions tune BuildWriter.
+// BuildOptions tune a build.
 type BuildOptions struct {
 	// ModuleDir is optional: the source tree to build from. By default the
 	// module is found from the working directory, or through `go list -m`
@@ -78,58 +117,69 @@ type BuildOptions struct {
 	ModuleDir string
 	// OutDir is optional, default <user cache dir>/ssm-runas.
 	OutDir string
-	// Arch is optional, default arm64 (the template's architecture).
+	// Arch is optional, default DefaultArch (the architecture the member
+	// template and the broker function declare).
 	Arch string
 }
 
 // BuildWriter compiles the writer for provided.al2023 and zips it.
 func BuildWriter(ctx context.Context, opts BuildOptions) (Zip, error) {
+	return Writer.Build(ctx, opts)
+}
+
+// BuildBroker compiles the session broker for provided.al2023 and zips it.
+func BuildBroker(ctx context.Context, opts BuildOptions) (Zip, error) {
+	return Broker.Build(ctx, opts)
+}
+
+// Build compiles l for provided.al2023 and zips it.
+func (l Lambda) Build(ctx context.Context, opts BuildOptions) (Zip, error) {
 	if opts.Arch == "" {
-		opts.Arch = "arm64"
+		opts.Arch = DefaultArch
 	}
 	if opts.OutDir == "" {
 		cache, err := os.UserCacheDir()
 		if err != nil {
-			return Zip{}, fmt.Errorf("building the writer: no cache directory: %w", err)
+			return Zip{}, fmt.Errorf("building %s: no cache directory: %w", l.what, err)
 		}
 		opts.OutDir = filepath.Join(cache, "ssm-runas")
 	}
 	if opts.ModuleDir == "" {
 		dir, err := findModule(ctx)
 		if err != nil {
-			return Zip{}, err
+			return Zip{}, fmt.Errorf("building %s: %w: run from the checkout, install a released version (go install %s/cmd/runas@<version>), or set %s", l.what, err, ModulePath, l.Setting)
 		}
 		opts.ModuleDir = dir
 	} else if !isThisModule(filepath.Join(opts.ModuleDir, "go.mod")) {
-		return Zip{}, fmt.Errorf("building the writer from %s: %w (no go.mod of %s there)", opts.ModuleDir, ErrSourceNotFound, ModulePath)
+		return Zip{}, fmt.Errorf("building %s from %s: %w (no go.mod of %s there)", l.what, opts.ModuleDir, ErrSourceNotFound, ModulePath)
 	}
 	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
-		return Zip{}, fmt.Errorf("building the writer: %w", err)
+		return Zip{}, fmt.Errorf("building %s: %w", l.what, err)
 	}
 	tmp, err := os.MkdirTemp(opts.OutDir, "build-")
 	if err != nil {
-		return Zip{}, fmt.Errorf("building the writer: %w", err)
+		return Zip{}, fmt.Errorf("building %s: %w", l.what, err)
 	}
 	defer os.RemoveAll(tmp)
 
 	bin := filepath.Join(tmp, "bootstrap")
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc",
-		"-ldflags=-s -w -buildid=", "-o", bin, WriterPackage)
+		"-ldflags=-s -w -buildid=", "-o", bin, l.Package)
 	cmd.Dir = opts.ModuleDir
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+opts.Arch, "CGO_ENABLED=0", "GOFLAGS=-mod=readonly")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return Zip{}, fmt.Errorf("building the writer in %s: %w: %s", opts.ModuleDir, err, strings.TrimSpace(stderr.String()))
+		return Zip{}, fmt.Errorf("building %s in %s: %w: %s", l.what, opts.ModuleDir, err, strings.TrimSpace(stderr.String()))
 	}
-	return packZip(bin, opts.OutDir)
+	return l.packZip(bin, opts.OutDir)
 }
 
 // packZip writes a one-entry zip of bin, named by its digest, into dir.
-func packZip(bin, dir string) (Zip, error) {
+func (l Lambda) packZip(bin, dir string) (Zip, error) {
 	exe, err := os.ReadFile(bin)
 	if err != nil {
-		return Zip{}, fmt.Errorf("packaging the writer: %w", err)
+		return Zip{}, fmt.Errorf("packaging %s: %w", l.what, err)
 	}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -143,32 +193,51 @@ func packZip(bin, dir string) (Zip, error) {
 		err = zw.Close()
 	}
 	if err != nil {
-		return Zip{}, fmt.Errorf("packaging the writer: %w", err)
+		return Zip{}, fmt.Errorf("packaging %s: %w", l.what, err)
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	z := Zip{SHA256: hex.EncodeToString(sum[:])}
-	z.Path = filepath.Join(dir, "ssm-prefs-writer-"+z.SHA256+".zip")
+	z.Path = filepath.Join(dir, l.Name+"-"+z.SHA256+".zip")
 	if err := writeZip(z.Path, buf.Bytes()); err != nil {
-		return Zip{}, fmt.Errorf("packaging the writer: %w", err)
+		return Zip{}, fmt.Errorf("packaging %s: %w", l.what, err)
 	}
 	return z, nil
 }
 
-// FromFile uses a prebuilt zip (config writer.zipPath).
-func FromFile(path string) (Zip, error) {
+// FromFile uses a prebuilt writer zip (config writer.zipPath).
+func FromFile(path string) (Zip, error) { return Writer.FromFile(path) }
+
+// FromFile uses a prebuilt zip of l (its Setting names the config key).
+func (l Lambda) FromFile(path string) (Zip, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return Zip{}, fmt.Errorf("reading writer.zipPath: %w", err)
+		return Zip{}, fmt.Errorf("reading %s: %w", l.Setting, err)
 	}
 	defer f.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return Zip{}, fmt.Errorf("reading writer.zipPath: %w", err)
+		return Zip{}, fmt.Errorf("reading %s: %w", l.Setting, err)
 	}
-	if _, err := zip.OpenReader(path); err != nil {
-		return Zip{}, fmt.Errorf("writer.zipPath %s: not a zip: %w", path, err)
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return Zip{}, fmt.Errorf("%s %s: not a zip: %w", l.Setting, path, err)
 	}
+	zr.Close()
 	return Zip{Path: path, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// SourceCodeHash is the zip's digest as Lambda reports it (CodeSha256:
+// the base64 of the SHA-256 of the zip's bytes), or "" for a zip that was
+// not built.
+func (z Zip) SourceCodeHash() string {
+	if !z.Built() {
+		return ""
+	}
+	sum, err := hex.DecodeString(z.SHA256)
+	if err != nil {
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString(sum)
 }
 
 // writeZip writes data to path unless path already holds it (the name is
@@ -203,7 +272,7 @@ func findModule(ctx context.Context) (string, error) {
 	if dir := strings.TrimSpace(string(out)); err == nil && dir != "" {
 		return dir, nil
 	}
-	return "", fmt.Errorf("building the writer: %w: run from the checkout, install a released version (go install %s/cmd/runas@<version>), or set writer.zipPath", ErrSourceNotFound, ModulePath)
+	return "", ErrSourceNotFound
 }
 
 // moduleAbove returns the directory at or above dir whose go.mod declares

@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"debug/elf"
+	"encoding/base64"
 	"io"
 	"os"
 	"path/filepath"
@@ -69,4 +71,64 @@ func TestFromFileRejectsNonZip(t *testing.T) {
 	assert.ErrorContains(t, err, "not a zip")
 	_, err = artifact.FromFile(p + ".missing")
 	assert.ErrorContains(t, err, "reading writer.zipPath")
+}
+
+// TestBuildBrokerIsReproducible builds the broker twice: the same bytes,
+// named after the broker, for the architecture the function declares.
+func TestBuildBrokerIsReproducible(t *testing.T) {
+	ctx := context.Background()
+	out := t.TempDir()
+	a, err := artifact.BuildBroker(ctx, artifact.BuildOptions{OutDir: out})
+	require.NoError(t, err)
+	b, err := artifact.BuildBroker(ctx, artifact.BuildOptions{OutDir: t.TempDir()})
+	require.NoError(t, err)
+	assert.Equal(t, a.SHA256, b.SHA256, "two builds of the same tree differ")
+	assert.Equal(t, filepath.Join(out, "ssm-runas-broker-"+a.SHA256+".zip"), a.Path)
+
+	w, err := artifact.BuildWriter(ctx, artifact.BuildOptions{OutDir: out})
+	require.NoError(t, err)
+	assert.NotEqual(t, w.SHA256, a.SHA256, "the broker zip holds the writer")
+
+	zr, err := zip.OpenReader(a.Path)
+	require.NoError(t, err)
+	defer zr.Close()
+	require.Len(t, zr.File, 1)
+	assert.Equal(t, "bootstrap", zr.File[0].Name)
+	rc, err := zr.File[0].Open()
+	require.NoError(t, err)
+	exe, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	rc.Close()
+	f, err := elf.NewFile(bytes.NewReader(exe))
+	require.NoError(t, err, "bootstrap is not an ELF binary")
+	assert.Equal(t, elf.EM_AARCH64, f.Machine, "the function declares "+artifact.DefaultArch)
+	for _, prog := range f.Progs {
+		assert.NotEqual(t, elf.PT_INTERP, prog.Type, "built without cgo, the binary needs no dynamic loader")
+	}
+	assert.Contains(t, string(exe), "SSM_RUNAS_BROKER_RULES", "not the broker's binary")
+}
+
+func TestSourceCodeHashIsLambdasCodeSha256(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "x.zip")
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	_, err := zw.Create("bootstrap")
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	require.NoError(t, os.WriteFile(p, buf.Bytes(), 0o644))
+	z, err := artifact.Broker.FromFile(p)
+	require.NoError(t, err)
+	sum := sha256.Sum256(buf.Bytes())
+	assert.Equal(t, base64.StdEncoding.EncodeToString(sum[:]), z.SourceCodeHash())
+	assert.Empty(t, artifact.Broker.NotBuilt().SourceCodeHash())
+	assert.False(t, artifact.Broker.NotBuilt().Built())
+
+	_, err = artifact.Broker.FromFile(p + ".missing")
+	assert.ErrorContains(t, err, "reading broker.zipPath")
+}
+
+func TestBuildBrokerWithoutSource(t *testing.T) {
+	_, err := artifact.BuildBroker(context.Background(), artifact.BuildOptions{ModuleDir: t.TempDir(), OutDir: t.TempDir()})
+	assert.ErrorIs(t, err, artifact.ErrSourceNotFound)
+	assert.ErrorContains(t, err, "building the broker")
 }
