@@ -2,6 +2,7 @@ package settings
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -52,6 +53,21 @@ type Broker struct {
 	// carries no principal organization id (API Gateway REST APIs). With a
 	// function URL the organization id is checked instead.
 	Accounts []string `yaml:"accounts,omitempty" json:"accounts,omitempty"`
+	// ZipPath is optional: a prebuilt zip of cmd/ssm-runas-broker (one
+	// file, bootstrap, built for linux/arm64). By default the program
+	// builds it reproducibly from source. A relative path is relative to
+	// the configuration file (CLI) or to the Pulumi project root (stack):
+	// see ZipPathFrom.
+	ZipPath string `yaml:"zipPath,omitempty" json:"zipPath,omitempty"`
+}
+
+// ZipPathFrom returns ZipPath resolved against dir (absolute paths stay as
+// they are), or "" when ZipPath is unset.
+func (b Broker) ZipPathFrom(dir string) string {
+	if b.ZipPath == "" || filepath.IsAbs(b.ZipPath) {
+		return b.ZipPath
+	}
+	return filepath.Join(dir, b.ZipPath)
 }
 
 // BrokerPermissionSet maps a permission set to a Linux user.
