@@ -3,6 +3,7 @@ package runas
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -36,9 +37,15 @@ type PermissionSetArgs struct {
 	Description string
 	// SessionDuration is optional, default PT8H.
 	SessionDuration string
-	// Policy is required: the arguments of the session policy
-	// (policy.PermissionSetSessionPolicy) with the Run As deny.
+	// Policy is required unless Document is set: the arguments of the
+	// session policy (policy.PermissionSetSessionPolicy) with the Run As deny.
 	Policy policy.PermissionSetPolicyArgs
+	// Document is optional: a complete inline policy used instead of the
+	// session policy, e.g. brokerpolicy.CallerPolicy for people who start
+	// sessions through the session broker. Set it or Policy, not both. The
+	// inline policy keeps its resource name either way, so switching a
+	// permission set between the two updates the policy in place.
+	Document *policy.Document
 	// PolicyARNs are optional. AWS managed policies
 	// (arn:aws:iam::aws:policy/...) are attached as they are; customer
 	// managed ones (arn:aws:iam::<account>:policy/<path><name>) by name and
@@ -87,6 +94,15 @@ var (
 	permissionSetARNTail = regexp.MustCompile(`/(ps-[a-zA-Z0-9-./]{16})$`)
 )
 
+// inlinePolicy is the permission set's inline policy: Document, or the
+// session policy built from Policy.
+func (ps PermissionSetArgs) inlinePolicy() policy.Document {
+	if ps.Document != nil {
+		return *ps.Document
+	}
+	return policy.PermissionSetSessionPolicy(ps.Policy)
+}
+
 // policyRef is an IAM policy ARN taken apart.
 type policyRef struct {
 	ARN        string
@@ -127,6 +143,14 @@ func (a RoleAccessArgs) validate() error {
 	if ps := a.PermissionSet; ps != nil {
 		if ps.Name == "" || ps.Description == "" {
 			return errors.New("NewRoleAccess: PermissionSet.Name and Description are required")
+		}
+		if ps.Document != nil {
+			if !reflect.ValueOf(ps.Policy).IsZero() {
+				return fmt.Errorf("NewRoleAccess: %s: set PermissionSet.Policy or Document, not both", ps.Name)
+			}
+			if len(ps.Document.Statement) == 0 {
+				return fmt.Errorf("NewRoleAccess: %s: PermissionSet.Document has no statement", ps.Name)
+			}
 		}
 		for _, arn := range ps.PolicyARNs {
 			if _, err := parsePolicyARN(arn); err != nil {
@@ -187,7 +211,7 @@ func NewRoleAccess(ctx *pulumi.Context, name string, args *RoleAccessArgs, opts 
 		inline, err := ssoadmin.NewPermissionSetInlinePolicy(ctx, key+"-session-policy", &ssoadmin.PermissionSetInlinePolicyArgs{
 			InstanceArn:      instance,
 			PermissionSetArn: set.Arn,
-			InlinePolicy:     pulumi.String(string(policy.PermissionSetSessionPolicy(ps.Policy).JSON())),
+			InlinePolicy:     pulumi.String(string(ps.inlinePolicy().JSON())),
 		}, parent)
 		if err != nil {
 			return nil, fmt.Errorf("session policy of %s: %w", ps.Name, err)
