@@ -4,8 +4,10 @@
 // value and @odata.nextLink, error envelopes, 404 for unknown groups) and
 // enforces the rules that matter: advanced queries need ConsistencyLevel
 // eventual, users synced from AD cannot have their extension attributes
-// written, and groups nest, so /members lists direct members only while
-// /transitiveMembers expands nested groups, as Graph does.
+// written, groups nest, so /members lists direct members only while
+// /transitiveMembers expands nested groups, users are read by object id or
+// userPrincipalName (404 when neither matches), and answers carry only the
+// properties $select names, as Graph does.
 package fakegraph
 
 import (
@@ -29,6 +31,9 @@ type User struct {
 	ID, UPN string
 	Synced  bool
 	Ext     map[string]string
+	// SamAccountName and MailNickname are the profile attributes of the
+	// per-user models; "" is answered as null.
+	SamAccountName, MailNickname string
 }
 
 // Server is the fake.
@@ -96,6 +101,23 @@ func (s *Server) AddUser(id, upn string, synced bool, ext1 string) {
 	s.users[id] = u
 }
 
+// SetAttribute sets (or, with "", clears) one attribute of a user:
+// onPremisesSamAccountName, mailNickname or extensionAttribute1-15, as a
+// directory sync would.
+func (s *Server) SetAttribute(id, attr, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[id]
+	switch attr {
+	case "onPremisesSamAccountName":
+		u.SamAccountName = value
+	case "mailNickname":
+		u.MailNickname = value
+	default:
+		u.Ext[attr] = value
+	}
+}
+
 // SetGroup sets a group's members.
 func (s *Server) SetGroup(name string, ids ...string) {
 	s.mu.Lock()
@@ -141,6 +163,8 @@ var (
 	groupFilter = regexp.MustCompile(`^displayName eq '(.*)'$`)
 	membersPath = regexp.MustCompile(`^/v1\.0/groups/([^/]+)/(members|transitiveMembers)/microsoft\.graph\.user$`)
 	extFilter   = regexp.MustCompile(`^onPremisesExtensionAttributes/(extensionAttribute\d+) ne null$`)
+	// userByKey is /users/{id | userPrincipalName} or /users('{upn}').
+	userByKey = regexp.MustCompile(`^/v1\.0/users(?:/([^/()]+)|\('((?:[^']|'')+)'\))$`)
 )
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -242,6 +266,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		sort.Strings(ids)
 		s.page(w, r, ids)
+	case r.Method == "GET" && userByKey.MatchString(r.URL.Path):
+		m := userByKey.FindStringSubmatch(r.URL.Path)
+		key := m[1]
+		if key == "" {
+			key = strings.ReplaceAll(m[2], "''", "'")
+		}
+		u := s.userByKey(key)
+		if u == nil {
+			writeError(w, http.StatusNotFound, "Request_ResourceNotFound",
+				fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", key))
+			return
+		}
+		writeJSON(w, selected(userJSON(u), q.Get("$select")))
 	case r.Method == "PATCH" && strings.HasPrefix(r.URL.Path, "/v1.0/users/"):
 		u, ok := s.users[strings.TrimPrefix(r.URL.Path, "/v1.0/users/")]
 		if !ok {
@@ -276,21 +313,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, ids []string) {
 	end := min(start+s.PageSize, len(ids))
 	var value []any
 	for _, id := range ids[start:end] {
-		u := s.users[id]
-		ext := map[string]any{}
-		for i := 1; i <= 15; i++ {
-			k := fmt.Sprintf("extensionAttribute%d", i)
-			if v, ok := u.Ext[k]; ok && v != "" {
-				ext[k] = v
-			} else {
-				ext[k] = nil
-			}
-		}
-		var synced any
-		if u.Synced {
-			synced = true
-		}
-		value = append(value, map[string]any{"id": u.ID, "userPrincipalName": u.UPN, "onPremisesSyncEnabled": synced, "onPremisesExtensionAttributes": ext})
+		value = append(value, selected(userJSON(s.users[id]), r.URL.Query().Get("$select")))
 	}
 	out := map[string]any{"value": value}
 	if end < len(ids) {
@@ -301,6 +324,58 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, ids []string) {
 		out["@odata.nextLink"] = s.URL + next.String()
 	}
 	writeJSON(w, out)
+}
+
+// userByKey finds a user by object id or, as Graph does, by
+// userPrincipalName in any case.
+func (s *Server) userByKey(key string) *User {
+	if u, ok := s.users[key]; ok {
+		return u
+	}
+	for _, u := range s.users {
+		if strings.EqualFold(u.UPN, key) {
+			return u
+		}
+	}
+	return nil
+}
+
+// userJSON is a user as Graph writes it, every property the fake keeps;
+// empty values are null.
+func userJSON(u *User) map[string]any {
+	orNull := func(v string) any {
+		if v == "" {
+			return nil
+		}
+		return v
+	}
+	ext := map[string]any{}
+	for i := 1; i <= 15; i++ {
+		k := fmt.Sprintf("extensionAttribute%d", i)
+		ext[k] = orNull(u.Ext[k])
+	}
+	var synced any
+	if u.Synced {
+		synced = true
+	}
+	return map[string]any{"id": u.ID, "userPrincipalName": u.UPN, "onPremisesSyncEnabled": synced,
+		"onPremisesExtensionAttributes": ext, "onPremisesSamAccountName": orNull(u.SamAccountName),
+		"mailNickname": orNull(u.MailNickname)}
+}
+
+// selected keeps the properties $select names, as Graph returns only
+// those; without $select it keeps them all.
+func selected(user map[string]any, sel string) map[string]any {
+	if sel == "" {
+		return user
+	}
+	out := map[string]any{}
+	for _, p := range strings.Split(sel, ",") {
+		if v, ok := user[strings.TrimSpace(p)]; ok {
+			out[strings.TrimSpace(p)] = v
+		}
+	}
+	return out
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -35,19 +35,58 @@ type AssignmentsAPI interface {
 
 var accountIDRe = regexp.MustCompile(`^\d{12}$`)
 
-// CheckAssignments compares each role's account assignments with the
-// configuration: Identity Center has no OU-level assignment, so an account
-// added under a configured OU after the last `pulumi up` has none
-// (assignment-missing), and an account dropped from roles[].assignments
-// keeps the one it had (assignment-unwanted). OUs are expanded to their
-// ACTIVE accounts as the stack expands them. Roles whose group is not in
-// the identity store are left to CheckUsers (group-missing).
+// access is one group's permission set and the accounts it should have
+// there: a role (roles[]) or a per-user permission set
+// (perUser.permissionSets[]).
+type access struct {
+	// subject names it in findings: the role, or group/permission set.
+	subject string
+	group   string
+	ps      settings.PermissionSet
+	targets []string
+	// field is the configuration field listing the accounts.
+	field string
+}
+
+// configuredAccess lists what the configuration assigns: the roles by
+// precedence, or the per-user permission sets in their order.
+func configuredAccess(c *settings.Config) []access {
+	var out []access
+	for _, r := range c.RolesByPrecedence() {
+		out = append(out, access{subject: r.Name, group: r.EntraGroup, ps: r.PermissionSet, targets: r.Assignments, field: "roles[].assignments"})
+	}
+	if c.PerUser != nil {
+		for _, a := range c.PerUser.PermissionSets {
+			out = append(out, access{subject: a.EntraGroup + "/" + a.PermissionSet.DisplayName(), group: a.EntraGroup,
+				ps: a.PermissionSet, targets: a.Assignments, field: "perUser.permissionSets[].assignments"})
+		}
+	}
+	return out
+}
+
+// CheckAssignments compares the account assignments of each role, and of
+// each per-user permission set, with the configuration: Identity Center
+// has no OU-level assignment, so an account added under a configured OU
+// after the last `pulumi up` has none (assignment-missing), and an account
+// dropped from the assignments keeps the one it had (assignment-unwanted).
+// OUs are expanded to their ACTIVE accounts as the stack expands them. A
+// permission set the instance does not have, by name or by ARN, is
+// permission-set-missing. Groups not in the identity store are left to
+// CheckUsers (group-missing).
 func CheckAssignments(ctx context.Context, api AssignmentsAPI, ids IdentityStoreAPI, orgs awsorg.AccountsAPI, c *settings.Config) ([]Finding, error) {
+	want := configuredAccess(c)
+	if len(want) == 0 {
+		return nil, nil
+	}
 	ic := c.IdentityCenter
 	instance := aws.String(ic.InstanceARN)
 	byName, err := permissionSetsByName(ctx, api, ic.InstanceARN)
 	if err != nil {
 		return nil, err
+	}
+	arns := map[string]bool{}
+	for _, arn := range byName {
+		arns[arn] = true
 	}
 	expanded := map[string][]string{}
 	expand := func(target string) ([]string, error) {
@@ -65,32 +104,37 @@ func CheckAssignments(ctx context.Context, api AssignmentsAPI, ids IdentityStore
 		return got, nil
 	}
 	var findings []Finding
-	for _, r := range c.RolesByPrecedence() {
-		psARN := r.PermissionSet.ARN
+	for _, r := range want {
+		name := r.ps.DisplayName()
+		psARN := r.ps.ARN
 		if psARN == "" {
-			psARN = byName[r.PermissionSet.Name]
+			psARN = byName[r.ps.Name]
 		}
-		if psARN == "" {
-			findings = append(findings, Finding{Check: CheckPermissionSetMissing, Subject: r.Name, Want: "permission set " + r.PermissionSet.Name + " (pulumi up creates it)", Got: "not in " + ic.InstanceARN})
+		if psARN == "" || !arns[psARN] {
+			how := "(pulumi up creates it)"
+			if !r.ps.Managed() {
+				how = "(an existing one, named by its ARN)"
+			}
+			findings = append(findings, Finding{Check: CheckPermissionSetMissing, Subject: r.subject, Want: "permission set " + name + " " + how, Got: "not in " + ic.InstanceARN})
 			continue
 		}
 		g, err := ids.GetGroupId(ctx, &identitystore.GetGroupIdInput{IdentityStoreId: aws.String(ic.IdentityStoreID),
 			AlternateIdentifier: &idstypes.AlternateIdentifierMemberUniqueAttribute{Value: idstypes.UniqueAttribute{
-				AttributePath: aws.String("displayName"), AttributeValue: idsdocument.NewLazyDocument(r.EntraGroup)}}})
+				AttributePath: aws.String("displayName"), AttributeValue: idsdocument.NewLazyDocument(r.group)}}})
 		if isNotFound(err) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("finding group %s: %w", r.EntraGroup, err)
+			return nil, fmt.Errorf("finding group %s: %w", r.group, err)
 		}
-		want := map[string]bool{}
-		for _, t := range r.Assignments {
+		wanted := map[string]bool{}
+		for _, t := range r.targets {
 			accounts, err := expand(t)
 			if err != nil {
-				return nil, fmt.Errorf("expanding the assignments of role %s: %w", r.Name, err)
+				return nil, fmt.Errorf("expanding the assignments of %s: %w", r.subject, err)
 			}
 			for _, a := range accounts {
-				want[a] = true
+				wanted[a] = true
 			}
 		}
 		have := map[string]bool{}
@@ -99,7 +143,7 @@ func CheckAssignments(ctx context.Context, api AssignmentsAPI, ids IdentityStore
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				return nil, fmt.Errorf("listing the account assignments of %s: %w", r.EntraGroup, err)
+				return nil, fmt.Errorf("listing the account assignments of %s: %w", r.group, err)
 			}
 			for _, a := range page.AccountAssignments {
 				if aws.ToString(a.PermissionSetArn) == psARN {
@@ -107,16 +151,16 @@ func CheckAssignments(ctx context.Context, api AssignmentsAPI, ids IdentityStore
 				}
 			}
 		}
-		for _, a := range slices.Sorted(maps.Keys(want)) {
+		for _, a := range slices.Sorted(maps.Keys(wanted)) {
 			if !have[a] {
-				findings = append(findings, Finding{Check: CheckAssignmentMissing, Subject: r.Name + "/" + a,
-					Want: r.EntraGroup + " assigned " + r.PermissionSet.Name + " (pulumi up assigns accounts added since the last deploy)", Got: "no assignment"})
+				findings = append(findings, Finding{Check: CheckAssignmentMissing, Subject: r.subject + "/" + a,
+					Want: r.group + " assigned " + name + " (pulumi up assigns accounts added since the last deploy)", Got: "no assignment"})
 			}
 		}
 		for _, a := range slices.Sorted(maps.Keys(have)) {
-			if !want[a] {
-				findings = append(findings, Finding{Check: CheckAssignmentUnwanted, Subject: r.Name + "/" + a,
-					Want: "no assignment (not in roles[].assignments; pulumi up removes the ones it made)", Got: r.EntraGroup + " assigned " + r.PermissionSet.Name})
+			if !wanted[a] {
+				findings = append(findings, Finding{Check: CheckAssignmentUnwanted, Subject: r.subject + "/" + a,
+					Want: "no assignment (not in " + r.field + "; pulumi up removes the ones it made)", Got: r.group + " assigned " + name})
 			}
 		}
 	}

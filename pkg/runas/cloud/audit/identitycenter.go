@@ -73,7 +73,8 @@ func CheckABAC(ctx context.Context, api ABACAPI, ic *settings.IdentityCenter) ([
 // configured groups. In the per-role model it reports each user whose
 // value is missing, invalid, stale, or no role account; in the per-user
 // models (see checkPerUser) each member of a permission set group whose own
-// value is missing, invalid, reserved or held by someone else.
+// value is missing, invalid, reserved or held by someone else. Values kept
+// after Entra cleared them need Entra ID: CheckStaleValues.
 func CheckUsers(ctx context.Context, api IdentityStoreAPI, c *settings.Config) ([]Finding, error) {
 	if c.PerUserModel() {
 		return checkPerUser(ctx, api, c)
@@ -253,11 +254,30 @@ func identityCenterSection(ctx context.Context, c *settings.Config, src Sources)
 	}
 	var b sectionBuilder
 	b.add(CheckABAC(ctx, src.ABAC, c.IdentityCenter))
-	if len(c.Roles) > 0 || c.PerUserModel() {
+	switch {
+	case c.PerUserModel():
+		b.add(perUserFindings(ctx, c, src))
+	case len(c.Roles) > 0:
 		b.add(CheckUsers(ctx, src.IdentityStore, c))
 	}
-	if len(c.Roles) > 0 && src.Assignments != nil {
+	if src.Assignments != nil {
 		b.add(CheckAssignments(ctx, src.Assignments, src.IdentityStore, src.Accounts, c))
 	}
 	return b.done()
+}
+
+// perUserFindings runs the per-user value checks and the stale value
+// check on one read of the identity store. Without src.Entra the stale
+// check's ErrStaleNotChecked comes back with the other findings, so the
+// section says it was not checked.
+func perUserFindings(ctx context.Context, c *settings.Config, src Sources) ([]Finding, error) {
+	people, findings, err := readPerUser(ctx, src.IdentityStore, c)
+	if err != nil {
+		return nil, err
+	}
+	findings = append(findings, perUserValueFindings(c, people)...)
+	stale, err := staleFindings(ctx, src.Entra, c, people)
+	findings = append(findings, stale...)
+	sort.SliceStable(findings, func(i, j int) bool { return findings[i].Subject < findings[j].Subject })
+	return findings, err
 }

@@ -12,15 +12,21 @@ import (
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
-// checkPerUser is CheckUsers for the per-user and domain-controller
-// models, where each person's value is their own account name. Every
-// member of a group of perUser.permissionSets must hold a value (the
-// permission sets refuse sessions without the tag), that value must be a
-// valid Linux user name and not a reserved one (the guardrail refuses it),
-// and no two people may hold the same value, compared in lower case: they
-// would share one account on the hosts. People in none of those groups
-// have no assignment, so their values are not checked.
-func checkPerUser(ctx context.Context, api IdentityStoreAPI, c *settings.Config) ([]Finding, error) {
+// assignedPerson is an identity store user who gets a per-user permission
+// set, with the value Identity Center holds for them.
+type assignedPerson struct {
+	// userName is the identity store user name: what provisioning writes
+	// from the Entra userPrincipalName (the default mapping's matching
+	// attribute).
+	userName string
+	value    string
+}
+
+// readPerUser reads the people assigned through perUser.permissionSets:
+// the members of each permission set's group in the identity store, with
+// their values, sorted by user name. A group SCIM has not provisioned is a
+// group-missing finding.
+func readPerUser(ctx context.Context, api IdentityStoreAPI, c *settings.Config) ([]assignedPerson, []Finding, error) {
 	ic := c.IdentityCenter
 	var findings []Finding
 	assigned := map[string]bool{}
@@ -28,7 +34,7 @@ func checkPerUser(ctx context.Context, api IdentityStoreAPI, c *settings.Config)
 		for _, a := range c.PerUser.PermissionSets {
 			members, found, err := groupMembers(ctx, api, ic.IdentityStoreID, a.EntraGroup)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if !found {
 				findings = append(findings, groupMissing(a.EntraGroup))
@@ -39,27 +45,58 @@ func checkPerUser(ctx context.Context, api IdentityStoreAPI, c *settings.Config)
 			}
 		}
 	}
-
+	if len(assigned) == 0 {
+		return nil, findings, nil
+	}
 	users, err := listUsers(ctx, api, ic.IdentityStoreID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	reserved := c.ReservedRunAsUsers()
-	type holder struct{ who, value string }
-	var holders []holder
-	holdersOf := map[string][]string{}
+	var people []assignedPerson
 	for _, u := range users {
 		if !assigned[aws.ToString(u.UserId)] {
 			continue
 		}
 		got, err := AttributeValue(u, ic.RunAsSource)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		who := aws.ToString(u.UserName)
+		people = append(people, assignedPerson{userName: aws.ToString(u.UserName), value: got})
+	}
+	sort.Slice(people, func(i, j int) bool { return people[i].userName < people[j].userName })
+	return people, findings, nil
+}
+
+// checkPerUser is CheckUsers for the per-user and domain-controller
+// models, where each person's value is their own account name. Every
+// member of a group of perUser.permissionSets must hold a value (the
+// permission sets refuse sessions without the tag), that value must be a
+// valid Linux user name and not a reserved one (the guardrail refuses it),
+// and no two people may hold the same value, compared in lower case: they
+// would share one account on the hosts. People in none of those groups
+// have no assignment, so their values are not checked.
+func checkPerUser(ctx context.Context, api IdentityStoreAPI, c *settings.Config) ([]Finding, error) {
+	people, findings, err := readPerUser(ctx, api, c)
+	if err != nil {
+		return nil, err
+	}
+	findings = append(findings, perUserValueFindings(c, people)...)
+	sort.SliceStable(findings, func(i, j int) bool { return findings[i].Subject < findings[j].Subject })
+	return findings, nil
+}
+
+// perUserValueFindings judges the values people hold; see checkPerUser.
+func perUserValueFindings(c *settings.Config, people []assignedPerson) []Finding {
+	source := c.IdentityCenter.RunAsSource
+	reserved := c.ReservedRunAsUsers()
+	var findings []Finding
+	var holders []assignedPerson
+	holdersOf := map[string][]string{}
+	for _, p := range people {
+		who, got := p.userName, p.value
 		switch {
 		case got == "":
-			findings = append(findings, Finding{Check: CheckValueMissing, Subject: who, Want: "their own account name in " + ic.RunAsSource, Got: "(none): sessions are refused"})
+			findings = append(findings, Finding{Check: CheckValueMissing, Subject: who, Want: "their own account name in " + source, Got: "(none): sessions are refused"})
 			continue
 		case username.Validate(got) != nil:
 			findings = append(findings, Finding{Check: CheckValueInvalid, Subject: who, Want: "a Linux user name matching " + username.Pattern, Got: got})
@@ -67,7 +104,7 @@ func checkPerUser(ctx context.Context, api IdentityStoreAPI, c *settings.Config)
 			findings = append(findings, Finding{Check: CheckValueReserved, Subject: who, Want: "not one of " + strings.Join(reserved, ", ") + " (the guardrail refuses them)", Got: got})
 		}
 		key := strings.ToLower(got)
-		holders = append(holders, holder{who: who, value: got})
+		holders = append(holders, p)
 		holdersOf[key] = append(holdersOf[key], who)
 	}
 	for _, h := range holders {
@@ -75,10 +112,9 @@ func checkPerUser(ctx context.Context, api IdentityStoreAPI, c *settings.Config)
 		if len(all) < 2 {
 			continue
 		}
-		others := slices.DeleteFunc(slices.Clone(all), func(w string) bool { return w == h.who })
+		others := slices.DeleteFunc(slices.Clone(all), func(w string) bool { return w == h.userName })
 		sort.Strings(others)
-		findings = append(findings, Finding{Check: CheckValueDuplicate, Subject: h.who, Want: "a value no one else holds", Got: h.value + " (also held by " + strings.Join(others, ", ") + ")"})
+		findings = append(findings, Finding{Check: CheckValueDuplicate, Subject: h.userName, Want: "a value no one else holds", Got: h.value + " (also held by " + strings.Join(others, ", ") + ")"})
 	}
-	sort.SliceStable(findings, func(i, j int) bool { return findings[i].Subject < findings[j].Subject })
-	return findings, nil
+	return findings
 }
