@@ -16,6 +16,10 @@ type Inputs struct {
 	// Writer is required: the writer Lambda's zip, or artifact.NotBuilt in
 	// an offline preview.
 	Writer artifact.Zip
+	// Broker is required when the configuration has a broker section: the
+	// session broker Lambda's zip, or artifact.Broker.NotBuilt() in an
+	// offline preview.
+	Broker artifact.Zip
 	// SCIMToken is optional: Identity Center's SCIM token, a secret. Nil
 	// until Identity Center has issued it.
 	SCIMToken pulumi.StringInput

@@ -25,7 +25,16 @@ type Step struct {
 // reports what is still waiting (stack outputs nextSteps and missingGroups),
 // so the same stack is run again after each step a person takes.
 // docs/deploy.md explains each step.
-func DeploymentOrder(model settings.Model) []Step {
+func DeploymentOrder(model settings.Model) []Step { return deploymentOrder(model, false) }
+
+// DeploymentOrderFor is DeploymentOrder for a configuration: with a broker
+// section (the per-permission-set model) the first run deploys the session
+// broker too, and people set up `runas connect` at the end (docs/broker.md).
+func DeploymentOrderFor(cfg *settings.Config) []Step {
+	return deploymentOrder(cfg.Model, cfg.Broker != nil)
+}
+
+func deploymentOrder(model settings.Model, broker bool) []Step {
 	if model == settings.ModelDomainController {
 		return []Step{
 			{ByRunas, "runas validate --config <file>; put the same settings under ssm-runas:settings in Pulumi.<stack>.yaml"},
@@ -42,6 +51,10 @@ func DeploymentOrder(model settings.Model) []Step {
 		groups = "the groups of perUser.permissionSets[].entraGroup"
 		values = "runas entra map-attribute --config <file> --service-principal-id <servicePrincipalObjectId> --apply --start (the lower-casing expression of perUser.userSource; each person's own value, no sync)"
 	}
+	firstRun := "first run: Entra application (SAML, reply URLs, identifier URI, signing certificate, groups assigned), artifact buckets, StackSet instances, management-account stacks, SCP, ABAC configuration, permission sets; no provisioning job (no SCIM token yet) and no account assignments (no groups in Identity Center yet)"
+	if broker {
+		firstRun += "; and, before the StackSet and the management-account stacks (their session role trusts it), the session broker in the management account: its role, function and IAM-authenticated URL (stack output brokerUrl); the permission sets of broker.permissionSets get the broker callers' policy instead of the session policy"
+	}
 	var steps []Step
 	if perUser {
 		steps = append(steps, Step{ByPerson, "the directory: a join account delegated on perUser.joinOu, its password in the Secrets Manager secret perUser.domain.joinSecretArn, DNS to the domain from the VPCs, hosts with SSSD 2.7 or later tagged perUser.hosts.targetTagKey (runas runbook)"})
@@ -50,7 +63,7 @@ func DeploymentOrder(model settings.Model) []Step {
 		Step{ByPerson, "enable IAM Identity Center in identityCenter.region; create " + groups + " as Entra security groups"},
 		Step{ByPerson, "Identity Center > Settings > Identity source > Change identity source > External identity provider: copy the issuer URL and ACS URL into entra.identifierUri and entra.acsUrls (keep the wizard open)"},
 		Step{ByRunas, "runas validate --config <file>; put the same settings under ssm-runas:settings in Pulumi.<stack>.yaml (an existing gallery application or ABAC configuration goes under adopt:)"},
-		Step{ByPulumi, "first run: Entra application (SAML, reply URLs, identifier URI, signing certificate, groups assigned), artifact buckets, StackSet instances, management-account stacks, SCP, ABAC configuration, permission sets; no provisioning job (no SCIM token yet) and no account assignments (no groups in Identity Center yet)"},
+		Step{ByPulumi, firstRun},
 		Step{ByPerson, "make the new signing certificate the active one: set preferredTokenSigningKeyThumbprint (stack output activateSigningCertificate)"},
 		Step{ByRunas, "runas metadata strip --in <download of metadataUrl> --config <file> --trust-thumbprint <signingCertificateThumbprint> --out identity-center.xml; upload it in the Identity Center wizard and confirm (runas runbook)"},
 		Step{ByPerson, "Identity Center > Settings > Automatic provisioning > Enable; pulumi config set --secret ssm-runas:scimToken <token> (entra.scim.endpoint must match the endpoint shown)"},
@@ -61,6 +74,12 @@ func DeploymentOrder(model settings.Model) []Step {
 	)
 	if perUser {
 		steps = append(steps, Step{ByPerson, "attach the managed policy ssm-runas-domain-join-<region> (each member stack's output DomainJoinPolicyArn) to the hosts' instance role, so the join association can read the join secret"})
+	}
+	if broker {
+		steps = append(steps,
+			Step{ByRunas, "runas explain --config <file> --user <person>: the Linux user each permission set gives through the broker, or why the broker refuses"},
+			Step{ByPerson, "people of broker.permissionSets install the session-manager-plugin, export SSM_RUNAS_BROKER_URL=<brokerUrl>, and run runas connect --target <instance id> --profile <their Identity Center profile>; the other permission sets (break-glass) keep aws ssm start-session"},
+		)
 	}
 	return append(steps, Step{ByRunas, "runas audit --config <file>"})
 }

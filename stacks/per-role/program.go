@@ -8,6 +8,12 @@
 // and, with an entra section, the Entra ID application (SAML, signing
 // certificate, exact reply URLs, SCIM job, group assignments).
 //
+// With a broker section (the per-permission-set model), it also deploys
+// the session broker in the management account; the permission sets the
+// broker serves get the broker callers' policy instead of the session
+// policy (no direct ssm:StartSession), and the member template's session
+// role is rolled out only once the broker's role, which it trusts, exists.
+//
 // A run never fails for what a later step provides: without the SCIM token
 // there is no provisioning job yet, and a role whose group SCIM has not
 // provisioned gets its permission set but no assignments. The stack outputs
@@ -34,7 +40,7 @@ func Program(ctx *pulumi.Context, cfg *settings.Config, in Inputs) error {
 	if cfg == nil {
 		return errors.New("per-role program: the configuration is required")
 	}
-	var next []string
+	next := pulumi.StringArray{}
 	if in.Layers.AWS() {
 		steps, err := awsLayer(ctx, cfg, in)
 		if err != nil {
@@ -47,13 +53,13 @@ func Program(ctx *pulumi.Context, cfg *settings.Config, in Inputs) error {
 		if err != nil {
 			return err
 		}
-		next = append(steps, next...)
+		next = append(pulumi.ToStringArray(steps), next...)
 	}
-	ctx.Export("nextSteps", pulumi.ToStringArray(next))
+	ctx.Export("nextSteps", next)
 	return nil
 }
 
-func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs) ([]string, error) {
+func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs) ([]pulumi.StringInput, error) {
 	org := cfg.Organization
 	ic := cfg.IdentityCenter
 	if ic == nil {
@@ -63,15 +69,30 @@ func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs) ([]string, e
 		return nil, errors.New("per-role program: the writer's zip is required")
 	}
 	managementRole := ""
-	if cfg.ConfigureManagementAccount() {
+	if cfg.ConfigureManagementAccount() || cfg.Broker != nil {
 		managementRole = org.ManagementAccount.AssumeRoleARN
 	}
-	providers, err := deploy.NewAWSProviders(ctx, in.AWS, append([]string{ic.Region}, org.Regions...), managementRole)
+	regions := append([]string{ic.Region}, org.Regions...)
+	if cfg.Broker != nil {
+		regions = append(regions, cfg.Broker.Region)
+	}
+	providers, err := deploy.NewAWSProviders(ctx, in.AWS, regions, managementRole)
 	if err != nil {
 		return nil, err
 	}
 
-	if err := deploy.Organization(ctx, cfg, in, providers, ic.Region); err != nil {
+	var next []pulumi.StringInput
+	var sessionRoleTrusts []pulumi.Resource
+	if cfg.Broker != nil {
+		broker, err := deploy.SessionBroker(ctx, cfg, in, providers)
+		if err != nil {
+			return nil, err
+		}
+		sessionRoleTrusts = broker.Ready()
+		next = append(next, deploy.BrokerNextSteps(cfg, broker.URL)...)
+	}
+
+	if err := deploy.Organization(ctx, cfg, in, providers, ic.Region, sessionRoleTrusts...); err != nil {
 		return nil, err
 	}
 
@@ -96,9 +117,13 @@ func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs) ([]string, e
 		if err != nil {
 			return nil, fmt.Errorf("role %s: %w", role.Name, err)
 		}
+		ps, err := permissionSet(cfg, role)
+		if err != nil {
+			return nil, err
+		}
 		access, err := runas.NewRoleAccess(ctx, "role-"+role.Name, &runas.RoleAccessArgs{
 			InstanceARN:              ic.InstanceARN,
-			PermissionSet:            permissionSet(cfg, role),
+			PermissionSet:            ps,
 			ExistingPermissionSetARN: role.PermissionSet.ARN,
 			GroupID:                  groups.ByName[role.EntraGroup],
 			AccountIDs:               accounts,
@@ -111,11 +136,10 @@ func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs) ([]string, e
 	ctx.Export("permissionSets", permissionSets)
 	ctx.Export("missingGroups", pulumi.ToStringArray(groups.Missing))
 
-	var next []string
 	if len(groups.Missing) > 0 {
 		msg := fmt.Sprintf("groups not in Identity Center yet: %s; their permission sets exist, and their account assignments follow on the first pulumi up after Entra has provisioned them",
 			strings.Join(groups.Missing, ", "))
-		next = append(next, msg)
+		next = append(next, pulumi.String(msg))
 		if err := ctx.Log.Warn(msg, nil); err != nil {
 			return nil, err
 		}
@@ -124,23 +148,36 @@ func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs) ([]string, e
 }
 
 // permissionSet returns the arguments of the role's permission set, or nil
-// when the role uses an existing one.
-func permissionSet(cfg *settings.Config, role settings.Role) *runas.PermissionSetArgs {
+// when the role uses an existing one. A permission set the broker serves
+// gets the broker callers' policy in place of the session policy.
+func permissionSet(cfg *settings.Config, role settings.Role) (*runas.PermissionSetArgs, error) {
 	ps := role.PermissionSet
 	if !ps.Managed() {
-		return nil
+		return nil, nil
 	}
 	description := ps.Description
 	if description == "" {
 		description = "ssm-runas: Session Manager as " + role.LinuxUser
 	}
-	return &runas.PermissionSetArgs{
+	args := &runas.PermissionSetArgs{
 		Name:            ps.Name,
 		Description:     description,
 		SessionDuration: ps.SessionDuration,
-		Policy:          cfg.PermissionSetPolicyArgs(role),
 		PolicyARNs:      ps.ManagedPolicyARNs,
 	}
+	caller, err := deploy.CallerPolicy(cfg, role)
+	if err != nil {
+		return nil, err
+	}
+	if caller != nil {
+		args.Document = caller
+		if ps.Description == "" {
+			args.Description = "ssm-runas: Session Manager through the session broker, as " + cfg.BrokerRules().PermissionSets[ps.Name]
+		}
+	} else {
+		args.Policy = cfg.PermissionSetPolicyArgs(role)
+	}
+	return args, nil
 }
 
 func entraLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs) ([]string, error) {
