@@ -169,13 +169,7 @@ read_join_secret() {
 }
 `, shellQuote(s.Credential.File))
 	}
-
-	w(`
-# Kerberos first: adcli and SSSD read it.
-install -d -m 0755 %s
-install_file %s 0644 <<'%s' || true
-%s%s
-`, Krb5ConfDir, Krb5ConfPath, heredocEnd, s.Krb5Conf(), heredocEnd)
+	source, readHint := s.Credential.describe()
 
 	dnsHint := "DHCP options or a Route 53 Resolver rule"
 	if len(d.DNSServers) > 0 {
@@ -202,35 +196,50 @@ computer_name() {
   echo "I${id: -%[2]d}" | tr '[:lower:]' '[:upper:]'
 }
 
-join_domain() {
-  local name user trace=0
-  if ! adcli info%[3]s %[4]s >/dev/null; then
-    fail "cannot find a domain controller of %[11]s: the VPC's DNS must answer for the domain (%[5]s)"
-  fi
-  name="$(computer_name)"
-  user="$(read_join_secret | jq -er %[6]s)" ||
-    fail "cannot read the join account: the secret must be JSON with %[7]s and %[8]s"
-  case $- in *x*) trace=1 ;; esac
-  { set +x; } 2>/dev/null
-  if ! read_join_secret | jq -j %[9]s | adcli join --domain=%[4]s --domain-realm=%[10]s%[3]s \
-      --login-user="$user" --stdin-password --computer-name="$name" \
-      --host-fqdn="${name,,}.%[11]s"%[12]s; then
-    fail "joining %[11]s as $name failed (adcli's reason is above)"
-  fi
-  if [ "$trace" = 1 ]; then set -x; fi
-  log "joined %[11]s as $name"
-}
-
-joined=0
+# Everything a join needs is checked before anything is written, so a host
+# that cannot join is left as it was.
+join_user=""
 if adcli testjoin --domain=%[4]s%[3]s >/dev/null 2>&1; then
   log "already joined to %[11]s"
 else
+  adcli info%[3]s %[4]s >/dev/null ||
+    fail "cannot find a domain controller of %[11]s: the VPC's DNS must answer for the domain (%[5]s)"
+  read_join_secret >/dev/null ||
+    fail "cannot read %[13]s (the reason is above): %[14]s"
+  join_user="$(read_join_secret | jq -er %[6]s)" ||
+    fail "%[13]s must be JSON with %[7]s and %[8]s"
+  computer="$(computer_name)"
+fi
+
+# The password goes from the secret through jq to adcli in pipes only.
+join_domain() {
+  local trace=0
+  case $- in *x*) trace=1 ;; esac
+  { set +x; } 2>/dev/null
+  if ! read_join_secret | jq -j %[9]s | adcli join --domain=%[4]s --domain-realm=%[10]s%[3]s \
+      --login-user="$join_user" --stdin-password --computer-name="$computer" \
+      --host-fqdn="${computer,,}.%[11]s"%[12]s; then
+    fail "joining %[11]s as $computer with $join_user failed (adcli's reason is above)"
+  fi
+  if [ "$trace" = 1 ]; then set -x; fi
+  log "joined %[11]s as $computer"
+}
+`, maxComputerNameLength, maxComputerNameLength-1, dcOpt, shellQuote(d.Name), dnsHint,
+		shellQuote(joinUserFilter), settings.JoinSecretUsernameKey, settings.JoinSecretPasswordKey,
+		shellQuote("."+settings.JoinSecretPasswordKey), shellQuote(d.Realm), d.Name, ouOpt, source, readHint)
+
+	w(`
+# Kerberos: adcli and SSSD read it.
+install -d -m 0755 %s
+install_file %s 0644 <<'%s' || true
+%s%s
+
+joined=0
+if [ -n "$join_user" ]; then
   join_domain
   joined=1
 fi
-`, maxComputerNameLength, maxComputerNameLength-1, dcOpt, shellQuote(d.Name), dnsHint,
-		shellQuote(joinUserFilter), settings.JoinSecretUsernameKey, settings.JoinSecretPasswordKey,
-		shellQuote("."+settings.JoinSecretPasswordKey), shellQuote(d.Realm), d.Name, ouOpt)
+`, Krb5ConfDir, Krb5ConfPath, heredocEnd, s.Krb5Conf(), heredocEnd)
 
 	w(`
 # Directory users through NSS.
@@ -307,6 +316,17 @@ log "done"
 		return nil, errors.New("building the domain join script: it contains {{, which SSM would read as a document parameter")
 	}
 	return []byte(out), nil
+}
+
+// describe names the credential's source in the script's messages, and
+// what a host needs to read it.
+func (c Credential) describe() (source, readHint string) {
+	if c.SecretARN != "" {
+		return "the join secret " + c.SecretARN,
+			"it must exist in " + c.SecretRegion() + ", and this instance's role needs secretsmanager:GetSecretValue on it " +
+				"(and kms:Decrypt through Secrets Manager when a customer managed key encrypts it)"
+	}
+	return "the join account file " + c.File, "it must exist and be readable by root"
 }
 
 // heredocs counts the files Script writes through heredocs.

@@ -99,7 +99,52 @@ read_join_secret() {
   aws secretsmanager get-secret-value --region 'eu-west-1' --secret-id 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:ssm-runas/domain-join-Ab12Cd' --query SecretString --output text
 }
 
-# Kerberos first: adcli and SSSD read it.
+# NetBIOS limits computer names to 15 characters: longer host names (such
+# as resource names, i-0123456789abcdef0) use the instance id's last 14.
+computer_name() {
+  local short token id
+  short="$(hostname -s)"
+  if [ "${#short}" -le 15 ]; then
+    echo "${short^^}"
+    return 0
+  fi
+  token="$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token)" ||
+    fail "host name $short is longer than 15 characters and the instance metadata is not reachable"
+  id="$(curl -fsS -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/instance-id)"
+  id="${id#i-}"
+  echo "I${id: -14}" | tr '[:lower:]' '[:upper:]'
+}
+
+# Everything a join needs is checked before anything is written, so a host
+# that cannot join is left as it was.
+join_user=""
+if adcli testjoin --domain='corp.example.com' --domain-controller='dc1.corp.example.com' >/dev/null 2>&1; then
+  log "already joined to corp.example.com"
+else
+  adcli info --domain-controller='dc1.corp.example.com' 'corp.example.com' >/dev/null ||
+    fail "cannot find a domain controller of corp.example.com: the VPC's DNS must answer for the domain (DHCP options or a Route 53 Resolver rule forwarding it to 10.20.0.10 10.20.1.10)"
+  read_join_secret >/dev/null ||
+    fail "cannot read the join secret arn:aws:secretsmanager:eu-west-1:111111111111:secret:ssm-runas/domain-join-Ab12Cd (the reason is above): it must exist in eu-west-1, and this instance's role needs secretsmanager:GetSecretValue on it (and kms:Decrypt through Secrets Manager when a customer managed key encrypts it)"
+  join_user="$(read_join_secret | jq -er 'if (.awsSeamlessDomainUsername | type) == "string" and (.awsSeamlessDomainUsername | length) > 0 and (.awsSeamlessDomainPassword | type) == "string" and (.awsSeamlessDomainPassword | length) > 0 then .awsSeamlessDomainUsername else error("the join secret lacks a key") end')" ||
+    fail "the join secret arn:aws:secretsmanager:eu-west-1:111111111111:secret:ssm-runas/domain-join-Ab12Cd must be JSON with awsSeamlessDomainUsername and awsSeamlessDomainPassword"
+  computer="$(computer_name)"
+fi
+
+# The password goes from the secret through jq to adcli in pipes only.
+join_domain() {
+  local trace=0
+  case $- in *x*) trace=1 ;; esac
+  { set +x; } 2>/dev/null
+  if ! read_join_secret | jq -j '.awsSeamlessDomainPassword' | adcli join --domain='corp.example.com' --domain-realm='CORP.EXAMPLE.COM' --domain-controller='dc1.corp.example.com' \
+      --login-user="$join_user" --stdin-password --computer-name="$computer" \
+      --host-fqdn="${computer,,}.corp.example.com"; then
+    fail "joining corp.example.com as $computer with $join_user failed (adcli's reason is above)"
+  fi
+  if [ "$trace" = 1 ]; then set -x; fi
+  log "joined corp.example.com as $computer"
+}
+
+# Kerberos: adcli and SSSD read it.
 install -d -m 0755 /etc/krb5.conf.d
 install_file /etc/krb5.conf 0644 <<'SSM_RUNAS_EOF' || true
 # Managed by ssm-runas: Kerberos for the domain join and SSSD.
@@ -126,45 +171,8 @@ install_file /etc/krb5.conf 0644 <<'SSM_RUNAS_EOF' || true
 includedir /etc/krb5.conf.d/
 SSM_RUNAS_EOF
 
-# NetBIOS limits computer names to 15 characters: longer host names (such
-# as resource names, i-0123456789abcdef0) use the instance id's last 14.
-computer_name() {
-  local short token id
-  short="$(hostname -s)"
-  if [ "${#short}" -le 15 ]; then
-    echo "${short^^}"
-    return 0
-  fi
-  token="$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token)" ||
-    fail "host name $short is longer than 15 characters and the instance metadata is not reachable"
-  id="$(curl -fsS -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/instance-id)"
-  id="${id#i-}"
-  echo "I${id: -14}" | tr '[:lower:]' '[:upper:]'
-}
-
-join_domain() {
-  local name user trace=0
-  if ! adcli info --domain-controller='dc1.corp.example.com' 'corp.example.com' >/dev/null; then
-    fail "cannot find a domain controller of corp.example.com: the VPC's DNS must answer for the domain (DHCP options or a Route 53 Resolver rule forwarding it to 10.20.0.10 10.20.1.10)"
-  fi
-  name="$(computer_name)"
-  user="$(read_join_secret | jq -er 'if (.awsSeamlessDomainUsername | type) == "string" and (.awsSeamlessDomainUsername | length) > 0 and (.awsSeamlessDomainPassword | type) == "string" and (.awsSeamlessDomainPassword | length) > 0 then .awsSeamlessDomainUsername else error("the join secret lacks a key") end')" ||
-    fail "cannot read the join account: the secret must be JSON with awsSeamlessDomainUsername and awsSeamlessDomainPassword"
-  case $- in *x*) trace=1 ;; esac
-  { set +x; } 2>/dev/null
-  if ! read_join_secret | jq -j '.awsSeamlessDomainPassword' | adcli join --domain='corp.example.com' --domain-realm='CORP.EXAMPLE.COM' --domain-controller='dc1.corp.example.com' \
-      --login-user="$user" --stdin-password --computer-name="$name" \
-      --host-fqdn="${name,,}.corp.example.com"; then
-    fail "joining corp.example.com as $name failed (adcli's reason is above)"
-  fi
-  if [ "$trace" = 1 ]; then set -x; fi
-  log "joined corp.example.com as $name"
-}
-
 joined=0
-if adcli testjoin --domain='corp.example.com' --domain-controller='dc1.corp.example.com' >/dev/null 2>&1; then
-  log "already joined to corp.example.com"
-else
+if [ -n "$join_user" ]; then
   join_domain
   joined=1
 fi
