@@ -36,6 +36,21 @@ type Sources struct {
 	// need them.
 	Entra   EntraUsersAPI
 	Regions awsorg.RegionLister
+	// IAM returns the IAM client of an account (region only places the
+	// client), for the broker's session role; nil skips that check.
+	IAM func(account, region string) RoleAPI
+	// EC2 and Associations return the EC2 and State Manager clients of an
+	// account in a region, for the hosts tagged for joining; nil skips
+	// that check.
+	EC2          func(account, region string) InstancesAPI
+	Associations func(account, region string) AssociationsAPI
+	// Broker reads the broker function in its account and region, and
+	// ProbeBroker sends it a signed request; nil skips the broker check.
+	Broker      FunctionAPI
+	ProbeBroker ProbeFunc
+	// Parameters reads SSM parameters in the management account in the
+	// domain controller's region; nil skips the domain controller check.
+	Parameters ParametersAPI
 	// Throttles counts throttled calls and Latency reads the recent and
 	// lowest call times, for the pool's back-off (awsorg.Each); nil means
 	// the pool ignores that signal.
@@ -73,6 +88,19 @@ func FromFactory(f *awsorg.Factory, c *settings.Config, regions RegionMode) Sour
 	if regions == RegionsEnabled {
 		s.Regions = awsorg.EnabledRegions{API: f.Account(), Management: c.Organization.ManagementAccountID}
 	}
+	if c.Broker != nil {
+		s.IAM = func(account, region string) RoleAPI { return iamClient(f, account, region) }
+		mgmt := clientConfig(f, c.Broker.AccountID, c.Broker.Region)
+		s.Broker = lambdaClient(f, c.Broker.AccountID, c.Broker.Region)
+		s.ProbeBroker = BrokerProbe(mgmt.Credentials, nil)
+	}
+	if JoinsHosts(c) {
+		s.EC2 = func(account, region string) InstancesAPI { return ec2Client(f, account, region) }
+		s.Associations = func(account, region string) AssociationsAPI { return f.SSM(account, region) }
+	}
+	if d := c.DomainController; d != nil {
+		s.Parameters = f.SSM(c.Organization.ManagementAccountID, d.Region)
+	}
 	if ic := c.IdentityCenter; ic != nil {
 		admin := f.SSOAdmin(ic.Region)
 		s.ABAC, s.Assignments = admin, admin
@@ -104,6 +132,13 @@ type Options struct {
 	SectionTimeout time.Duration
 	// Progress, when set, is called after each account-region.
 	Progress func(Progress)
+	// PulumiStack names the stack whose domain controller is checked
+	// (model domain-controller); empty checks every stack's status
+	// parameter found under /runas/<PulumiProject>/.
+	PulumiStack string
+	// PulumiProject is the Pulumi project of that stack, default
+	// DefaultPulumiProject.
+	PulumiProject string
 }
 
 // Defaults of a run.
@@ -152,7 +187,7 @@ func Run(ctx context.Context, c *settings.Config, src Sources, opts Options) (Re
 		defer sections.Done()
 		sctx, cancel := context.WithTimeout(runCtx, opts.SectionTimeout)
 		defer cancel()
-		rep.Organization = organizationSection(sctx, c, src)
+		rep.Organization = organizationSection(sctx, c, src, opts)
 		notChecked(runCtx, &rep.Organization)
 	}()
 	go func() {
@@ -217,14 +252,67 @@ func checkTarget(ctx context.Context, c *settings.Config, src Sources, j awsorg.
 	}
 	t.DefaultVersion, t.LatestVersion = st.DefaultVersion, st.LatestVersion
 	t.Status, t.Findings = CheckDocument(st, &c.SessionPreferences)
-	if !st.Exists && !slices.Contains(c.Organization.Regions, j.Region) {
+	covered := slices.Contains(c.Organization.Regions, j.Region)
+	if !st.Exists && !covered {
 		// An enabled region the configuration does not cover: Run As is
 		// off there and sessions open as ssm-user.
 		t.Findings = []Finding{{Check: CheckRegionUncovered, Subject: j.Region,
 			Want: sessiondoc.DocumentName + " (add the region to organization.regions)",
 			Got:  "absent: Run As is off and sessions open as ssm-user"}}
 	}
+	if covered {
+		// What else the member template deploys here. A failure is the
+		// target's error but not the breaker's: the document was read, so
+		// the account is reachable.
+		var errs []error
+		add := func(f []Finding, err error) {
+			t.Findings = append(t.Findings, f...)
+			for _, x := range f {
+				t.Status = worse(t.Status, statusOf(x.Check))
+			}
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if c.Broker != nil && src.IAM != nil {
+			f, err := CheckSessionRole(tctx, src.IAM(j.Account, j.Region), c, j.Region)
+			add(f, wrapTarget("the broker's session role", j, err))
+		}
+		if JoinsHosts(c) && src.EC2 != nil && src.Associations != nil {
+			f, err := CheckHostJoin(tctx, src.EC2(j.Account, j.Region), src.Associations(j.Account, j.Region), c)
+			add(f, wrapTarget("the hosts tagged for joining", j, err))
+		}
+		if err := errors.Join(errs...); err != nil {
+			t.Status, t.Error = StatusError, err.Error()
+		}
+	}
 	return t, nil
+}
+
+func wrapTarget(what string, j awsorg.Job, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("checking %s in %s/%s: %w", what, j.Account, j.Region, err)
+}
+
+// statusOf is the target status a finding of check implies: an absent
+// part is missing, anything else drift.
+func statusOf(check string) string {
+	switch check {
+	case CheckSessionRoleMissing, CheckJoinAssociationMissing:
+		return StatusMissing
+	}
+	return StatusDrift
+}
+
+// worse is the more severe of two target statuses.
+func worse(a, b string) string {
+	rank := map[string]int{StatusCompliant: 0, StatusDrift: 1, StatusMissing: 2}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
 }
 
 // readState reads the document for the audit with as few calls as the

@@ -142,11 +142,20 @@ func CheckStackSet(ctx context.Context, api StackSetAPI, c *settings.Config) ([]
 	return findings, nil
 }
 
-func organizationSection(ctx context.Context, c *settings.Config, src Sources) Section {
+// organizationSection holds what the stack deploys once for the whole
+// organization: the SCP, the StackSet, and, where the model has them, the
+// session broker and the domain controller.
+func organizationSection(ctx context.Context, c *settings.Config, src Sources, opts Options) Section {
 	var b sectionBuilder
 	if c.GuardrailEnabled() {
 		b.add(CheckSCP(ctx, src.Policies, c))
 	}
 	b.add(CheckStackSet(ctx, src.StackSets, c))
+	if c.Broker != nil && src.Broker != nil {
+		b.add(CheckBroker(ctx, src.Broker, src.ProbeBroker, c))
+	}
+	if c.DomainController != nil && src.Parameters != nil {
+		b.add(CheckDomainController(ctx, src.Parameters, c, opts.PulumiProject, opts.PulumiStack))
+	}
 	return b.done()
 }

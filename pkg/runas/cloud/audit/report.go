@@ -159,15 +159,15 @@ func (r Report) WriteTable(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACCOUNT\tREGION\tSTATUS\tCHECK\tWANT\tGOT")
 	for _, t := range r.Targets {
-		switch {
-		case t.Status == StatusError || t.Status == StatusUnchecked:
+		if t.Status == StatusError || t.Status == StatusUnchecked {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t-\t-\t%s\n", t.Account, t.Region, t.Status, oneLine(t.Error))
-		case len(t.Findings) == 0:
+		} else if len(t.Findings) == 0 {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t\t\t\n", t.Account, t.Region, t.Status)
-		default:
-			for _, f := range t.Findings {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Account, t.Region, t.Status, f.Check, short(f.Want), short(f.Got))
-			}
+		}
+		// A target in error may still hold the findings of the checks
+		// that could run.
+		for _, f := range t.Findings {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Account, t.Region, t.Status, f.Check, short(findingSubject(f)+f.Want), short(f.Got))
 		}
 	}
 	tw.Flush()
@@ -235,10 +235,9 @@ func (r Report) WriteMarkdown(w io.Writer) {
 		for _, t := range bad {
 			if t.Status == StatusError || t.Status == StatusUnchecked {
 				fmt.Fprintf(w, "| %s | %s | %s | | | %s |\n", t.Account, t.Region, t.Status, md(t.Error))
-				continue
 			}
 			for _, f := range t.Findings {
-				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", t.Account, t.Region, t.Status, f.Check, md(f.Want), md(f.Got))
+				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", t.Account, t.Region, t.Status, f.Check, md(findingSubject(f)+f.Want), md(f.Got))
 			}
 		}
 		fmt.Fprintln(w)
@@ -259,6 +258,15 @@ func (r Report) WriteMarkdown(w io.Writer) {
 			fmt.Fprintln(w)
 		}
 	}
+}
+
+// findingSubject prefixes a target finding's want with its subject (a
+// role, an instance), which the account-region tables have no column for.
+func findingSubject(f Finding) string {
+	if f.Subject == "" {
+		return ""
+	}
+	return f.Subject + ": "
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
