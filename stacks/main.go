@@ -1,7 +1,7 @@
 // Command stacks is the Pulumi program of the ssm-runas project. It resolves
 // everything a program needs from the stack (the configuration under
 // ssm-runas:settings, the SCIM token, the stack's aws settings, the writer
-// Lambda's zip) and runs the program of the configured model. The programs
+// Lambda's zip and, with a broker section, the session broker's) and runs the program of the configured model. The programs
 // live in packages of their own and take those as arguments, so tests and
 // `runas plan` run exactly the same code under mocks.
 package main
@@ -97,8 +97,26 @@ func resolveInputs(ctx *pulumi.Context, cfg *settings.Config) (deploy.Inputs, er
 		if in.Writer, err = writer(ctx, cfg.Writer); err != nil {
 			return deploy.Inputs{}, err
 		}
+		if cfg.Broker != nil {
+			if in.Broker, err = broker(ctx, *cfg.Broker); err != nil {
+				return deploy.Inputs{}, err
+			}
+		}
 	}
 	return in, nil
+}
+
+// broker returns the session broker's zip: broker.zipPath, relative to the
+// project root, or a reproducible build from this source tree.
+func broker(ctx *pulumi.Context, b settings.Broker) (artifact.Zip, error) {
+	if b.ZipPath != "" {
+		root, err := projectRoot()
+		if err != nil {
+			return artifact.Zip{}, err
+		}
+		return artifact.Broker.FromFile(b.ZipPathFrom(root))
+	}
+	return artifact.BuildBroker(ctx.Context(), artifact.BuildOptions{})
 }
 
 // writer returns the writer's zip: writer.zipPath, relative to the project
@@ -120,14 +138,14 @@ func writer(ctx *pulumi.Context, w settings.Writer) (artifact.Zip, error) {
 func projectRoot() (string, error) {
 	wd, err := os.Getwd()
 	if err != nil {
-		return "", fmt.Errorf("resolving writer.zipPath: %w", err)
+		return "", fmt.Errorf("resolving a zipPath: %w", err)
 	}
 	for dir := wd; ; dir = filepath.Dir(dir) {
 		if _, err := os.Stat(filepath.Join(dir, "Pulumi.yaml")); err == nil {
 			return dir, nil
 		}
 		if filepath.Dir(dir) == dir {
-			return "", fmt.Errorf("resolving writer.zipPath: no Pulumi.yaml at or above %s", wd)
+			return "", fmt.Errorf("resolving a zipPath: no Pulumi.yaml at or above %s", wd)
 		}
 	}
 }

@@ -67,3 +67,30 @@ func TestRunRefusesMismatchedModel(t *testing.T) {
 	err = pulumi.RunErr(run, pulumi.WithMocks(pulumimock.Project, pulumimock.Stack, &pulumimock.Recorder{}))
 	assert.ErrorContains(t, err, "config ssm-runas:settings is not set")
 }
+
+// TestRunWithBroker runs the entry point on the per-permission-set example
+// with broker.zipPath set: the broker's function gets that zip.
+func TestRunWithBroker(t *testing.T) {
+	src, err := os.ReadFile("../examples/per-permission-set/runas.yaml")
+	require.NoError(t, err)
+	w, err := artifact.BuildWriter(t.Context(), artifact.BuildOptions{OutDir: t.TempDir()})
+	require.NoError(t, err)
+	b, err := artifact.BuildBroker(t.Context(), artifact.BuildOptions{OutDir: t.TempDir()})
+	require.NoError(t, err)
+	yaml := string(src) + "  zipPath: " + b.Path + "\nwriter:\n  zipPath: " + w.Path + "\n"
+	rec := &pulumimock.Recorder{EntraGroups: []string{"SG-AWS-SSM-Admin", "SG-AWS-SSM-Oracle", "SG-AWS-SSM-Developer", "SG-AWS-SSM-Support"}}
+	config := func(info *pulumi.RunInfo) {
+		info.Config = map[string]string{"ssm-runas:settings": yaml}
+	}
+	require.NoError(t, pulumi.RunErr(run, pulumi.WithMocks(pulumimock.Project, pulumimock.Stack, rec), config))
+
+	var functions int
+	for _, r := range rec.Rows() {
+		if r.Type == "aws:lambda/function:Function" {
+			functions++
+			assert.Equal(t, b.SourceCodeHash(), r.Inputs["sourceCodeHash"])
+			assert.Equal(t, map[string]any{"archive": ""}, r.Inputs["code"], "the zip is sent as an archive")
+		}
+	}
+	assert.Equal(t, 1, functions)
+}
