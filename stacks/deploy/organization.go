@@ -2,7 +2,10 @@ package deploy
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudformation"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas"
@@ -21,9 +24,39 @@ import (
 // for dependsOn: resources its sections name (a role a trust policy
 // trusts must exist before IAM accepts the policy).
 func Organization(ctx *pulumi.Context, cfg *settings.Config, in Inputs, providers *AWSProviders, icRegion string, dependsOn ...pulumi.Resource) error {
+	return OrganizationWith(ctx, cfg, in, providers, icRegion, OrganizationOptions{DependsOn: dependsOn})
+}
+
+// OrganizationOptions are the optional inputs of OrganizationWith.
+type OrganizationOptions struct {
+	// Parameters are optional: member template parameters whose values
+	// exist only at deploy time (the join secret and DNS server of a domain
+	// controller the same program builds). They go to the StackSet and the
+	// management account's stacks next to the artifact parameters.
+	Parameters pulumi.StringMap
+	// DependsOn is optional: resources the member template's sections name.
+	DependsOn []pulumi.Resource
+}
+
+// OrganizationWith is Organization with deploy-time template parameters.
+//
+// The member template stays one constant text, the one `runas stackset
+// template` prints, and values known only at deploy time reach it as
+// StackSet parameters rather than by rendering the template inside an
+// Apply: a preview then shows the whole template even before the values
+// exist (a template rendered in an Apply would be unknown until the domain
+// controller's secret and instance exist, and would hide every other
+// change to it), a change of those values is a parameter change and not a
+// new template, and a second `pulumi up` compares the same text and the
+// same stored outputs, so it reports nothing.
+func OrganizationWith(ctx *pulumi.Context, cfg *settings.Config, in Inputs, providers *AWSProviders, icRegion string, opts OrganizationOptions) error {
 	org := cfg.Organization
+	dependsOn := opts.DependsOn
 	tpl, err := member.Template(cfg)
 	if err != nil {
+		return err
+	}
+	if err := checkParameters(tpl, opts.Parameters); err != nil {
 		return err
 	}
 	templateBody := string(tpl.JSON())
@@ -31,6 +64,7 @@ func Organization(ctx *pulumi.Context, cfg *settings.Config, in Inputs, provider
 		cfn.ParamArtifactBucketPrefix: org.ArtifactBucketPrefix,
 		cfn.ParamArtifactKey:          in.Writer.Key(),
 	}
+	deployTime := deployTimeParameters(opts.Parameters)
 
 	artifacts := map[string]*runas.WriterArtifacts{}
 	var allArtifacts []pulumi.Resource
@@ -69,7 +103,7 @@ func Organization(ctx *pulumi.Context, cfg *settings.Config, in Inputs, provider
 			ConcurrencyMode:            op.ConcurrencyMode,
 		},
 		DependsOn: append(allArtifacts, dependsOn...),
-	}, pulumi.Provider(providers.In(org.HomeRegion)))
+	}, pulumi.Provider(providers.In(org.HomeRegion)), deployTime)
 	if err != nil {
 		return err
 	}
@@ -85,7 +119,7 @@ func Organization(ctx *pulumi.Context, cfg *settings.Config, in Inputs, provider
 				TemplateBody: templateBody,
 				Parameters:   parameters,
 				DependsOn:    append(artifacts[region].Ready(), dependsOn...),
-			}, pulumi.Provider(providers.Management(region)))
+			}, pulumi.Provider(providers.Management(region)), deployTime)
 			if err != nil {
 				return fmt.Errorf("management account stack in %s: %w", region, err)
 			}
@@ -136,4 +170,68 @@ func AccessControlAttributes(ctx *pulumi.Context, cfg *settings.Config, opts ...
 	}
 	ctx.Export("abacKeys", abac.Keys)
 	return abac, nil
+}
+
+// checkParameters fails unless params names exactly the template's
+// parameters that have no value before deploy time: those beyond the
+// artifact parameters Organization sets itself.
+func checkParameters(tpl cfn.Template, params pulumi.StringMap) error {
+	var want, got []string
+	for name := range tpl.Parameters {
+		if name != cfn.ParamArtifactBucketPrefix && name != cfn.ParamArtifactKey {
+			want = append(want, name)
+		}
+	}
+	for name := range params {
+		got = append(got, name)
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(want, got) {
+		return fmt.Errorf("member template parameters: the template needs [%s] at deploy time, the program gives [%s]",
+			strings.Join(want, " "), strings.Join(got, " "))
+	}
+	return nil
+}
+
+// deployTimeParameters adds params to the parameters of the StackSet and
+// of the management account's stacks that the components register.
+//
+// The components take their parameters as plain strings; until they take
+// inputs, a transformation (which Pulumi applies to a component's children)
+// sets the merged map on the child resource. It changes nothing else and
+// nothing when params is empty.
+func deployTimeParameters(params pulumi.StringMap) pulumi.ResourceOption {
+	return pulumi.Transformations([]pulumi.ResourceTransformation{func(a *pulumi.ResourceTransformationArgs) *pulumi.ResourceTransformationResult {
+		if len(params) == 0 {
+			return nil
+		}
+		merge := func(have pulumi.StringMapInput) pulumi.StringMap {
+			out := pulumi.StringMap{}
+			m, ok := have.(pulumi.StringMap)
+			if !ok && have != nil {
+				// Dropping the component's own parameters would fail every
+				// stack at deploy time; fail the program now instead.
+				panic(fmt.Sprintf("deploy: cannot add deploy-time parameters to parameters of type %T", have))
+			}
+			for k, v := range m {
+				out[k] = v
+			}
+			for k, v := range params {
+				out[k] = v
+			}
+			return out
+		}
+		switch p := a.Props.(type) {
+		case *cloudformation.StackSetArgs:
+			args := *p
+			args.Parameters = merge(p.Parameters)
+			return &pulumi.ResourceTransformationResult{Props: &args, Opts: a.Opts}
+		case *cloudformation.StackArgs:
+			args := *p
+			args.Parameters = merge(p.Parameters)
+			return &pulumi.ResourceTransformationResult{Props: &args, Opts: a.Opts}
+		}
+		return nil
+	}})
 }

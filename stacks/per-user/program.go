@@ -49,19 +49,41 @@ func Deploy(ctx *pulumi.Context, cfg *settings.Config, in Inputs, access []Acces
 	}
 	var next []string
 	if in.Layers.AWS() {
-		steps, err := awsLayer(ctx, cfg, in, access)
+		providers, err := Providers(ctx, cfg, in)
+		if err != nil {
+			return err
+		}
+		steps, err := AWSLayer(ctx, cfg, in, providers, access, deploy.OrganizationOptions{})
 		if err != nil {
 			return err
 		}
 		next = append(next, steps...)
 	}
 	if cfg.Entra != nil && in.Layers.Entra() {
-		if err := entraLayer(ctx, cfg, in, access); err != nil {
+		if err := EntraLayer(ctx, cfg, in, access); err != nil {
 			return err
 		}
 	}
 	ctx.Export("nextSteps", pulumi.ToStringArray(next))
 	return nil
+}
+
+// Providers creates the per-user deployment's aws providers: one in
+// identityCenter.region, in each of organization.regions and in each of
+// extra (a program that deploys more, such as a domain controller, names
+// its regions there so every component shares one provider per region),
+// and the management account's when it is configured.
+func Providers(ctx *pulumi.Context, cfg *settings.Config, in Inputs, extra ...string) (*deploy.AWSProviders, error) {
+	ic := cfg.IdentityCenter
+	if ic == nil {
+		return nil, errors.New("per-user program: identityCenter is required")
+	}
+	managementRole := ""
+	if cfg.ConfigureManagementAccount() {
+		managementRole = cfg.Organization.ManagementAccount.AssumeRoleARN
+	}
+	regions := append(append([]string{ic.Region}, cfg.Organization.Regions...), extra...)
+	return deploy.NewAWSProviders(ctx, in.AWS, regions, managementRole)
 }
 
 // validateAccess applies the configuration's rule for per-user permission
@@ -73,8 +95,11 @@ func validateAccess(access []Access) error {
 	return nil
 }
 
-func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs, access []Access) ([]string, error) {
-	org := cfg.Organization
+// AWSLayer deploys the per-user model's AWS side on providers (from
+// Providers): the organization layer with org's deploy-time template
+// parameters, the ABAC attribute, and the permission sets of access. It
+// returns the steps left to a person.
+func AWSLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs, providers *deploy.AWSProviders, access []Access, org deploy.OrganizationOptions) ([]string, error) {
 	ic := cfg.IdentityCenter
 	if ic == nil {
 		return nil, errors.New("per-user program: identityCenter is required")
@@ -82,15 +107,10 @@ func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs, access []Acc
 	if in.Writer.SHA256 == "" {
 		return nil, errors.New("per-user program: the writer's zip is required")
 	}
-	managementRole := ""
-	if cfg.ConfigureManagementAccount() {
-		managementRole = org.ManagementAccount.AssumeRoleARN
-	}
-	providers, err := deploy.NewAWSProviders(ctx, in.AWS, append([]string{ic.Region}, org.Regions...), managementRole)
-	if err != nil {
+	if err := validateAccess(access); err != nil {
 		return nil, err
 	}
-	if err := deploy.Organization(ctx, cfg, in, providers, ic.Region); err != nil {
+	if err := deploy.OrganizationWith(ctx, cfg, in, providers, ic.Region, org); err != nil {
 		return nil, err
 	}
 	hosts := cfg.PerUser.Hosts
@@ -209,7 +229,9 @@ func permissionSet(cfg *settings.Config, a Access) *runas.PermissionSetArgs {
 	}
 }
 
-func entraLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs, access []Access) error {
+// EntraLayer deploys the Entra ID application with the groups of access
+// assigned (cfg.Entra is required).
+func EntraLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs, access []Access) error {
 	app, next, err := deploy.EntraApplication(ctx, cfg, in, accessGroups(access))
 	if err != nil {
 		return err

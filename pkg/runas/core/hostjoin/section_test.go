@@ -90,7 +90,108 @@ func TestSectionOnlyForPerUser(t *testing.T) {
 	dc := perUserExample(t)
 	dc.PerUser.Domain = settings.ADDomain{FromDomainControllerStack: true}
 	_, err = hostjoin.SectionFor(dc)
-	assert.ErrorContains(t, err, "domain controller stack")
+	assert.ErrorContains(t, err, "the domainController section is required")
+}
+
+func domainControllerExample(t *testing.T) *settings.Config {
+	t.Helper()
+	c, err := settings.Load("../../../../examples/domain-controller/runas.yaml")
+	require.NoError(t, err)
+	return c
+}
+
+// TestMemberTemplateDomainController builds the member template of the
+// domain-controller example: one constant text whose join takes the
+// domain controller's join secret and DNS servers as parameters (their
+// values exist only once the domain controller does). It compares it with
+// the golden file, runs cfn-lint on it, and checks that the document runs
+// exactly the spec's script once CloudFormation has put the parameters'
+// values in.
+func TestMemberTemplateDomainController(t *testing.T) {
+	c := domainControllerExample(t)
+	tpl, err := member.Template(c)
+	require.NoError(t, err)
+	golden.JSON(t, "member-template.json", tpl.JSON())
+	testtools.CfnLint(t, tpl.JSON())
+
+	require.Contains(t, tpl.Parameters, hostjoin.ParamJoinSecretARN)
+	require.Contains(t, tpl.Parameters, hostjoin.ParamDNSServers)
+	text := string(tpl.JSON())
+	assert.NotContains(t, text, ":000000000000:", "no placeholder account left")
+	assert.NotContains(t, text, "192.0.2.53", "no placeholder DNS server left")
+
+	const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ssm-runas/domain-controller-join-Ab12Cd"
+	const dns = "10.42.0.10"
+	values := map[string]string{hostjoin.ParamJoinSecretARN: arn, hostjoin.ParamDNSServers: dns}
+	for name, value := range values {
+		assert.Regexp(t, tpl.Parameters[name].AllowedPattern, value, "%s accepts the domain controller's value", name)
+	}
+	assert.NotRegexp(t, tpl.Parameters[hostjoin.ParamJoinSecretARN].AllowedPattern, strings.Replace(arn, "eu-west-1", "us-east-1", 1), "a secret in another region than the script reads")
+	assert.NotRegexp(t, tpl.Parameters[hostjoin.ParamJoinSecretARN].AllowedPattern, arn+"'; reboot; '", "a quote would end the script's string")
+	assert.NotRegexp(t, tpl.Parameters[hostjoin.ParamDNSServers].AllowedPattern, dns+"; reboot")
+
+	// Resolve the template as CloudFormation would, and compare with the
+	// script and the policy rendered with the values themselves.
+	var resolved struct {
+		Resources map[string]struct {
+			Properties json.RawMessage
+		}
+	}
+	require.NoError(t, json.Unmarshal(resolveParameters(t, tpl.JSON(), values), &resolved))
+	var doc cfn.DocumentProperties
+	require.NoError(t, json.Unmarshal(resolved.Resources[hostjoin.LogicalDocument].Properties, &doc))
+	want, err := hostjoin.Script(hostjoin.DomainControllerSpec(c, []string{dns}, arn))
+	require.NoError(t, err)
+	assert.Equal(t, string(want), strings.Join(doc.Content.MainSteps[0].Inputs.RunCommand, "\n")+"\n")
+	var pol struct{ PolicyDocument json.RawMessage }
+	require.NoError(t, json.Unmarshal(resolved.Resources[hostjoin.LogicalPolicy].Properties, &pol))
+	wantPolicy, err := hostjoin.SecretReadPolicy(arn)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(wantPolicy.JSON()), string(pol.PolicyDocument))
+}
+
+// resolveParameters evaluates the Ref and Fn::Join of parameters in a
+// template's JSON the way CloudFormation does for these two functions, and
+// fails on a Ref to a parameter it has no value for.
+func resolveParameters(t *testing.T, template []byte, values map[string]string) []byte {
+	t.Helper()
+	var tree any
+	require.NoError(t, json.Unmarshal(template, &tree))
+	var resolve func(v any) any
+	resolve = func(v any) any {
+		switch v := v.(type) {
+		case map[string]any:
+			if ref, ok := v["Ref"].(string); ok && len(v) == 1 {
+				if value, ok := values[ref]; ok {
+					return value
+				}
+				return v // a resource or pseudo parameter
+			}
+			if join, ok := v["Fn::Join"].([]any); ok && len(v) == 1 {
+				require.Len(t, join, 2)
+				var b strings.Builder
+				for _, part := range join[1].([]any) {
+					s, ok := resolve(part).(string)
+					require.True(t, ok, "Fn::Join of %v", part)
+					b.WriteString(s)
+				}
+				return b.String()
+			}
+			for k, e := range v {
+				v[k] = resolve(e)
+			}
+			return v
+		case []any:
+			for i, e := range v {
+				v[i] = resolve(e)
+			}
+			return v
+		}
+		return v
+	}
+	out, err := json.Marshal(resolve(tree))
+	require.NoError(t, err)
+	return out
 }
 
 func TestSectionAddToRefuses(t *testing.T) {
