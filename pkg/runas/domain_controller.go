@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"math/big"
 	"net/netip"
+	"regexp"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -32,6 +35,14 @@ const (
 // (English, full) and Debian 12.
 //
 // https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-public-parameters-ami.html
+//
+// Debian's cloud team publishes its own: the put-ssm command of
+// debian-cloud-images (src/debian_cloud_images/cli/put_ssm.py, Debian's
+// image build tool) writes <prefix>/<type>/<release>/<version>/<arch> for
+// the type release, the release by codename (bookworm) and by number (12),
+// the version latest (overwritten by each build) and the build's own, so
+// /aws/service/debian/release/12/latest/amd64 is the newest Debian 12
+// amd64 release image. https://wiki.debian.org/Cloud/AmazonEC2Image/Bookworm
 const (
 	WindowsServer2022AMIParameter = "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base"
 	Debian12AMIParameter          = "/aws/service/debian/release/12/latest/amd64"
@@ -83,6 +94,16 @@ type DomainControllerArgs struct {
 	// StatusParameterName is required: the SSM parameter the bootstrap
 	// writes its progress to (not under /aws or /ssm).
 	StatusParameterName string
+	// OrganizationID is optional: the organization (o-...) whose accounts'
+	// hosts may read the join secret. With it the join secret is encrypted
+	// with a customer managed key the component creates, whose key policy
+	// lets principals of the organization decrypt through Secrets Manager,
+	// and gets a resource policy allowing them secretsmanager:GetSecretValue
+	// (aws:PrincipalOrgID). The AWS managed key aws/secretsmanager cannot be
+	// used from another account. Empty keeps the join secret to this
+	// account.
+	// https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html
+	OrganizationID string
 }
 
 // DomainController is a domain controller built from nothing: network (or
@@ -106,12 +127,25 @@ type DomainController struct {
 	// leave Secrets Manager and the stack's encrypted state).
 	AdminSecretARN pulumi.StringOutput `pulumi:"adminSecretArn"`
 	JoinSecretARN  pulumi.StringOutput `pulumi:"joinSecretArn"`
+	// JoinSecretKeyARN is the customer managed key of the join secret
+	// shared with OrganizationID; empty when it is not shared.
+	JoinSecretKeyARN pulumi.StringOutput `pulumi:"joinSecretKeyArn"`
 	// StatusParameter is the SSM parameter holding the bootstrap's progress.
 	StatusParameter pulumi.StringOutput `pulumi:"statusParameter"`
 	// LogPath is the bootstrap's log on the instance.
 	LogPath pulumi.StringOutput `pulumi:"logPath"`
 
 	instance *ec2.Instance
+	// sharing are the join secret's resource policy and its key's policy
+	// when the secret is shared with the organization.
+	sharing []pulumi.Resource
+}
+
+// JoinSecretShared returns what lets the organization's hosts read the
+// join secret (its resource policy and its key's policy; none when it is
+// not shared), for what must not run before they can.
+func (d *DomainController) JoinSecretShared() []pulumi.Resource {
+	return append([]pulumi.Resource(nil), d.sharing...)
 }
 
 // Ready returns the domain controller's instance, for what must wait for
@@ -140,6 +174,9 @@ func (a *DomainControllerArgs) validate() (string, error) {
 		if _, _, err := subnetPlan(a.VPCCIDR); err != nil {
 			return "", err
 		}
+	}
+	if a.OrganizationID != "" && !organizationIDRe.MatchString(a.OrganizationID) {
+		return "", fmt.Errorf("NewDomainController: OrganizationID %q: must be an organization id (o-...)", a.OrganizationID)
 	}
 	// Render once with placeholder ARNs: bad input fails here, before
 	// anything is registered, not later inside an output.
@@ -217,14 +254,56 @@ func NewDomainController(ctx *pulumi.Context, name string, args *DomainControlle
 	if err != nil {
 		return nil, fmt.Errorf("encoding the join secret: %w", err)
 	}
-	adminSecret, err := generatedSecret(ctx, name+"-admin", "ssm-runas: administrator and DSRM password of "+args.Domain, adminPassword, tags, parent)
+	adminSecret, err := generatedSecret(ctx, name+"-admin", "ssm-runas: administrator and DSRM password of "+args.Domain, adminPassword, nil, tags, parent)
 	if err != nil {
 		return nil, err
 	}
-	joinSecret, err := generatedSecret(ctx, name+"-join", "ssm-runas: account that joins hosts to "+args.Domain, string(joinJSON), tags, parent)
+	var joinKey *kms.Key
+	if args.OrganizationID != "" {
+		joinKey, err = kms.NewKey(ctx, name+"-join", &kms.KeyArgs{
+			Description:          pulumi.String("ssm-runas: encrypts the join secret of " + args.Domain + ", which hosts of organization " + args.OrganizationID + " read"),
+			EnableKeyRotation:    pulumi.Bool(true),
+			DeletionWindowInDays: pulumi.Int(joinKeyDeletionWindowDays),
+			Tags:                 tags,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+	}
+	joinSecret, err := generatedSecret(ctx, name+"-join", "ssm-runas: account that joins hosts to "+args.Domain, string(joinJSON), joinKey, tags, parent)
 	if err != nil {
 		return nil, err
 	}
+	comp.JoinSecretKeyARN = pulumi.String("").ToStringOutput()
+	var sharing []pulumi.Resource
+	if joinKey != nil {
+		keyPolicy, err := kms.NewKeyPolicy(ctx, name+"-join", &kms.KeyPolicyArgs{
+			KeyId: joinKey.KeyId,
+			Policy: joinSecret.Arn.ApplyT(func(arn string) (string, error) {
+				doc, err := JoinKeyPolicy(arn, args.OrganizationID)
+				if err != nil {
+					return "", err
+				}
+				return string(doc.JSON()), nil
+			}).(pulumi.StringOutput),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		secretPolicy, err := secretsmanager.NewSecretPolicy(ctx, name+"-join", &secretsmanager.SecretPolicyArgs{
+			SecretArn: joinSecret.Arn,
+			Policy: joinSecret.Arn.ApplyT(func(arn string) string {
+				return string(JoinSecretPolicy(arn, args.OrganizationID).JSON())
+			}).(pulumi.StringOutput),
+			BlockPublicPolicy: pulumi.Bool(true),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		sharing = []pulumi.Resource{keyPolicy, secretPolicy}
+		comp.JoinSecretKeyARN = joinKey.Arn
+	}
+	comp.sharing = sharing
 
 	status, err := ssm.NewParameter(ctx, name+"-status", &ssm.ParameterArgs{
 		Name:        pulumi.String(args.StatusParameterName),
@@ -258,7 +337,7 @@ func NewDomainController(ctx *pulumi.Context, name string, args *DomainControlle
 	access, err := iam.NewRolePolicy(ctx, name+"-bootstrap", &iam.RolePolicyArgs{
 		Role: role.Name,
 		Policy: pulumi.All(adminSecret.Arn, joinSecret.Arn, status.Arn).ApplyT(func(v []any) string {
-			return string(bootstrapPolicy(v[0].(string), v[1].(string), v[2].(string)).JSON())
+			return string(bootstrapPolicy(v[0].(string), v[1].(string), v[2].(string), joinKey != nil).JSON())
 		}).(pulumi.StringOutput),
 	}, parent)
 	if err != nil {
@@ -318,15 +397,16 @@ func NewDomainController(ctx *pulumi.Context, name string, args *DomainControlle
 	comp.StatusParameter = status.Name
 	comp.LogPath = pulumi.String(logPath).ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"instanceId":      comp.InstanceID,
-		"privateIp":       comp.PrivateIP,
-		"vpcId":           comp.VPCID,
-		"subnetId":        comp.SubnetID,
-		"securityGroupId": comp.SecurityGroupID,
-		"adminSecretArn":  comp.AdminSecretARN,
-		"joinSecretArn":   comp.JoinSecretARN,
-		"statusParameter": comp.StatusParameter,
-		"logPath":         comp.LogPath,
+		"joinSecretKeyArn": comp.JoinSecretKeyARN,
+		"instanceId":       comp.InstanceID,
+		"privateIp":        comp.PrivateIP,
+		"vpcId":            comp.VPCID,
+		"subnetId":         comp.SubnetID,
+		"securityGroupId":  comp.SecurityGroupID,
+		"adminSecretArn":   comp.AdminSecretARN,
+		"joinSecretArn":    comp.JoinSecretARN,
+		"statusParameter":  comp.StatusParameter,
+		"logPath":          comp.LogPath,
 	}); err != nil {
 		return nil, err
 	}
@@ -434,13 +514,19 @@ func domainControllerNetwork(ctx *pulumi.Context, name string, args *DomainContr
 // generatedSecret is a secret whose first value the component generates.
 // The value is marked secret, and later runs (which generate another)
 // leave the stored one alone: passwords change only by rotating the secret.
-func generatedSecret(ctx *pulumi.Context, name, description, value string, tags pulumi.StringMap, parent pulumi.ResourceOption) (*secretsmanager.Secret, error) {
-	secret, err := secretsmanager.NewSecret(ctx, name, &secretsmanager.SecretArgs{
+// With key the secret is encrypted with that customer managed key instead
+// of aws/secretsmanager.
+func generatedSecret(ctx *pulumi.Context, name, description, value string, key *kms.Key, tags pulumi.StringMap, parent pulumi.ResourceOption) (*secretsmanager.Secret, error) {
+	args := &secretsmanager.SecretArgs{
 		NamePrefix:           pulumi.String("ssm-runas/" + name + "-"),
 		Description:          pulumi.String(description),
 		RecoveryWindowInDays: pulumi.Int(0),
 		Tags:                 tags,
-	}, parent)
+	}
+	if key != nil {
+		args.KmsKeyId = key.Arn
+	}
+	secret, err := secretsmanager.NewSecret(ctx, name, args, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -454,14 +540,98 @@ func generatedSecret(ctx *pulumi.Context, name, description, value string, tags 
 }
 
 // bootstrapPolicy lets the instance read its two secrets and write its
-// status, nothing else.
-func bootstrapPolicy(adminARN, joinARN, statusARN string) policy.Document {
-	return policy.Document{Version: policy.Version, Statement: []policy.Statement{
+// status, nothing else. With sharedJoinKey the join secret is encrypted
+// with a customer managed key, which the instance may use only through
+// Secrets Manager for that secret.
+func bootstrapPolicy(adminARN, joinARN, statusARN string, sharedJoinKey bool) policy.Document {
+	doc := policy.Document{Version: policy.Version, Statement: []policy.Statement{
 		{Sid: "ReadBootstrapSecrets", Effect: policy.Allow, Action: policy.Strings{"secretsmanager:GetSecretValue"},
 			Resource: policy.Values{adminARN, joinARN}},
 		{Sid: "WriteBootstrapStatus", Effect: policy.Allow, Action: policy.Strings{"ssm:PutParameter"},
 			Resource: policy.Values{statusARN}},
 	}}
+	if sharedJoinKey {
+		if region, _, err := secretRegionAccount(joinARN); err == nil {
+			doc.Statement = append(doc.Statement, policy.Statement{
+				Sid: "DecryptJoinSecret", Effect: policy.Allow, Action: policy.Strings{"kms:Decrypt"}, Resource: policy.Values{"*"},
+				Condition: policy.Condition{"StringEquals": {
+					"kms:ViaService":                  {"secretsmanager." + region + ".amazonaws.com"},
+					"kms:EncryptionContext:SecretARN": {joinARN},
+				}},
+			})
+		}
+	}
+	return doc
+}
+
+// organizationIDRe is the shape of an organization id (Organizations API
+// reference).
+var organizationIDRe = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+
+// secretARNRe reads the partition, region and account of a Secrets Manager
+// secret ARN.
+var secretARNRe = regexp.MustCompile(`^arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):(\d{12}):secret:.+$`)
+
+func secretRegionAccount(arn string) (region, account string, err error) {
+	m := secretARNRe.FindStringSubmatch(arn)
+	if m == nil {
+		return "", "", fmt.Errorf("join secret %q: must be a Secrets Manager secret ARN", arn)
+	}
+	return m[2], m[3], nil
+}
+
+// joinKeyDeletionWindowDays is how long a deleted join key can still be
+// restored (7-30 days): the shortest, since the key protects nothing but
+// the join secret, which is deleted at once.
+// https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html
+const joinKeyDeletionWindowDays = 7
+
+// JoinKeyPolicy is the key policy of the join secret's customer managed
+// key: the secret's account administers the key through IAM (the default
+// key policy's statement, which also keeps the policy changeable), and
+// principals of the organization may decrypt with it only through Secrets
+// Manager in the secret's region and only for that secret (its encryption
+// context). Who may read the secret is decided by the secret's resource
+// policy and the reader's own IAM policy; the key adds no wider access.
+// https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+func JoinKeyPolicy(secretARN, organizationID string) (policy.Document, error) {
+	region, account, err := secretRegionAccount(secretARN)
+	if err != nil {
+		return policy.Document{}, err
+	}
+	partition := strings.SplitN(secretARN, ":", 3)[1]
+	return policy.Document{Version: policy.Version, Statement: []policy.Statement{
+		{
+			Sid: "AccountAdministersTheKey", Effect: policy.Allow,
+			Principal: &policy.Principal{AWS: policy.Strings{"arn:" + partition + ":iam::" + account + ":root"}},
+			Action:    policy.Strings{"kms:*"}, Resource: policy.Values{"*"},
+		},
+		{
+			Sid: "OrganizationDecryptsTheJoinSecret", Effect: policy.Allow,
+			Principal: &policy.Principal{AWS: policy.Strings{"*"}},
+			Action:    policy.Strings{"kms:Decrypt"}, Resource: policy.Values{"*"},
+			Condition: policy.Condition{"StringEquals": {
+				"aws:PrincipalOrgID":              {organizationID},
+				"kms:ViaService":                  {"secretsmanager." + region + ".amazonaws.com"},
+				"kms:EncryptionContext:SecretARN": {secretARN},
+			}},
+		},
+	}}, nil
+}
+
+// JoinSecretPolicy is the join secret's resource policy: principals of the
+// organization may read its value, which their own IAM policy must allow
+// as well (hostjoin.SecretReadPolicy, attached to the hosts' instance
+// role). Secrets Manager does not count a policy limited by
+// aws:PrincipalOrgID as public.
+func JoinSecretPolicy(secretARN, organizationID string) policy.Document {
+	return policy.Document{Version: policy.Version, Statement: []policy.Statement{{
+		Sid: "OrganizationHostsReadTheJoinSecret", Effect: policy.Allow,
+		Principal: &policy.Principal{AWS: policy.Strings{"*"}},
+		Action:    policy.Strings{"secretsmanager:GetSecretValue"},
+		Resource:  policy.Values{"*"},
+		Condition: policy.Condition{"StringEquals": {"aws:PrincipalOrgID": {organizationID}}},
+	}}}
 }
 
 const passwordAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"

@@ -19,6 +19,7 @@ import (
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 	"github.com/ssm-runas/ssm-runas/stacks/deploy"
+	peruser "github.com/ssm-runas/ssm-runas/stacks/per-user"
 )
 
 // Inputs are what the program needs besides the configuration.
@@ -34,22 +35,75 @@ func StatusParameterName(ctx *pulumi.Context) string {
 	return "/runas/" + ctx.Project() + "/" + ctx.Stack() + "/domain-controller/status"
 }
 
-// Program deploys the self-contained domain from a validated configuration.
+// Program deploys the self-contained domain from a validated
+// configuration, and the whole per-user model on it: the domain
+// controller, its network and demo host, and the per-user program's layers
+// (peruser.AWSLayer and peruser.EntraLayer: the organization layer with the
+// domain join in the member template, the ABAC attribute, the permission
+// sets of perUser.permissionSets, and the Entra application with an entra
+// section), on one set of providers.
+//
+// The member template's join reads the domain controller's join secret and
+// names its DNS server: values that exist only once it does. They are the
+// template's parameters (hostjoin.ParamJoinSecretARN and ParamDNSServers),
+// set from the component's outputs. The join secret is shared with the
+// organization (resource policy on aws:PrincipalOrgID, customer managed
+// key), so hosts in member accounts can read it; reaching the domain from
+// their VPCs (DNS, routes, the domain controller's security group) is left
+// to the network's owner: docs/domain-controller.md says what to set up.
 func Program(ctx *pulumi.Context, cfg *settings.Config, in Inputs) error {
+	out, err := Deploy(ctx, cfg, in)
+	if err != nil {
+		return err
+	}
+	for name, v := range out {
+		ctx.Export(name, v)
+	}
+	return nil
+}
+
+// Deploy registers what Program does and returns the stack outputs it
+// adds (those of the domain controller, the demo host and nextSteps;
+// the per-user layers export their own).
+func Deploy(ctx *pulumi.Context, cfg *settings.Config, in Inputs) (pulumi.Map, error) {
 	if cfg == nil {
-		return errors.New("domain-controller program: the configuration is required")
+		return nil, errors.New("domain-controller program: the configuration is required")
 	}
 	d, p := cfg.DomainController, cfg.PerUser
 	if cfg.Model != settings.ModelDomainController || d == nil || p == nil {
-		return fmt.Errorf("domain-controller program: model domain-controller with domainController and perUser sections is required (got %q)", cfg.Model)
+		return nil, fmt.Errorf("domain-controller program: model domain-controller with domainController and perUser sections is required (got %q)", cfg.Model)
 	}
-	if !in.Layers.AWS() {
-		ctx.Export("nextSteps", pulumi.ToStringArray([]string{"the domain controller is in the aws layer: run with ssm-runas:layers all or aws"}))
-		return nil
+	if cfg.IdentityCenter == nil {
+		return nil, errors.New("domain-controller program: identityCenter is required: the per-user model's ABAC attribute and permission sets are deployed on the domain")
 	}
-	providers, err := deploy.NewAWSProviders(ctx, in.AWS, []string{d.Region}, "")
+	access := peruser.AccessOf(cfg)
+	out := pulumi.Map{}
+	var next []pulumi.StringInput
+	if in.Layers.AWS() {
+		steps, err := awsLayer(ctx, cfg, in, access, out)
+		if err != nil {
+			return nil, err
+		}
+		next = append(next, steps...)
+	} else {
+		next = append(next, pulumi.String("the domain controller is in the aws layer: run with ssm-runas:layers all or aws"))
+	}
+	if cfg.Entra != nil && in.Layers.Entra() {
+		if err := peruser.EntraLayer(ctx, cfg, in, access); err != nil {
+			return nil, err
+		}
+	}
+	out["nextSteps"] = pulumi.StringArray(next)
+	return out, nil
+}
+
+// awsLayer registers the domain controller, the per-user AWS layer and the
+// demo host, puts its stack outputs in out, and returns the next steps.
+func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs, access []peruser.Access, out pulumi.Map) ([]pulumi.StringInput, error) {
+	d, p := cfg.DomainController, cfg.PerUser
+	providers, err := peruser.Providers(ctx, cfg, in, d.Region)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	provider := pulumi.Provider(providers.In(d.Region))
 	subnet := ""
@@ -62,24 +116,27 @@ func Program(ctx *pulumi.Context, cfg *settings.Config, in Inputs) error {
 		Seed:  dcbootstrap.SeedOf(d, p.Shell),
 		VPCID: d.Network.VPCID, SubnetID: subnet, VPCCIDR: d.Network.CIDR,
 		StatusParameterName: StatusParameterName(ctx),
+		// Hosts in the member accounts read the join secret.
+		OrganizationID: cfg.Organization.ID,
 	}, provider)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	realm := strings.ToUpper(d.Domain)
-	ctx.Export("domain", pulumi.String(d.Domain))
-	ctx.Export("realm", pulumi.String(realm))
-	ctx.Export("netbiosName", pulumi.String(d.NetBIOSName))
-	ctx.Export("engine", pulumi.String(d.Engine))
-	ctx.Export("domainControllerInstanceId", dc.InstanceID)
-	ctx.Export("dnsServers", pulumi.StringArray{dc.PrivateIP})
-	ctx.Export("joinSecretArn", dc.JoinSecretARN)
-	ctx.Export("adminSecretArn", dc.AdminSecretARN)
-	ctx.Export("joinOu", pulumi.String(d.JoinOUDN()))
-	ctx.Export("statusParameter", dc.StatusParameter)
-	ctx.Export("bootstrapLog", dc.LogPath)
-	ctx.Export("vpcId", dc.VPCID)
-	ctx.Export("subnetId", dc.SubnetID)
+	out["domain"] = pulumi.String(d.Domain)
+	out["realm"] = pulumi.String(realm)
+	out["netbiosName"] = pulumi.String(d.NetBIOSName)
+	out["engine"] = pulumi.String(d.Engine)
+	out["domainControllerInstanceId"] = dc.InstanceID
+	out["dnsServers"] = pulumi.StringArray{dc.PrivateIP}
+	out["joinSecretArn"] = dc.JoinSecretARN
+	out["joinSecretKeyArn"] = dc.JoinSecretKeyARN
+	out["adminSecretArn"] = dc.AdminSecretARN
+	out["joinOu"] = pulumi.String(d.JoinOUDN())
+	out["statusParameter"] = dc.StatusParameter
+	out["bootstrapLog"] = dc.LogPath
+	out["vpcId"] = dc.VPCID
+	out["subnetId"] = dc.SubnetID
 
 	next := []pulumi.StringInput{
 		pulumi.Sprintf("wait for the domain: aws ssm get-parameter --region %s --name %s --query Parameter.Value --output text (installing, promoting, seeding, then complete; failed means read %s on the instance)",
@@ -90,17 +147,37 @@ func Program(ctx *pulumi.Context, cfg *settings.Config, in Inputs) error {
 		next = append(next, pulumi.Sprintf("hosts in %s must resolve %s: forward it to %s (DHCP options or a Route 53 Resolver rule); this stack leaves an existing VPC's DNS alone",
 			d.Network.VPCID, d.Domain, dc.PrivateIP))
 	}
+	next = append(next, pulumi.Sprintf("hosts in member accounts join only where their VPC resolves %s to %s and reaches it on the Active Directory ports: share a Route 53 Resolver forwarding rule through RAM, route to the domain controller's VPC (peering or a transit gateway) and open its security group %s to their CIDRs (docs/domain-controller.md)",
+		d.Domain, dc.PrivateIP, dc.SecurityGroupID))
+
+	// The member template's join (hostjoin.SectionFor) takes the domain
+	// controller's join secret and DNS server as parameters; the StackSet
+	// waits for the policies that let member accounts read the secret.
+	steps, err := peruser.AWSLayer(ctx, cfg, in, providers, access, deploy.OrganizationOptions{
+		Parameters: pulumi.StringMap{
+			hostjoin.ParamJoinSecretARN: dc.JoinSecretARN,
+			hostjoin.ParamDNSServers:    dc.PrivateIP,
+		},
+		DependsOn: dc.JoinSecretShared(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range steps {
+		next = append(next, pulumi.String(s))
+	}
+
 	if d.DemoHostEnabled() {
 		host, err := demoHost(ctx, cfg, dc, provider)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		assoc, err := demoJoin(ctx, cfg, dc, provider)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		ctx.Export("demoHostInstanceId", host.ID())
-		ctx.Export("demoJoinAssociationId", assoc.AssociationId)
+		out["demoHostInstanceId"] = host.ID()
+		out["demoJoinAssociationId"] = assoc.AssociationId
 		next = append(next, pulumi.Sprintf("the demo host joins at the association's next run once the domain is complete; to run it now: aws ssm start-associations-once --region %s --association-ids %s",
 			d.Region, assoc.AssociationId))
 		first := ""
@@ -113,8 +190,7 @@ func Program(ctx *pulumi.Context, cfg *settings.Config, in Inputs) error {
 		next = append(next, pulumi.Sprintf("once the domain is complete and the per-user join association (tag %s=%s) has run on %s, a person whose Run As value is %s lands there as %s: aws ssm start-session --target %s",
 			p.Hosts.TargetTagKey, p.Hosts.TargetTagValue, host.ID(), first, first, host.ID()))
 	}
-	ctx.Export("nextSteps", pulumi.StringArray(next))
-	return nil
+	return next, nil
 }
 
 // DemoJoinDocumentName is the Command document of the demo host's join in
@@ -129,11 +205,7 @@ const DemoJoinDocumentName = "ssm-runas-demo-domain-join"
 func demoJoin(ctx *pulumi.Context, cfg *settings.Config, dc *runas.DomainController, provider pulumi.ResourceOption) (*ssm.Association, error) {
 	d, p := cfg.DomainController, cfg.PerUser
 	content := pulumi.All(dc.PrivateIP, dc.JoinSecretARN).ApplyT(func(v []any) (string, error) {
-		spec := hostjoin.FromSettings(p, hostjoin.Domain{
-			Name: d.Domain, Realm: strings.ToUpper(d.Domain), DNSServers: []string{v[0].(string)},
-		}, v[1].(string))
-		spec.JoinOU = d.JoinOUDN()
-		script, err := hostjoin.Script(spec)
+		script, err := hostjoin.Script(hostjoin.DomainControllerSpec(cfg, []string{v[0].(string)}, v[1].(string)))
 		if err != nil {
 			return "", fmt.Errorf("rendering the demo host's join: %w", err)
 		}
