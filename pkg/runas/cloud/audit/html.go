@@ -79,7 +79,7 @@ th { white-space: nowrap; }
 <table class="grid" data-targets="{{.Targets}}">
 <tr><th>account</th>{{range .Regions}}<th>{{.}}</th>{{end}}</tr>
 {{range .Groups}}<tr class="group"><th colspan="{{len $.Regions | inc}}">{{.Name}}</th></tr>
-{{range .Rows}}<tr><th>{{.Account}}</th>{{range .Cells}}{{if .Status}}<td class="cell {{.Status}}" id="{{.ID}}" data-target="{{.Target}}" title="{{.Target}}: {{.Status}}{{range .Findings}}&#10;{{.Check}}: want {{.Want}}, got {{.Got}}{{end}}{{if .Error}}&#10;{{.Error}}{{end}}">{{.Status}}<template>{{if .Error}}<p>{{.Error}}</p>{{end}}{{if .Findings}}<ul>{{range .Findings}}<li><b>{{.Check}}</b>: want {{.Want}}, got {{.Got}}</li>{{end}}</ul>{{end}}</template></td>{{else}}<td class="none">&ndash;</td>{{end}}{{end}}</tr>
+{{range .Rows}}<tr><th>{{.Account}}</th>{{range .Cells}}{{if .Status}}<td class="cell {{.Status}}" id="{{.ID}}" data-target="{{.Target}}" title="{{.Target}}: {{.Status}}{{range .Findings}}&#10;{{.Check}}{{if .Subject}} {{.Subject}}{{end}}: want {{.Want}}, got {{.Got}}{{end}}{{if .Error}}&#10;{{.Error}}{{end}}">{{.Status}}<template>{{if .Error}}<p>{{.Error}}</p>{{end}}{{if .Findings}}<ul>{{range .Findings}}<li><b>{{.Check}}</b>{{if .Subject}} {{.Subject}}{{end}}: want {{.Want}}, got {{.Got}}</li>{{end}}</ul>{{end}}</template></td>{{else}}<td class="none">&ndash;</td>{{end}}{{end}}</tr>
 {{end}}{{end}}
 </table>
 <script>

@@ -208,6 +208,9 @@ func TestSessionRoleAgainstMoto(t *testing.T) {
 	}
 	assert.Equal(t, 4, rep.Summary.Drift)
 	assert.Equal(t, 1, rep.Summary.Missing)
+	// The broker's function itself is checked once, in the organization
+	// section; none was deployed here.
+	assert.Contains(t, subjects(rep.Organization.Findings), audit.CheckBrokerFunctionMissing+" "+c.BrokerFunctionARN())
 
 	// The audit's role may not read IAM in one account: that account's
 	// targets say so, their document findings stay, the rest is checked
