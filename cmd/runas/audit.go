@@ -9,7 +9,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/audit"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/graph"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/remediate"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 // defaultAWSTimeout is the default --timeout of audit and remediate.
@@ -17,8 +19,10 @@ const defaultAWSTimeout = 30 * time.Minute
 
 func newAuditCommand() *cobra.Command {
 	var s *setup
+	var entra bool
+	var graphURL string
 	cmd := &cobra.Command{
-		Use:   "audit --config FILE [--endpoint-url URL] [--role NAME] [--regions configured|enabled] [--output table|json|markdown|html]",
+		Use:   "audit --config FILE [--endpoint-url URL] [--role NAME] [--regions configured|enabled] [--entra [--graph-url URL]] [--output table|json|markdown|html]",
 		Short: "Check every account and region, the organization and Identity Center",
 		Long: `audit checks the three layers of the chain and reports what differs:
 
@@ -36,7 +40,21 @@ func newAuditCommand() *cobra.Command {
   Identity Center: ABAC maps SSMSessionRunAs from the configured source; every
   user holds the one valid value their role groups imply (stale values, which
   Identity Center keeps after Entra clears them, are found), and values that
-  are no role account are listed.
+  are no role account are listed. Each role's, or per-user permission set's,
+  account assignments match the configuration, OUs expanded to their ACTIVE
+  accounts.
+
+  Per-user models: every person assigned a permission set holds one valid,
+  unreserved value no one else holds. With --entra the audit also reads each
+  person's source attribute (perUser.userSource) from Entra ID through
+  Microsoft Graph: a value Identity Center kept after the attribute was
+  cleared in Entra (provisioning does not clear it), or one that differs from
+  the lower-cased attribute, is value-stale; a person Entra no longer has is
+  entra-user-missing. Without --entra that check is reported as not checked
+  (exit 2). Graph credentials are those of runas entra: az login, the AZURE_*
+  environment variables, a managed identity, or a bearer token in
+  ` + GraphTokenEnv + `, for the tenant in entra.tenantId; the identity needs
+  User.Read.All and GroupMember.Read.All.
 
 It runs with the management account's credentials (the usual AWS
 environment) and assumes --role in each member account once. The number of
@@ -66,6 +84,7 @@ checked or the run stopped early (each such part is listed), or bad usage.`,
   runas audit --config runas.yaml --output markdown > audit.md
   runas audit --config runas.yaml --output html > audit.html
   runas audit --config runas.yaml --regions enabled
+  runas audit --config per-user.yaml --entra
   runas audit --config runas.yaml --endpoint-url http://127.0.0.1:5000 --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -74,6 +93,11 @@ checked or the run stopped early (each such part is listed), or bad usage.`,
 				return err
 			}
 			defer done()
+			if entra {
+				if src.Entra, err = auditEntra(cmd, c, graphURL); err != nil {
+					return err
+				}
+			}
 			msgs := s.stderr(cmd)
 			rep, err := audit.Run(ctx, c, src, audit.Options{Concurrency: s.aws.concurrency, Progress: msgs.progress})
 			msgs.done()
@@ -108,7 +132,32 @@ checked or the run stopped early (each such part is listed), or bad usage.`,
 		},
 	}
 	s = newSetup(cmd, setupOptions{Outputs: []string{"table", "json", "markdown", "html"}, Timeout: defaultAWSTimeout, AWS: true})
+	f := cmd.Flags()
+	f.BoolVar(&entra, "entra", false, "per-user models: read people's source attribute from Entra ID (Microsoft Graph) to find stale values")
+	f.StringVar(&graphURL, "graph-url", graph.DefaultBaseURL, "Microsoft Graph endpoint for --entra (national clouds differ)")
 	return cmd
+}
+
+// auditEntra is the Graph client of the stale value check, with the
+// credentials the entra commands use. A configuration it cannot serve is
+// bad usage, and credentials that cannot be had leave the audit unable to
+// check: both exit 2.
+func auditEntra(cmd *cobra.Command, c *settings.Config, graphURL string) (audit.EntraUsersAPI, error) {
+	if !c.PerUserModel() {
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("--entra: model %s has no per-user values to compare with Entra ID (its values follow role groups, which the audit reads from Identity Center)", c.Model)}
+	}
+	if c.Entra == nil {
+		return nil, &exitError{code: exitUsage, err: errors.New("--entra: the configuration has no entra section; its tenantId names the tenant to read")}
+	}
+	gc, err := graphClient(cmd, c, graphURL)
+	if err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			ee.code = audit.ExitIncomplete
+		}
+		return nil, err
+	}
+	return gc, nil
 }
 
 func newRemediateCommand() *cobra.Command {

@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,9 +19,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/identitystore"
+	idstypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ssm-runas/ssm-runas/internal/fakegraph"
 	"github.com/ssm-runas/ssm-runas/internal/faultproxy"
 	"github.com/ssm-runas/ssm-runas/internal/motoserver"
 	"github.com/ssm-runas/ssm-runas/internal/orgseed"
@@ -372,4 +379,143 @@ func TestProgressLine(t *testing.T) {
 		assert.Empty(t, buf.String(), name)
 	}
 	assert.False(t, newMessages(&buf, true).terminal, "a buffer is no terminal")
+}
+
+// abacProxy forwards to moto_server and answers the one Identity Center
+// call moto does not implement, DescribeInstanceAccessControlAttributeConfiguration
+// (moto answers it with a 500), with SSMSessionRunAs mapped from source.
+func abacProxy(t *testing.T, target, source string) string {
+	t.Helper()
+	u, err := url.Parse(target)
+	require.NoError(t, err)
+	fwd := httputil.NewSingleHostReverseProxy(u)
+	body, err := json.Marshal(map[string]any{"Status": "ENABLED", "InstanceAccessControlAttributeConfiguration": map[string]any{
+		"AccessControlAttributes": []any{map[string]any{"Key": "SSMSessionRunAs", "Value": map[string]any{"Source": []string{source}}}}}})
+	require.NoError(t, err)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".DescribeInstanceAccessControlAttributeConfiguration") {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			w.Write(body)
+			return
+		}
+		fwd.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestAuditEntra runs the per-user audit against moto_server's identity
+// store with and without --entra. Microsoft Graph has no emulator:
+// internal/fakegraph answers in its documented shapes.
+func TestAuditEntra(t *testing.T) {
+	awsEnv(t)
+	srv := motoserver.Start(t)
+	ctx := motoserver.Context(t)
+	f := awsorg.NewFactory(srv.Config("eu-west-1"), "123456789012", awsorg.FactoryOptions{})
+	org, err := orgseed.Seed(ctx, f, orgseed.Spec{Accounts: 1, OUs: 1})
+	require.NoError(t, err)
+	c, err := settings.Load(perUserExample)
+	require.NoError(t, err)
+	// moto's identity store keeps no enterprise extension: the value is
+	// provisioned into title instead.
+	config := perUserVariant(t,
+		"id: o-a1b2c3d4e5", "id: "+org.ID,
+		`managementAccountId: "111111111111"`, `managementAccountId: "`+org.ManagementAccount+`"`,
+		"- ou-a1b2-workloads1", "- "+org.OUs[0],
+		"- ou-a1b2-workloads1", "- "+org.OUs[0],
+		"- ou-a1b2-workloads1", "- "+org.OUs[0],
+		"    - eu-central-1\n", "",
+		"runAsSource: ${path:enterprise.costCenter}", "runAsSource: ${path:title}",
+		"targetAttribute: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter", "targetAttribute: title",
+	)
+
+	ids := f.IdentityStore(c.IdentityCenter.Region)
+	store := aws.String(c.IdentityCenter.IdentityStoreID)
+	group, err := ids.CreateGroup(ctx, &identitystore.CreateGroupInput{IdentityStoreId: store, DisplayName: aws.String("SG-AWS-SSM-Linux-Users")})
+	require.NoError(t, err)
+	g := fakegraph.New(t)
+	var members []string
+	for i, p := range []struct{ upn, icValue, entraValue string }{
+		{"alice@corp.example", "alice", "Alice"},
+		{"bob@corp.example", "bob", ""}, // cleared in Entra, kept by Identity Center
+	} {
+		u, err := ids.CreateUser(ctx, &identitystore.CreateUserInput{IdentityStoreId: store, UserName: aws.String(p.upn), Title: aws.String(p.icValue),
+			DisplayName: aws.String(p.upn), Name: &idstypes.Name{GivenName: aws.String(p.upn), FamilyName: aws.String("Example")}})
+		require.NoError(t, err)
+		_, err = ids.CreateGroupMembership(ctx, &identitystore.CreateGroupMembershipInput{IdentityStoreId: store,
+			GroupId: group.GroupId, MemberId: &idstypes.MemberIdMemberUserId{Value: aws.ToString(u.UserId)}})
+		require.NoError(t, err)
+		id := fmt.Sprintf("9d0c6b1e-0000-4000-8000-%012d", i)
+		g.AddUser(id, p.upn, true, "")
+		g.SetAttribute(id, "onPremisesSamAccountName", p.entraValue)
+		members = append(members, id)
+	}
+	g.SetGroup("SG-AWS-SSM-Linux-Users", members...)
+	g.SetGroup("SG-AWS-SSM-DB-Operators")
+	t.Setenv(GraphTokenEnv, "test-token")
+	common := []string{"audit", "--config", config, "--endpoint-url", abacProxy(t, srv.URL, "${path:title}"), "--output", "json"}
+
+	type section struct {
+		Status, Error string
+		Findings      []struct{ Check, Subject, Want, Got string }
+	}
+	var rep struct{ IdentityCenter section }
+	staleOf := func(sec section) []string {
+		var out []string
+		for _, f := range sec.Findings {
+			if f.Check == audit.CheckValueStale || f.Check == audit.CheckEntraUserMissing {
+				out = append(out, f.Check+" "+f.Subject)
+			}
+		}
+		return out
+	}
+
+	code, out, errOut := runCLI(t, common...)
+	require.NoError(t, json.Unmarshal([]byte(out), &rep), "%s%s", out, errOut)
+	assert.Equal(t, audit.ExitIncomplete, code, "without --entra the stale check did not run\n%s", errOut)
+	assert.Equal(t, audit.StatusError, rep.IdentityCenter.Status)
+	assert.Contains(t, rep.IdentityCenter.Error, "stale values not checked")
+	assert.Contains(t, rep.IdentityCenter.Error, "--entra")
+	assert.Empty(t, staleOf(rep.IdentityCenter))
+
+	code, out, errOut = runCLI(t, append(common, "--entra", "--graph-url", g.BaseURL())...)
+	rep.IdentityCenter = section{}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep), "%s%s", out, errOut)
+	assert.Equal(t, audit.ExitFindings, code, errOut)
+	assert.Equal(t, audit.StatusDrift, rep.IdentityCenter.Status, rep.IdentityCenter.Error)
+	assert.Empty(t, rep.IdentityCenter.Error)
+	assert.Equal(t, []string{"value-stale bob@corp.example"}, staleOf(rep.IdentityCenter))
+
+	// Graph refusing for longer than the client waits: the check could not
+	// run, and the report says why.
+	busy := fakegraph.New(t)
+	busy.Throttle, busy.RetryAfter = 1000, "100000"
+	code, out, _ = runCLI(t, append(common, "--entra", "--graph-url", busy.BaseURL())...)
+	rep.IdentityCenter = section{}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep), out)
+	assert.Equal(t, audit.ExitIncomplete, code)
+	assert.Contains(t, rep.IdentityCenter.Error, "SG-AWS-SSM-Linux-Users")
+
+	// --entra where it cannot apply: one line, exit 2, nothing on stdout.
+	src, err := os.ReadFile(perUserExample)
+	require.NoError(t, err)
+	text := string(src)
+	start, end := strings.Index(text, "\nentra:\n"), strings.Index(text, "\nperUser:\n")
+	require.True(t, start > 0 && end > start, "the example's entra section")
+	withoutEntra := perUserVariant(t, text[start:end], "")
+	for name, cfg := range map[string]string{
+		"no entra section": withoutEntra,
+		"per-role model":   example,
+	} {
+		code, out, errOut := runCLI(t, "audit", "--config", cfg, "--endpoint-url", "http://127.0.0.1:1", "--entra")
+		assert.Equal(t, exitUsage, code, "%s: %s", name, errOut)
+		assert.Empty(t, out, name)
+		assert.Equal(t, 0, strings.Count(strings.TrimSpace(errOut), "\n"), "%s: one line: %s", name, errOut)
+		assert.Contains(t, errOut, "--entra", name)
+	}
+
+	_, out, _ = runCLI(t, "audit", "--help")
+	assert.Contains(t, out, "--entra")
+	assert.Contains(t, out, "--graph-url")
+	assert.Contains(t, out, GraphTokenEnv, "--help says where the Graph credentials come from")
 }
