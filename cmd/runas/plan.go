@@ -15,14 +15,13 @@ import (
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/artifact"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/pulumimock"
-	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 	"github.com/ssm-runas/ssm-runas/stacks/deploy"
 	"github.com/ssm-runas/ssm-runas/stacks/programs"
 )
 
-// writerBuild tunes the writer build of `runas plan`; tests point it at a
+// planBuild tunes the Lambda builds of `runas plan`; tests point it at a
 // tree without the source.
-var writerBuild = artifact.BuildOptions{}
+var planBuild = artifact.BuildOptions{}
 
 func newPlanCommand() *cobra.Command {
 	var s *setup
@@ -43,13 +42,16 @@ It builds the preferences writer Lambda (reproducibly) to show its
 content-addressed S3 key: from writer.zipPath when set (relative to the
 configuration file), else from this module's source: the checkout, the
 source path the binary was built from, or the module cache of the installed
-version. Without any of them the writer is shown as not built.
+version. Without any of them the writer is shown as not built. With a
+broker section the session broker's zip is found the same way
+(broker.zipPath) and its digest shown as the function's sourceCodeHash.
 
 JSON output: {"resources":[{"type":...,"name":...,"parent":...,"provider":...,"inputs":{...},"options":{...}}],"deploymentOrder":[...]},
 sorted by type and name; inputs are what the provider would receive, with
 secrets shown as "[secret]".`,
 		Example: `  runas plan --config examples/per-role/runas.yaml
-  runas plan --config examples/per-role/runas.yaml --output json | jq '.resources[].type'`,
+  runas plan --config examples/per-role/runas.yaml --output json | jq '.resources[].type'
+  runas plan --config examples/per-permission-set/runas.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, c, done, err := s.begin(cmd)
@@ -65,20 +67,25 @@ secrets shown as "[secret]".`,
 			if err != nil {
 				return problem(err)
 			}
-			writer, err := planWriter(cmd, c, path)
+			writer, err := planZip(cmd, artifact.Writer, c.Writer.ZipPathFrom, path)
 			if err != nil {
 				return problem(err)
 			}
 			// The plan is offline: the secret is stood in for, and shown as
 			// "[secret]" like any other.
 			in := deploy.Inputs{Writer: writer, SCIMToken: pulumi.ToSecret(pulumi.String("plan-placeholder")).(pulumi.StringOutput)}
+			if b := c.Broker; b != nil {
+				if in.Broker, err = planZip(cmd, artifact.Broker, b.ZipPathFrom, path); err != nil {
+					return problem(err)
+				}
+			}
 			groups := c.EntraGroups()
 			rec := &pulumimock.Recorder{IdentityStoreGroups: groups, EntraGroups: groups}
 			rows, err := pulumimock.RunWith(rec, func(ctx *pulumi.Context) error { return program(ctx, c, in) })
 			if err != nil {
 				return problem(fmt.Errorf("planning %s: %w", path, err))
 			}
-			order := deploy.DeploymentOrder(c.Model)
+			order := deploy.DeploymentOrderFor(c)
 			if s.output == "json" {
 				if err := writeJSON(cmd.OutOrStdout(), map[string]any{"resources": rows, "deploymentOrder": order}); err != nil {
 					return problem(fmt.Errorf("writing the plan: %w", err))
@@ -101,23 +108,23 @@ secrets shown as "[secret]".`,
 	return cmd
 }
 
-// planWriter returns the writer's zip for the plan: writer.zipPath
-// (relative to the configuration file), a build from source, or, when the
-// source is nowhere on this machine, artifact.NotBuilt with one line on
-// stderr saying how to give a zip.
-func planWriter(cmd *cobra.Command, c *settings.Config, configPath string) (artifact.Zip, error) {
-	if c.Writer.ZipPath != "" {
-		abs, err := filepath.Abs(configPath)
-		if err != nil {
-			return artifact.Zip{}, err
-		}
-		return artifact.FromFile(c.Writer.ZipPathFrom(filepath.Dir(abs)))
+// planZip returns l's zip for the plan: its configured zip path
+// (zipPathFrom, relative to the configuration file), a build from source,
+// or, when the source is nowhere on this machine, l.NotBuilt() with one
+// line on stderr saying how to give a zip.
+func planZip(cmd *cobra.Command, l artifact.Lambda, zipPathFrom func(dir string) string, configPath string) (artifact.Zip, error) {
+	abs, err := filepath.Abs(configPath)
+	if err != nil {
+		return artifact.Zip{}, err
 	}
-	z, err := artifact.BuildWriter(cmd.Context(), writerBuild)
+	if p := zipPathFrom(filepath.Dir(abs)); p != "" {
+		return l.FromFile(p)
+	}
+	z, err := l.Build(cmd.Context(), planBuild)
 	if errors.Is(err, artifact.ErrSourceNotFound) {
-		fmt.Fprintf(cmd.ErrOrStderr(), "runas: writer not built (its source is not on this machine): set writer.zipPath to a zip of %s/cmd/ssm-prefs-writer (a relative path is relative to %s)\n",
-			artifact.ModulePath, filepath.Dir(configPath))
-		return artifact.NotBuilt, nil
+		fmt.Fprintf(cmd.ErrOrStderr(), "runas: %s not built (its source is not on this machine): set %s to a zip of %s/%s (a relative path is relative to %s)\n",
+			l.Name, l.Setting, artifact.ModulePath, strings.TrimPrefix(l.Package, "./"), filepath.Dir(configPath))
+		return l.NotBuilt(), nil
 	}
 	return z, err
 }

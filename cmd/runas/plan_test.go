@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/artifact"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/brokerpolicy"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/pulumimock"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 	"github.com/ssm-runas/ssm-runas/stacks/deploy"
@@ -139,9 +141,9 @@ func TestPlanOutsideTheCheckout(t *testing.T) {
 
 	t.Run("source nowhere", func(t *testing.T) {
 		t.Chdir(t.TempDir())
-		saved := writerBuild
-		writerBuild.ModuleDir = t.TempDir() // holds no source
-		t.Cleanup(func() { writerBuild = saved })
+		saved := planBuild
+		planBuild.ModuleDir = t.TempDir() // holds no source
+		t.Cleanup(func() { planBuild = saved })
 		code, out, errOut := runCLI(t, "plan", "--config", abs, "--output", "json")
 		require.Equal(t, 0, code, errOut)
 		lines := strings.Split(strings.TrimSpace(errOut), "\n")
@@ -170,4 +172,123 @@ func copyFile(from, to string) error {
 		return err
 	}
 	return os.WriteFile(to, b, 0o644)
+}
+
+const brokerExample = "../../examples/per-permission-set/runas.yaml"
+
+// TestPlanShowsTheBroker plans the per-permission-set example: the broker's
+// role, function, URL and resource policy in the management account, the
+// callers' policy on the permission sets it serves, and the session role's
+// rollout after the broker's role.
+func TestPlanShowsTheBroker(t *testing.T) {
+	c, err := settings.Load(brokerExample)
+	require.NoError(t, err)
+	doc, out := planJSON(t, "--config", brokerExample)
+	types := byType(doc.Resources)
+	one := func(typ string) pulumimock.Row {
+		require.Len(t, types[typ], 1, typ)
+		assert.Equal(t, "session-broker", types[typ][0].Parent, typ)
+		assert.Equal(t, "aws-eu-west-1", types[typ][0].Provider, typ)
+		return types[typ][0]
+	}
+	require.Len(t, types["ssm-runas:aws:SessionBroker"], 1)
+
+	role := one("aws:iam/role:Role")
+	assert.Equal(t, "ssm-runas-session-broker", role.Inputs["name"])
+	assert.Contains(t, role.Inputs["assumeRolePolicy"], `"Service":"lambda.amazonaws.com"`)
+	rolePolicy, err := brokerpolicy.BrokerRolePolicy(c.BrokerRoleArgs())
+	require.NoError(t, err)
+	assert.JSONEq(t, string(rolePolicy.JSON()), one("aws:iam/rolePolicy:RolePolicy").Inputs["policy"].(string))
+	one("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+
+	fn := one("aws:lambda/function:Function")
+	assert.Equal(t, "provided.al2023", fn.Inputs["runtime"])
+	assert.Equal(t, []any{"arm64"}, fn.Inputs["architectures"])
+	assert.Regexp(t, `^[A-Za-z0-9+/]{43}=$`, fn.Inputs["sourceCodeHash"], "the broker is built from the checkout")
+	rules, err := json.Marshal(c.BrokerRules())
+	require.NoError(t, err)
+	assert.JSONEq(t, string(rules), fn.Inputs["environment"].(map[string]any)["variables"].(map[string]any)["SSM_RUNAS_BROKER_RULES"].(string))
+
+	assert.Equal(t, "AWS_IAM", one("aws:lambda/functionUrl:FunctionUrl").Inputs["authorizationType"])
+	perm := one("aws:lambda/permission:Permission")
+	assert.Equal(t, "lambda:InvokeFunctionUrl", perm.Inputs["action"])
+	assert.Equal(t, c.Organization.ID, perm.Inputs["principalOrgId"])
+	assert.Equal(t, "AWS_IAM", perm.Inputs["functionUrlAuthType"])
+	var urlInvoke pulumimock.Row
+	for _, s := range types["aws:cloudformation/stack:Stack"] {
+		if s.Parent == "session-broker" {
+			urlInvoke = s
+		}
+	}
+	require.Equal(t, "session-broker-url-invoke", urlInvoke.Name)
+	assert.Contains(t, urlInvoke.Inputs["templateBody"], `"InvokedViaFunctionUrl": true`)
+
+	// The permission sets the broker serves lose direct StartSession.
+	inline := map[string]string{}
+	for _, r := range types["aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy"] {
+		inline[strings.TrimSuffix(strings.TrimPrefix(r.Name, "permission-set-"), "-session-policy")] = r.Inputs["inlinePolicy"].(string)
+	}
+	require.Len(t, inline, 4)
+	for _, role := range c.Roles {
+		ps := role.PermissionSet.Name
+		var d policy.Document
+		var raw struct{ Statement []map[string]any }
+		require.NoError(t, json.Unmarshal([]byte(inline[ps]), &raw), ps)
+		allowsStart := false
+		for _, st := range raw.Statement {
+			b, _ := json.Marshal(st["Action"])
+			if st["Effect"] == "Allow" && strings.Contains(string(b), `"ssm:StartSession"`) {
+				allowsStart = true
+			}
+		}
+		if c.BrokerServes(ps) {
+			d, err = brokerpolicy.CallerPolicy(c.BrokerCallerArgs(role.PermissionSet.AllowRunCommands))
+			require.NoError(t, err)
+			assert.JSONEq(t, string(d.JSON()), inline[ps], ps)
+			assert.False(t, allowsStart, "%s goes through the broker: no StartSession of its own", ps)
+			assert.Contains(t, inline[ps], `"Sid":"DenyDirectStartSession"`, ps)
+		} else {
+			assert.True(t, allowsStart, "%s starts sessions directly", ps)
+		}
+	}
+
+	// The session role trusts the broker's role: the StackSet and the
+	// management stacks wait for it.
+	template := types["aws:cloudformation/stackSet:StackSet"][0].Inputs["templateBody"].(string)
+	assert.Contains(t, template, c.BrokerRoleARN(), "the member template's session role trusts the broker's role")
+	waiting := 0
+	for _, r := range doc.Resources {
+		if r.Type == "aws:cloudformation/stackSet:StackSet" || r.Type == "aws:cloudformation/stackSetInstance:StackSetInstance" ||
+			(r.Type == "aws:cloudformation/stack:Stack" && strings.HasPrefix(r.Name, "management-")) {
+			require.NotNil(t, r.Options, r.Name)
+			assert.Contains(t, r.Options.DependsOn, "session-broker-role", r.Name)
+			waiting++
+		}
+	}
+	assert.Equal(t, 1+6+3, waiting)
+
+	assert.Equal(t, deploy.DeploymentOrderFor(c), doc.DeploymentOrder)
+	assert.Contains(t, out, "SSM_RUNAS_BROKER_URL=<brokerUrl>")
+
+	_, again := planJSON(t, "--config", brokerExample)
+	assert.Equal(t, out, again, "the broker is built reproducibly: two plans of an unchanged tree are identical")
+}
+
+func TestPlanBrokerWithoutSource(t *testing.T) {
+	abs, err := filepath.Abs(brokerExample)
+	require.NoError(t, err)
+	t.Chdir(t.TempDir())
+	saved := planBuild
+	planBuild.ModuleDir = t.TempDir() // holds no source
+	t.Cleanup(func() { planBuild = saved })
+	code, out, errOut := runCLI(t, "plan", "--config", abs, "--output", "json")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, errOut, "ssm-runas-broker not built")
+	assert.Contains(t, errOut, "set broker.zipPath to a zip of "+artifact.ModulePath+"/cmd/ssm-runas-broker")
+	var doc planDoc
+	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	fns := byType(doc.Resources)["aws:lambda/function:Function"]
+	require.Len(t, fns, 1)
+	assert.NotContains(t, fns[0].Inputs, "sourceCodeHash", "a broker that was not built has no digest to show")
+	assert.Len(t, strings.Split(strings.TrimSpace(errOut), "\n"), 2, "one line for each Lambda: %q", errOut)
 }
