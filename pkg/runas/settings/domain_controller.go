@@ -215,6 +215,9 @@ func (c *Config) validateDomainController() field.List {
 		errs.Add(field.Required(root, "is only read by the domain-controller model; remove it or change model"))
 		return errs
 	}
+	if c.IdentityCenter == nil {
+		errs.Add(field.Required("identityCenter", "is required for the domain-controller model: it deploys the per-user model's ABAC attribute and permission sets on the new domain"))
+	}
 	if d.Engine != EngineWindows && d.Engine != EngineSamba {
 		errs.Add(field.Invalid(root.Child("engine"), d.Engine, "must be windows or samba"))
 	}

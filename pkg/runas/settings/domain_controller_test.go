@@ -112,6 +112,8 @@ func TestDomainControllerRules(t *testing.T) {
 			[]string{`perUser.domain.fromDomainControllerStack "false": must be true with the domain-controller model`}},
 		{"login group the seed lacks", "  loginGroups: [Linux-Users]", "  loginGroups: [Linux-Users, Admins]",
 			[]string{`perUser.loginGroups[1] "Admins": must be a group of domainController.seed.groups`}},
+		{"no identity center", "identityCenter:\n  instanceArn: arn:aws:sso:::instance/ssoins-72230e1a2b3c4d5e\n  region: eu-west-1\n  identityStoreId: d-9067a1b2c3\n  runAsSource: ${path:enterprise.costCenter}\n", "",
+			[]string{`identityCenter: is required for the domain-controller model`}},
 		{"perUser.joinOu set", "  loginGroups: [Linux-Users]", "  loginGroups: [Linux-Users]\n  joinOu: OU=X,DC=corp,DC=example,DC=com",
 			[]string{`perUser.joinOu "OU=X,DC=corp,DC=example,DC=com": must be unset with the domain-controller model`}},
 	}

@@ -154,9 +154,12 @@ func TestPerUserDomainFromTheDomainControllerStack(t *testing.T) {
     dnsServers: [10.0.0.10, 10.0.1.10]
     joinSecretArn: arn:aws:secretsmanager:eu-west-1:012345678901:secret:ssm-runas/join-AbCdEf
 `, "    fromDomainControllerStack: true\n", 1)
-	// The model builds the domain, so it needs the domain it builds.
+	// The model builds the domain, so it needs the domain it builds, and
+	// deploys the per-user model's Identity Center side on it.
 	cfg += "domainController:\n  domain: corp.example.com\n  seed:\n    users: [{name: alice}]\n    groups:\n" +
-		"      - {name: Linux-Users, members: [alice]}\n      - {name: Linux-Admins, members: [alice]}\n"
+		"      - {name: Linux-Users, members: [alice]}\n      - {name: Linux-Admins, members: [alice]}\n" +
+		"identityCenter:\n  instanceArn: arn:aws:sso:::instance/ssoins-72230e1a2b3c4d5e\n  region: eu-west-1\n" +
+		"  identityStoreId: d-9067a1b2c3\n  runAsSource: ${path:enterprise.costCenter}\n"
 	c, err := settings.Parse([]byte(cfg))
 	require.NoError(t, err)
 	assert.True(t, c.PerUser.Domain.FromDomainControllerStack)
