@@ -36,7 +36,8 @@ type Options struct {
 	DC string
 	// Host is the client's host name, e.g. linux1 (at most 15 characters).
 	Host string
-	// AdminPassword is the domain Administrator's password.
+	// AdminPassword is the domain Administrator's password, for the test's
+	// own bookkeeping: the test builds the domain with it.
 	AdminPassword string
 }
 
@@ -171,6 +172,9 @@ func Start(t testing.TB, opts Options) *Namespace {
 	}
 	if err := os.WriteFile(filepath.Join(dir, "bin", "systemctl"), []byte(systemctlShim), 0o755); err != nil {
 		t.Fatalf("writing the systemctl stand-in: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "systemctl.log"), nil, 0o600); err != nil {
+		t.Fatalf("creating the systemctl stand-in's log: %v", err)
 	}
 	holder := exec.Command("unshare", "--net", "--mount", "--uts", "--pid", "--fork", "--mount-proc", "--",
 		"bash", "-c", holderScript, "holder", filepath.Join(dir, "state"), opts.Host, opts.Domain, opts.DC)
@@ -335,35 +339,4 @@ func (n *Namespace) RunScript(timeout time.Duration, file string, script []byte,
 		n.t.Fatalf("writing %s: %v", file, err)
 	}
 	return n.Run(timeout, "bash", append(bashArgs, p)...)
-}
-
-// Provision creates the domain with samba-tool, its state under the
-// shared directory, and makes its smb.conf the namespace's
-// /etc/samba/smb.conf, so samba-tool and samba need no -s.
-func (n *Namespace) Provision() {
-	n.t.Helper()
-	o := n.opts
-	target := filepath.Join(n.dir, "samba")
-	n.MustRun(2*time.Minute, "samba-tool", "domain", "provision",
-		"--realm="+o.Realm(), "--domain="+o.NetBIOS, "--server-role=dc", "--dns-backend=SAMBA_INTERNAL",
-		"--adminpass="+o.AdminPassword, "--host-name="+o.DC, "--host-ip=127.0.0.1", "--use-rfc2307",
-		"--targetdir="+target,
-		"--option=interfaces = lo", "--option=bind interfaces only = yes",
-		"--option=log file = /var/log/samba/log.%m")
-	n.MustRun(10*time.Second, "install", "-D", "-m", "0644", filepath.Join(target, "etc", "smb.conf"), "/etc/samba/smb.conf")
-}
-
-// StartSamba starts the domain controller and waits until its DNS,
-// Kerberos and LDAP services accept connections.
-func (n *Namespace) StartSamba() {
-	n.t.Helper()
-	n.MustRun(30*time.Second, "samba", "-D")
-	n.MustRun(60*time.Second, "bash", "-c", `for _ in $(seq 300); do
-  if (exec 3<>/dev/tcp/127.0.0.1/53) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/88) 2>/dev/null &&
-     (exec 3<>/dev/tcp/127.0.0.1/389) 2>/dev/null; then exit 0; fi
-  sleep 0.1
-done
-echo "samba did not listen on 53, 88 and 389 within 30s" >&2
-cat /var/log/samba/log.samba >&2 || true
-exit 1`)
 }

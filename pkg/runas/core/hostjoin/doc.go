@@ -30,8 +30,11 @@
 // Script renders the idempotent bash script a State Manager association
 // runs on tagged instances, from typed, validated inputs (no text
 // templates: `{{` would be read as an SSM document parameter). It installs
-// the packages per distribution (dnf/yum or apt), writes krb5.conf, joins
-// with adcli when the host's keytab does not already work, writes
+// the packages per distribution (dnf/yum or apt) and refuses SSSD older
+// than 2.7; when the host's keytab does not already work it checks the
+// domain is found through DNS and the join secret is readable and
+// complete, all before it writes anything, so a host that cannot join is
+// left as it was. Then it writes krb5.conf, joins with adcli, writes
 // sssd.conf (0600), installs a sudoers drop-in per AD group after
 // `visudo -cf` accepts it, and creates homes. The join password is read at
 // run time from Secrets Manager with the instance's own credentials and

@@ -184,6 +184,37 @@ func TestScriptKeepsThePasswordInPipes(t *testing.T) {
 	assert.Contains(t, text, "aws secretsmanager get-secret-value --region 'eu-west-1' --secret-id '"+secretARN+"'")
 }
 
+// TestScriptChecksBeforeWriting: every check that can refuse a host comes
+// before the first file the script writes (the Samba test runs the
+// refusals; this keeps the order visible in every variant).
+func TestScriptChecksBeforeWriting(t *testing.T) {
+	for name, s := range variants() {
+		t.Run(name, func(t *testing.T) {
+			script, err := hostjoin.Script(s)
+			require.NoError(t, err)
+			text := string(script)
+			firstWrite := -1
+			for _, prefix := range []string{"\ninstall -d ", "\ninstall_file ", "\ninstall_sudoers ", "\nmkdir "} {
+				if i := strings.Index(text, prefix); i >= 0 && (firstWrite < 0 || i < firstWrite) {
+					firstWrite = i
+				}
+			}
+			require.Positive(t, firstWrite, "the script writes files")
+			for _, check := range []string{
+				`fail "SSSD $sssd_version is too old: 2.7 or later is needed"`,
+				"adcli testjoin",
+				"fail \"cannot find a domain controller of corp.example.com",
+				"read_join_secret >/dev/null ||\n    fail \"cannot read ",
+				"must be JSON with awsSeamlessDomainUsername and awsSeamlessDomainPassword\"",
+			} {
+				i := strings.Index(text, check)
+				require.GreaterOrEqual(t, i, 0, "the script has %q", check)
+				assert.Less(t, i, firstWrite, "%q comes before the first write", check)
+			}
+		})
+	}
+}
+
 func TestFromSettings(t *testing.T) {
 	c, err := settings.Load("../../../../examples/per-user/runas.yaml")
 	require.NoError(t, err)

@@ -1,7 +1,9 @@
 package hostjoin_test
 
 import (
+	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,16 +19,20 @@ import (
 	"github.com/ssm-runas/ssm-runas/internal/motoserver"
 	"github.com/ssm-runas/ssm-runas/internal/sambaad"
 	"github.com/ssm-runas/ssm-runas/internal/testtools"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/dcbootstrap"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/directory"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/hostjoin"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 // The domain of the Samba test. Passwords are generated per run.
-var samba = sambaad.Options{
-	Domain: "samdom.example.com", NetBIOS: "SAMDOM", DC: "dc1", Host: "linux1",
-	AdminPassword: "Adm1n." + strconv.FormatInt(time.Now().UnixNano(), 36),
-}
+var (
+	samba = sambaad.Options{
+		Domain: "samdom.example.com", NetBIOS: "SAMDOM", DC: "dc1", Host: "linux1",
+		AdminPassword: "Adm1n." + strconv.FormatInt(time.Now().UnixNano(), 36),
+	}
+	joinPassword = "J0in." + strconv.FormatInt(time.Now().UnixNano(), 36)
+)
 
 // sambaSeed has what the hosts must tell apart: a mixed-case name, a user
 // without RFC2307 attributes, a disabled member of a sudo group, and sudo
@@ -69,65 +75,89 @@ type person struct {
 	keptHome bool
 }
 
+// The join account, as the domain controller bootstrap creates it: allowed
+// to create and manage computer accounts in the join OU, nothing else.
+const (
+	joinUser = "ssm-runas-join"
+	joinOU   = "OU=LinuxHosts"
+	region   = "eu-west-1"
+)
+
 // TestJoinAgainstSambaAD runs the very join script against a real Samba AD
 // domain controller, with SSSD as the client, and checks what the SSM agent
-// checks before it starts a Run As shell. The join account comes from
-// Secrets Manager as moto_server answers it inside the namespace (the
-// RFC2307 run reads it from a file, the spec's other Credential), the
-// packages are already installed (the script detects them; the RFC2307 run
-// uses the check-only variant), and systemctl is a stand-in (no systemd runs
-// in the namespace) that starts and stops the real sssd.
+// checks before it starts a Run As shell. The domain is built by the Samba
+// domain controller's own bootstrap (dcbootstrap), which also creates the
+// least-privileged join account; the Administrator account is disabled
+// before any host joins. The join account comes from Secrets Manager as
+// moto_server answers it inside the namespace (the RFC2307 run reads it from
+// a file, the spec's other Credential). The package step runs for real: apt
+// installs the removed adcli and jq from a local repository of the
+// machine's own packages, inside overlays that keep the machine's packages
+// untouched. systemctl is a stand-in (no systemd runs in the namespace)
+// that starts and stops the real sssd.
 func TestJoinAgainstSambaAD(t *testing.T) {
 	start := time.Now()
+	testtools.Require(t, "moto_server", motoserver.Install)
+	testtools.Require(t, "aws", "pip install awscli (or apt-get install awscli)")
+	hostAPT := hostPackageState(t)
 	ns := sambaad.Start(t, samba)
-	ns.Provision()
-	t.Logf("provisioned after %s", time.Since(start).Round(time.Second))
-	seedScript, err := directory.SambaScript(sambaSeed())
+	ns.LocalPackageRepository(hostjoin.DebPackages...)
+	t.Logf("package repository ready after %s", time.Since(start).Round(time.Second))
+
+	// Secrets Manager (and the bootstrap's status parameter) is moto_server
+	// inside the namespace; the AWS CLI finds it through AWS_ENDPOINT_URL,
+	// with the credentials an instance profile would give it.
+	ns.SetEnv("AWS_ENDPOINT_URL=http://127.0.0.1:5000", "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing")
+	ns.Background("moto_server", "-H", "127.0.0.1", "-p", "5000")
+	ns.WaitPort(5000, time.Minute)
+	createSecret := func(name string, value []byte) string {
+		file := filepath.Join(ns.Dir(), name+".secret")
+		require.NoError(t, os.WriteFile(file, value, 0o600))
+		res := ns.MustRun(time.Minute, "aws", "secretsmanager", "create-secret", "--region", region,
+			"--name", "ssm-runas/"+name, "--secret-string", "file://"+file, "--query", "ARN", "--output", "text")
+		return strings.TrimSpace(res.Stdout)
+	}
+	joinSecret, err := json.Marshal(map[string]string{
+		settings.JoinSecretUsernameKey: joinUser,
+		settings.JoinSecretPasswordKey: joinPassword,
+	})
 	require.NoError(t, err)
-	res := ns.RunScript(2*time.Minute, "seed.sh", seedScript)
-	require.Equal(t, 0, res.Code, "seeding the directory:\n%s", res.Output())
-	t.Logf("seeded after %s", time.Since(start).Round(time.Second))
-	// The seed is idempotent: a second run finds everything in place.
-	res = ns.Run(2*time.Minute, "bash", filepath.Join(ns.Dir(), "seed.sh"))
-	require.Equal(t, 0, res.Code, "seeding the directory again:\n%s", res.Output())
-	assert.Contains(t, res.Stdout, "ssm-runas: user Alice exists")
-	assert.Contains(t, res.Stdout, "ssm-runas: SRE is a member of Linux-Admins")
-	assert.NotContains(t, res.Output(), "Added")
-	t.Logf("seeded again after %s", time.Since(start).Round(time.Second))
+	secretFile := filepath.Join(ns.Dir(), "join.json")
+	require.NoError(t, os.WriteFile(secretFile, joinSecret, 0o600))
+
+	dc := dcbootstrap.Samba{
+		Domain: dcbootstrap.Domain{
+			Name: samba.Domain, NetBIOS: samba.NetBIOS, Region: region,
+			AdminSecretARN: createSecret("admin", []byte(samba.AdminPassword)),
+			JoinSecretARN:  createSecret("domain-join", joinSecret),
+			JoinUser:       joinUser, JoinOU: joinOU,
+			StatusParameter: "/test/domain-controller/status",
+			Seed:            sambaSeed(),
+		},
+		HostName: samba.DC, HostIP: "127.0.0.1", Interfaces: "lo",
+		StateDir: filepath.Join(ns.Dir(), "samba"),
+	}
+	bootstrap, err := dcbootstrap.SambaBootstrap(dc)
+	require.NoError(t, err)
+	res := ns.RunScript(5*time.Minute, "bootstrap.sh", bootstrap)
+	require.Equal(t, 0, res.Code, "building the domain:\n%s", res.Output())
+	require.Contains(t, res.Stdout, "ssm-runas: join account created: "+joinUser)
+	t.Logf("domain built after %s", time.Since(start).Round(time.Second))
 	// An account with uidNumber 0: never root on a host.
 	ns.MustRun(time.Minute, "samba-tool", "user", "create", "eve", "--random-password", "--nis-domain=samdom",
 		"--uid-number=0", "--gid-number=0", "--unix-home=/root", "--login-shell=/bin/bash")
 	ns.MustRun(time.Minute, "samba-tool", "group", "addmembers", "Linux-Users", "eve")
-	ns.StartSamba()
-	t.Logf("domain ready after %s", time.Since(start).Round(time.Second))
-
-	secret, err := json.Marshal(map[string]string{
-		settings.JoinSecretUsernameKey: "Administrator",
-		settings.JoinSecretPasswordKey: samba.AdminPassword,
-	})
-	require.NoError(t, err)
-	secretFile := filepath.Join(ns.Dir(), "join.json")
-	require.NoError(t, os.WriteFile(secretFile, secret, 0o600))
-
-	// Secrets Manager is moto_server inside the namespace; the AWS CLI in
-	// the script finds it through AWS_ENDPOINT_URL, with the credentials an
-	// instance profile would give it.
-	testtools.Require(t, "moto_server", motoserver.Install)
-	testtools.Require(t, "aws", "pip install awscli (or apt-get install awscli)")
-	ns.SetEnv("AWS_ENDPOINT_URL=http://127.0.0.1:5000", "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing")
-	ns.Background("moto_server", "-H", "127.0.0.1", "-p", "5000")
-	ns.WaitPort(5000, time.Minute)
-	created := ns.MustRun(time.Minute, "aws", "secretsmanager", "create-secret", "--region", "eu-west-1",
-		"--name", "ssm-runas/domain-join", "--secret-string", "file://"+secretFile, "--query", "ARN", "--output", "text")
-	secretARN := strings.TrimSpace(created.Stdout)
+	// Hosts never need the administrator: with the account disabled, a
+	// script that used it could not join.
+	ns.MustRun(time.Minute, "samba-tool", "user", "disable", "Administrator")
 
 	spec := hostjoin.Spec{
 		Domain: hostjoin.Domain{
 			Name: samba.Domain, Realm: samba.Realm(),
 			Controllers: []string{samba.DCName()}, DNSServers: []string{"127.0.0.1"},
 		},
-		JoinOU:      "OU=LinuxHosts," + settings.BaseDN(samba.Domain),
-		Credential:  hostjoin.Credential{SecretARN: secretARN},
+		JoinOU:      dc.JoinOUDN(),
+		Credential:  hostjoin.Credential{SecretARN: dc.JoinSecretARN},
 		IDMapping:   true,
 		Shell:       "/bin/bash",
 		LoginGroups: []string{"Linux-Users"},
@@ -135,18 +165,60 @@ func TestJoinAgainstSambaAD(t *testing.T) {
 			{Group: "Linux-Admins", Rule: adminsRule},
 			{Group: "DB Operators", Rule: dbRule},
 		},
-		// As the association renders it: the packages are there, so the
-		// script only detects them (the namespace has no network to install).
+		// As the association renders it.
 		InstallPackages: true,
 	}
 	adminsLine := "(ALL) NOPASSWD: ALL"
 	// sudo lists the tags in its own order.
 	dbLine := "(ALL) NOEXEC: NOPASSWD: /usr/bin/systemctl restart postgresql"
 
+	// Each refusal comes before anything is written: the host stays as it
+	// was, and no computer account appears.
+	t.Run("SSSD older than 2.7 is refused", func(t *testing.T) {
+		for _, version := range []string{"2.6.3", "1.16.5"} {
+			// sssd --version prints the bare version, as the real one does.
+			bin := filepath.Join(ns.Dir(), "sssd-"+version)
+			require.NoError(t, os.MkdirAll(bin, 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(bin, "sssd"), []byte(
+				"#!/bin/sh\n[ \"$1\" = --version ] && { echo "+version+"; exit 0; }\necho \"sssd stand-in: $*\" >&2\nexit 1\n"), 0o755))
+			res := refusedJoin(t, ns, spec, bin)
+			assert.Contains(t, res.Stderr, "ssm-runas: SSSD "+version+" is too old: 2.7 or later is needed")
+		}
+	})
+
+	t.Run("a missing join secret is refused", func(t *testing.T) {
+		missing := spec
+		missing.Credential.SecretARN = dc.JoinSecretARN[:strings.LastIndex(dc.JoinSecretARN, ":")+1] + "ssm-runas/no-such-secret-AbCdEf"
+		res := refusedJoin(t, ns, missing, "")
+		// The AWS CLI's own words for moto_server's answer, then the script's.
+		assert.Contains(t, res.Stderr, "An error occurred (ResourceNotFoundException) when calling the GetSecretValue operation")
+		assert.Contains(t, res.Stderr, "ssm-runas: cannot read the join secret "+missing.Credential.SecretARN+
+			" (the reason is above): it must exist in "+region+", and this instance's role needs secretsmanager:GetSecretValue on it")
+	})
+
+	t.Run("a join secret without the password is refused", func(t *testing.T) {
+		partial, err := json.Marshal(map[string]string{settings.JoinSecretUsernameKey: joinUser})
+		require.NoError(t, err)
+		lacking := spec
+		lacking.Credential.SecretARN = createSecret("lacking-password", partial)
+		res := refusedJoin(t, ns, lacking, "")
+		assert.Contains(t, res.Stderr, "ssm-runas: the join secret "+lacking.Credential.SecretARN+
+			" must be JSON with awsSeamlessDomainUsername and awsSeamlessDomainPassword")
+	})
+
 	t.Run("ID mapping", func(t *testing.T) {
+		// The package step installs what is missing, from apt's only source
+		// here: the local repository.
+		ns.RemovePackages("adcli", "jq")
 		// Traced with -x: the password must not show even then.
 		res := runJoin(t, ns, spec, "-x")
-		assert.Contains(t, res.Stdout, "ssm-runas: sssd, adcli and jq are installed")
+		assert.NotContains(t, res.Stdout, "ssm-runas: sssd, adcli and jq are installed")
+		assert.Contains(t, res.Stdout, "Setting up adcli (")
+		assert.Contains(t, res.Stdout, "Setting up jq (")
+		installed := ns.MustRun(time.Minute, "dpkg-query", "-W", "-f=${Package} ${Status}\n", "adcli", "jq")
+		assert.Equal(t, "adcli install ok installed\njq install ok installed\n", installed.Stdout)
+		assert.Equal(t, hostAPT, hostPackageState(t), "the machine's own packages and apt sources are untouched")
+
 		assert.Contains(t, res.Stdout, "ssm-runas: joined "+samba.Domain+" as LINUX1")
 		assert.Contains(t, res.Stdout, "ssm-runas: added sss to passwd and group in /etc/nsswitch.conf")
 		checkPeople(t, ns, []person{
@@ -161,7 +233,11 @@ func TestJoinAgainstSambaAD(t *testing.T) {
 		keytab := ns.MustRun(time.Minute, "klist", "-k", "/etc/krb5.keytab")
 		assert.Contains(t, keytab.Stdout, "LINUX1$@"+samba.Realm())
 		computer := ns.MustRun(time.Minute, "samba-tool", "computer", "show", "LINUX1")
-		assert.Contains(t, computer.Stdout, "OU=LinuxHosts,"+settings.BaseDN(samba.Domain), "joined into the configured OU")
+		assert.Contains(t, computer.Stdout, "CN=LINUX1,"+dc.JoinOUDN(), "joined into the configured OU")
+		// The join account created the computer object, so it owns it; an
+		// administrator's object would belong to Domain Admins.
+		assert.Equal(t, sid(t, ns, "user", joinUser), owner(t, ns, "CN=LINUX1,"+dc.JoinOUDN()),
+			"the computer account is the join account's")
 	})
 
 	t.Run("again, nothing changes", func(t *testing.T) {
@@ -222,13 +298,83 @@ func runJoin(t *testing.T, ns *sambaad.Namespace, spec hostjoin.Spec, bashArgs .
 	require.NoError(t, err)
 	res := ns.RunScript(3*time.Minute, "join.sh", script, bashArgs...)
 	require.Equal(t, 0, res.Code, "the join script failed:\n%s", res.Output())
-	assert.NotContains(t, res.Output(), samba.AdminPassword, "the join password must never be output")
-	assert.NotContains(t, string(script), samba.AdminPassword)
+	noPasswords(t, ns, script, res)
 	cc := ns.Run(time.Minute, "sssctl", "config-check")
 	assert.Equal(t, 0, cc.Code, "sssctl config-check on the written sssd.conf:\n%s", cc.Output())
 	mode := ns.MustRun(time.Minute, "stat", "-c", "%a %U", "/etc/sssd/sssd.conf")
 	assert.Equal(t, "600 root\n", mode.Stdout)
 	return res
+}
+
+// refusedJoin runs the script, with extraPath (if any) first on PATH, and
+// checks it failed before writing anything: no file of the host changed and
+// no computer account was created.
+func refusedJoin(t *testing.T, ns *sambaad.Namespace, spec hostjoin.Spec, extraPath string) sambaad.Result {
+	t.Helper()
+	script, err := hostjoin.Script(spec)
+	require.NoError(t, err)
+	p := filepath.Join(ns.Dir(), "refused.sh")
+	require.NoError(t, os.WriteFile(p, script, 0o700))
+	marker := filepath.Join(ns.Dir(), "before-refused-run")
+	ns.MustRun(time.Minute, "touch", marker)
+	res := ns.Run(3*time.Minute, "bash", "-c", `PATH="${1:+$1:}$PATH" exec bash "$2"`, "refused", extraPath, p)
+	assert.NotEqual(t, 0, res.Code, "the script must fail:\n%s", res.Output())
+	assert.NotContains(t, res.Stdout, "ssm-runas: wrote")
+	written := ns.MustRun(time.Minute, "find", "/etc", "/home", "/usr/local", "/var/lib/sss", "-newer", marker)
+	assert.Empty(t, written.Stdout, "a refused run writes nothing")
+	assert.NotEqual(t, 0, ns.Run(time.Minute, "samba-tool", "computer", "show", "LINUX1").Code, "no computer account")
+	noPasswords(t, ns, script, res)
+	return res
+}
+
+// noPasswords checks that neither the join account's password nor the
+// administrator's is in the script, in what it printed, or in any file it
+// or the daemons it started may write (configuration, logs, caches).
+func noPasswords(t *testing.T, ns *sambaad.Namespace, script []byte, res sambaad.Result) {
+	t.Helper()
+	for _, password := range []string{joinPassword, samba.AdminPassword} {
+		assert.NotContains(t, string(script), password)
+		assert.NotContains(t, res.Output(), password, "a password must never be output")
+	}
+	found := ns.Run(time.Minute, "grep", "-rlF", "-D", "skip", "-e", joinPassword, "-e", samba.AdminPassword,
+		"/etc", "/var/log", "/var/lib/sss", "/home", "/run", ns.SystemctlLog())
+	assert.Equal(t, 1, found.Code, "a password is in these files: %s", found.Output())
+}
+
+// sid is the objectSid of a user or group.
+func sid(t *testing.T, ns *sambaad.Namespace, kind, name string) string {
+	t.Helper()
+	res := ns.MustRun(time.Minute, "samba-tool", kind, "show", name, "--attributes=objectSid")
+	m := regexp.MustCompile(`(?m)^objectSid: (S-[0-9-]+)$`).FindStringSubmatch(res.Stdout)
+	require.NotNil(t, m, "objectSid of %s: %s", name, res.Stdout)
+	return m[1]
+}
+
+// owner is the owner SID of a directory object's security descriptor.
+func owner(t *testing.T, ns *sambaad.Namespace, dn string) string {
+	t.Helper()
+	res := ns.MustRun(time.Minute, "samba-tool", "dsacl", "get", "--objectdn="+dn)
+	m := regexp.MustCompile(`O:(S-[0-9-]+|[A-Z]{2})`).FindStringSubmatch(res.Stdout)
+	require.NotNil(t, m, "security descriptor of %s: %s", dn, res.Stdout)
+	return m[1]
+}
+
+// hostPackageState is what apt and dpkg keep on the machine itself (outside
+// the namespaces): the dpkg database and apt's sources.
+func hostPackageState(t *testing.T) map[string]string {
+	t.Helper()
+	state := map[string]string{}
+	files, err := filepath.Glob("/etc/apt/sources.list.d/*")
+	require.NoError(t, err)
+	for _, f := range append(files, "/var/lib/dpkg/status", "/etc/apt/sources.list") {
+		b, err := os.ReadFile(f)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		require.NoError(t, err)
+		state[f] = fmt.Sprintf("%x", sha256.Sum256(b))
+	}
+	return state
 }
 
 var (
