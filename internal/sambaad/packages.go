@@ -55,6 +55,17 @@ func (n *Namespace) LocalPackageRepository(packages ...string) {
 			n.t.Fatalf("%s not installed: %s", tool, PackagesInstallCommand)
 		}
 	}
+	var missing []string
+	for _, p := range packages {
+		out, err := exec.Command("dpkg-query", "-W", "-f=${Status}", p).Output()
+		if err != nil || string(out) != "install ok installed" {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) > 0 {
+		n.t.Fatalf("%s not installed on this machine, so not in the local repository: apt-get install -y --no-install-recommends %s",
+			strings.Join(missing, ", "), strings.Join(missing, " "))
+	}
 	repo := filepath.Join(n.dir, "apt-repository")
 	if err := os.Mkdir(repo, 0o755); err != nil {
 		n.t.Fatalf("creating the package repository: %v", err)
