@@ -215,6 +215,56 @@ func TestScriptChecksBeforeWriting(t *testing.T) {
 	}
 }
 
+// TestInstallPackagesPicksThePackageManager runs the script's own
+// install_packages function with only recording stand-ins of the package
+// managers on PATH: no dnf, yum or RPM repository exists on this machine
+// (the Samba test runs the apt branch for real). Amazon Linux 2023 and
+// RHEL 9 have dnf (and a yum alias), Amazon Linux 2 only yum, Debian and
+// Ubuntu apt-get.
+func TestInstallPackagesPicksThePackageManager(t *testing.T) {
+	script, err := hostjoin.Script(spec())
+	require.NoError(t, err)
+	text := string(script)
+	start := strings.Index(text, "install_packages() {\n")
+	require.GreaterOrEqual(t, start, 0)
+	end := strings.Index(text[start:], "\n}\n")
+	require.Positive(t, end)
+	function := text[start : start+end+3]
+
+	rpm := strings.Join(hostjoin.RPMPackages, " ")
+	deb := strings.Join(hostjoin.DebPackages, " ")
+	tests := []struct {
+		name     string
+		managers []string
+		want     string
+	}{
+		{"dnf (Amazon Linux 2023, RHEL 9)", []string{"dnf", "yum"}, "dnf install -y " + rpm + "\n"},
+		{"yum (Amazon Linux 2)", []string{"yum"}, "yum install -y " + rpm + "\n"},
+		{"apt-get (Debian, Ubuntu)", []string{"apt-get"}, "apt-get update -q\napt-get install -y -q " + deb + "\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, m := range tc.managers {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, m), []byte("#!/bin/bash\necho \"${0##*/} $*\" >>\"$CALLS\"\n"), 0o755))
+			}
+			calls := filepath.Join(dir, "calls")
+			cmd := exec.Command("/bin/bash", "-c", "set -euo pipefail\nfail() { echo \"fail: $*\" >&2; exit 1; }\n"+function+"install_packages\n")
+			cmd.Env = []string{"PATH=" + dir, "CALLS=" + calls}
+			out, err := cmd.CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			got, err := os.ReadFile(calls)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, string(got))
+		})
+	}
+	cmd := exec.Command("/bin/bash", "-c", "set -euo pipefail\nfail() { echo \"fail: $*\" >&2; exit 1; }\n"+function+"install_packages\n")
+	cmd.Env = []string{"PATH=" + t.TempDir()}
+	out, err := cmd.CombinedOutput()
+	assert.Error(t, err)
+	assert.Equal(t, "fail: no dnf, yum or apt-get: this distribution is not supported\n", string(out))
+}
+
 func TestFromSettings(t *testing.T) {
 	c, err := settings.Load("../../../../examples/per-user/runas.yaml")
 	require.NoError(t, err)
