@@ -1,15 +1,20 @@
 package runas_test
 
 import (
+	"context"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ssm-runas/ssm-runas/internal/iamsim"
 	"github.com/ssm-runas/ssm-runas/pkg/runas"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/directory"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/hostjoin"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/pulumimock"
 )
 
@@ -65,6 +70,8 @@ func TestDomainControllerWindows(t *testing.T) {
 		"aws:ssm/parameter:Parameter": 1, "aws:iam/role:Role": 1, "aws:iam/rolePolicy:RolePolicy": 1,
 		"aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1, "aws:iam/instanceProfile:InstanceProfile": 1,
 		"aws:ec2/instance:Instance": 1,
+		// Not shared with an organization: no key, no resource policy.
+		"aws:kms/key:Key": 0, "aws:kms/keyPolicy:KeyPolicy": 0, "aws:secretsmanager/secretPolicy:SecretPolicy": 0,
 	} {
 		assert.Equal(t, n, types[typ], typ)
 	}
@@ -126,6 +133,7 @@ func TestDomainControllerRefusesBadArgs(t *testing.T) {
 		"seed":             func(a *runas.DomainControllerArgs) { a.Seed.Users[0].Name = "root" },
 		"status param":     func(a *runas.DomainControllerArgs) { a.StatusParameterName = "/aws/x" },
 		"no instance type": func(a *runas.DomainControllerArgs) { a.InstanceType = "" },
+		"organization":     func(a *runas.DomainControllerArgs) { a.OrganizationID = "org-1" },
 	} {
 		t.Run(name, func(t *testing.T) {
 			args := dcArgs("")
@@ -159,4 +167,88 @@ func TestDomainControllerExistingNetwork(t *testing.T) {
 	assert.Nil(t, inst.Inputs["privateIp"], "the subnet assigns the address")
 	sg := find(t, rows, "aws:ec2/securityGroup:SecurityGroup", "dc-sg")
 	assert.Equal(t, "vpc-0123456789abcdef0", sg.Inputs["vpcId"])
+}
+
+// TestDomainControllerSharesJoinSecret: with an organization the join
+// secret gets a customer managed key and a resource policy for the
+// organization; the administrator's secret stays in the account.
+func TestDomainControllerSharesJoinSecret(t *testing.T) {
+	args := dcArgs(runas.DomainControllerSamba)
+	args.OrganizationID = "o-a1b2c3d4e5"
+	rows, outputs := runDC(t, args)
+	key := find(t, rows, "aws:kms/key:Key", "dc-join")
+	assert.Equal(t, true, key.Inputs["enableKeyRotation"])
+	assert.EqualValues(t, 7, key.Inputs["deletionWindowInDays"])
+	assert.Equal(t, "arn:aws:mock:::aws:kms/key:Key/dc-join-id", find(t, rows, "aws:secretsmanager/secret:Secret", "dc-join").Inputs["kmsKeyId"])
+	assert.NotContains(t, find(t, rows, "aws:secretsmanager/secret:Secret", "dc-admin").Inputs, "kmsKeyId")
+
+	join := outputs["joinSecretArn"].(string)
+	want, err := runas.JoinKeyPolicy(join, "o-a1b2c3d4e5")
+	require.NoError(t, err)
+	assert.JSONEq(t, string(want.JSON()), find(t, rows, "aws:kms/keyPolicy:KeyPolicy", "dc-join").Inputs["policy"].(string))
+	sp := find(t, rows, "aws:secretsmanager/secretPolicy:SecretPolicy", "dc-join")
+	assert.JSONEq(t, string(runas.JoinSecretPolicy(join, "o-a1b2c3d4e5").JSON()), sp.Inputs["policy"].(string))
+	assert.Equal(t, true, sp.Inputs["blockPublicPolicy"], "Secrets Manager refuses a policy that would make the secret public")
+	assert.Contains(t, find(t, rows, "aws:iam/rolePolicy:RolePolicy", "dc-bootstrap").Inputs["policy"], `"kms:EncryptionContext:SecretARN":"`+join+`"`,
+		"the domain controller decrypts its join secret with the new key")
+}
+
+func TestJoinKeyPolicy(t *testing.T) {
+	const arn = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:ssm-runas/dc-join-AbCdEf"
+	doc, err := runas.JoinKeyPolicy(arn, "o-a1b2c3d4e5")
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[
+	  {"Sid":"AccountAdministersTheKey","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"kms:*","Resource":"*"},
+	  {"Sid":"OrganizationDecryptsTheJoinSecret","Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*",
+	   "Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5","kms:ViaService":"secretsmanager.eu-west-1.amazonaws.com",
+	     "kms:EncryptionContext:SecretARN":"`+arn+`"}}}]}`, string(doc.JSON()))
+	gov, err := runas.JoinKeyPolicy("arn:aws-us-gov:secretsmanager:us-gov-west-1:111111111111:secret:j-AbCdEf", "o-a1b2c3d4e5")
+	require.NoError(t, err)
+	assert.Contains(t, string(gov.JSON()), `"arn:aws-us-gov:iam::111111111111:root"`, "the partition of the secret")
+	_, err = runas.JoinKeyPolicy("arn:aws:mock:::secret", "o-a1b2c3d4e5")
+	assert.ErrorContains(t, err, "must be a Secrets Manager secret ARN")
+}
+
+// TestJoinSecretPolicyDecisions evaluates the join secret's resource
+// policy with the IAM policy evaluator for hosts in other accounts: a host
+// of the organization whose role carries the join policy reads it; one of
+// another organization, or without that policy, does not. (The key's
+// kms:Decrypt statement is checked by its text in TestJoinKeyPolicy: the
+// evaluator ignores kms:EncryptionContext:<key> context keys.)
+func TestJoinSecretPolicyDecisions(t *testing.T) {
+	require.NoError(t, iamsim.Check())
+	const arn = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:ssm-runas/dc-join-AbCdEf"
+	const org = "o-a1b2c3d4e5"
+	resourcePolicy := runas.JoinSecretPolicy(arn, org).JSON()
+	hostPolicy, err := hostjoin.SecretReadPolicy(arn)
+	require.NoError(t, err)
+	cases := []struct {
+		name, account, orgID string
+		identity             []iamsim.Policy
+		allowed              bool
+	}{
+		{"host of a member account", "222222222222", org, []iamsim.Policy{{Name: "domain-join", Policy: hostPolicy.JSON()}}, true},
+		{"host of another organization", "333333333333", "o-zzzzzzzzzz", []iamsim.Policy{{Name: "domain-join", Policy: hostPolicy.JSON()}}, false},
+		{"member account role without the join policy", "222222222222", org, nil, false},
+	}
+	var reqs []iamsim.Request
+	for i, tc := range cases {
+		reqs = append(reqs, iamsim.Request{
+			Name:             strconv.Itoa(i),
+			IdentityPolicies: tc.identity,
+			ResourcePolicy:   resourcePolicy,
+			Principal:        "arn:aws:sts::" + tc.account + ":assumed-role/web-host/i-0123456789abcdef0",
+			Action:           "secretsmanager:GetSecretValue", Resource: arn, ResourceAccount: "111111111111",
+			Context: map[string]any{"aws:PrincipalAccount": tc.account, "aws:PrincipalOrgID": tc.orgID, "aws:RequestedRegion": "eu-west-1"},
+		})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	answers, err := iamsim.Evaluate(ctx, reqs)
+	require.NoError(t, err)
+	require.Len(t, answers, len(cases))
+	for i, a := range answers {
+		require.NotEqual(t, "Error", a.Decision, string(a.Errors))
+		assert.Equal(t, cases[i].allowed, a.Decision == iamsim.Allowed, "%s: %s", cases[i].name, a.Decision)
+	}
 }
