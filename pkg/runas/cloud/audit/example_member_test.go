@@ -22,10 +22,10 @@ func ExampleDCStatusParameter() {
 	// Output: /runas/ssm-runas/prod/domain-controller/status
 }
 
-// The per-user model's member template joins the tagged hosts; the
-// domain-controller model joins its demo host in its own stack.
+// The per-user models' member template joins the tagged hosts; the
+// per-role model's joins none.
 func ExampleJoinsHosts() {
-	for _, path := range []string{"../../../../examples/per-user/runas.yaml", "../../../../examples/domain-controller/runas.yaml"} {
+	for _, path := range []string{"../../../../examples/per-user/runas.yaml", "../../../../examples/domain-controller/runas.yaml", "../../../../examples/per-role/runas.yaml"} {
 		c, err := settings.Load(path)
 		if err != nil {
 			log.Fatal(err)
@@ -34,7 +34,8 @@ func ExampleJoinsHosts() {
 	}
 	// Output:
 	// per-user true
-	// domain-controller false
+	// domain-controller true
+	// per-role false
 }
 
 // CheckSessionRole compares the broker's session role in one account and

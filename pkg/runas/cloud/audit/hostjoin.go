@@ -47,10 +47,11 @@ type AssociationsAPI interface {
 }
 
 // JoinsHosts reports whether the configuration's member template carries
-// the domain join association (hostjoin.SectionFor): the per-user model
-// with an existing domain.
+// the domain join association: whenever it has a perUser section
+// (hostjoin.SectionFor), with an existing domain or the one the
+// domain-controller model builds.
 func JoinsHosts(c *settings.Config) bool {
-	return c.PerUser != nil && !c.PerUser.Domain.FromDomainControllerStack
+	return c.PerUser != nil
 }
 
 // CheckHostJoin checks, in one account and region, the running instances

@@ -174,9 +174,15 @@ func TestHostJoinAgainstMoto(t *testing.T) {
 	assert.Empty(t, got)
 	assert.Zero(t, quiet.calls)
 
-	// The domain-controller model joins its demo host in its own stack,
-	// not through the member template: nothing to check per account.
+	// The domain-controller model's member template joins hosts to the
+	// domain it builds; the per-role model joins none.
 	dc, err := settings.Load("../../../../examples/domain-controller/runas.yaml")
 	require.NoError(t, err)
-	assert.False(t, audit.JoinsHosts(dc))
+	assert.True(t, audit.JoinsHosts(dc))
+	pr, err := settings.Load("../../../../examples/per-role/runas.yaml")
+	require.NoError(t, err)
+	assert.False(t, audit.JoinsHosts(pr))
+	got, err = audit.CheckHostJoin(ctx, west, sm, pr)
+	require.NoError(t, err)
+	assert.Empty(t, got)
 }
