@@ -91,6 +91,10 @@ type DomainControllerArgs struct {
 	VPCID, SubnetID string
 	// VPCCIDR is required without VPCID.
 	VPCCIDR string
+	// ClientCIDRs are optional: IPv4 networks besides the VPC's own whose
+	// hosts may reach the Active Directory ports (member accounts' VPCs
+	// routed to this one).
+	ClientCIDRs []string
 	// StatusParameterName is required: the SSM parameter the bootstrap
 	// writes its progress to (not under /aws or /ssm).
 	StatusParameterName string
@@ -173,6 +177,11 @@ func (a *DomainControllerArgs) validate() (string, error) {
 	if a.VPCID == "" {
 		if _, _, err := subnetPlan(a.VPCCIDR); err != nil {
 			return "", err
+		}
+	}
+	for _, c := range a.ClientCIDRs {
+		if p, err := netip.ParsePrefix(c); err != nil || !p.Addr().Is4() || p.Masked() != p {
+			return "", fmt.Errorf("NewDomainController: ClientCIDRs %q: must be an IPv4 network", c)
 		}
 	}
 	if a.OrganizationID != "" && !organizationIDRe.MatchString(a.OrganizationID) {
@@ -489,10 +498,16 @@ func domainControllerNetwork(ctx *pulumi.Context, name string, args *DomainContr
 		n.vpcID, n.subnetID, vpcCIDR = vpc.ID().ToStringOutput(), sn.ID().ToStringOutput(), pulumi.String(args.VPCCIDR)
 	}
 	ingress := ec2.SecurityGroupIngressArray{}
+	clients := pulumi.StringArray{vpcCIDR}
+	description := "Active Directory from the VPC"
+	for _, c := range args.ClientCIDRs {
+		clients = append(clients, pulumi.String(c))
+		description = "Active Directory from the VPC and its client networks"
+	}
 	for _, p := range ADPorts {
 		ingress = append(ingress, &ec2.SecurityGroupIngressArgs{
 			Protocol: pulumi.String(p.Protocol), FromPort: pulumi.Int(p.From), ToPort: pulumi.Int(p.To),
-			CidrBlocks: pulumi.StringArray{vpcCIDR}, Description: pulumi.String("Active Directory from the VPC"),
+			CidrBlocks: clients, Description: pulumi.String(description),
 		})
 	}
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{

@@ -134,6 +134,7 @@ func TestDomainControllerRefusesBadArgs(t *testing.T) {
 		"status param":     func(a *runas.DomainControllerArgs) { a.StatusParameterName = "/aws/x" },
 		"no instance type": func(a *runas.DomainControllerArgs) { a.InstanceType = "" },
 		"organization":     func(a *runas.DomainControllerArgs) { a.OrganizationID = "org-1" },
+		"client network":   func(a *runas.DomainControllerArgs) { a.ClientCIDRs = []string{"10.60.0.1/16"} },
 	} {
 		t.Run(name, func(t *testing.T) {
 			args := dcArgs("")
@@ -175,6 +176,7 @@ func TestDomainControllerExistingNetwork(t *testing.T) {
 func TestDomainControllerSharesJoinSecret(t *testing.T) {
 	args := dcArgs(runas.DomainControllerSamba)
 	args.OrganizationID = "o-a1b2c3d4e5"
+	args.ClientCIDRs = []string{"10.60.0.0/16"}
 	rows, outputs := runDC(t, args)
 	key := find(t, rows, "aws:kms/key:Key", "dc-join")
 	assert.Equal(t, true, key.Inputs["enableKeyRotation"])
@@ -189,6 +191,9 @@ func TestDomainControllerSharesJoinSecret(t *testing.T) {
 	sp := find(t, rows, "aws:secretsmanager/secretPolicy:SecretPolicy", "dc-join")
 	assert.JSONEq(t, string(runas.JoinSecretPolicy(join, "o-a1b2c3d4e5").JSON()), sp.Inputs["policy"].(string))
 	assert.Equal(t, true, sp.Inputs["blockPublicPolicy"], "Secrets Manager refuses a policy that would make the secret public")
+	for _, rule := range find(t, rows, "aws:ec2/securityGroup:SecurityGroup", "dc-sg").Inputs["ingress"].([]any) {
+		assert.Equal(t, []any{"10.42.0.0/16", "10.60.0.0/16"}, rule.(map[string]any)["cidrBlocks"], "AD ports open to the VPC and the client networks")
+	}
 	assert.Contains(t, find(t, rows, "aws:iam/rolePolicy:RolePolicy", "dc-bootstrap").Inputs["policy"], `"kms:EncryptionContext:SecretARN":"`+join+`"`,
 		"the domain controller decrypts its join secret with the new key")
 }

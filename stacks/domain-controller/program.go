@@ -114,7 +114,7 @@ func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs, access []per
 		Engine: d.Engine, Domain: d.Domain, NetBIOS: d.NetBIOSName, Region: d.Region,
 		InstanceType: d.InstanceType, JoinUser: d.JoinUser, JoinOU: d.JoinOU,
 		Seed:  dcbootstrap.SeedOf(d, p.Shell),
-		VPCID: d.Network.VPCID, SubnetID: subnet, VPCCIDR: d.Network.CIDR,
+		VPCID: d.Network.VPCID, SubnetID: subnet, VPCCIDR: d.Network.CIDR, ClientCIDRs: d.Network.ClientCIDRs,
 		StatusParameterName: StatusParameterName(ctx),
 		// Hosts in the member accounts read the join secret.
 		OrganizationID: cfg.Organization.ID,
@@ -147,8 +147,8 @@ func awsLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs, access []per
 		next = append(next, pulumi.Sprintf("hosts in %s must resolve %s: forward it to %s (DHCP options or a Route 53 Resolver rule); this stack leaves an existing VPC's DNS alone",
 			d.Network.VPCID, d.Domain, dc.PrivateIP))
 	}
-	next = append(next, pulumi.Sprintf("hosts in member accounts join only where their VPC resolves %s to %s and reaches it on the Active Directory ports: share a Route 53 Resolver forwarding rule through RAM, route to the domain controller's VPC (peering or a transit gateway) and open its security group %s to their CIDRs (docs/domain-controller.md)",
-		d.Domain, dc.PrivateIP, dc.SecurityGroupID))
+	next = append(next, pulumi.Sprintf("hosts in member accounts join only where their VPC resolves %s to %s and reaches it on the Active Directory ports: share a Route 53 Resolver forwarding rule through RAM, route to the domain controller's VPC (peering or a transit gateway) and list their networks in domainController.network.clientCidrs (docs/domain-controller.md)",
+		d.Domain, dc.PrivateIP))
 
 	// The member template's join (hostjoin.SectionFor) takes the domain
 	// controller's join secret and DNS server as parameters; the StackSet

@@ -58,6 +58,12 @@ type DCNetwork struct {
 	// CIDR is optional, default 10.42.0.0/16, and only read without VPCID:
 	// the address range of the VPC the stack creates.
 	CIDR string `yaml:"cidr,omitempty" json:"cidr,omitempty"`
+	// ClientCIDRs are optional: further IPv4 networks (the member
+	// accounts' VPCs that reach the domain controller through peering or a
+	// transit gateway) whose hosts may use the domain: the domain
+	// controller's security group opens the Active Directory ports to them
+	// as well as to its own VPC. The routes themselves are the network's.
+	ClientCIDRs []string `yaml:"clientCidrs,omitempty" json:"clientCidrs,omitempty"`
 }
 
 // DirectorySeed is the directory's content: OUs, groups and users.
@@ -273,6 +279,13 @@ func (n DCNetwork) validate(p field.Path) field.List {
 	if n.CIDR != "" {
 		if pfx, err := netip.ParsePrefix(n.CIDR); err != nil || !pfx.Addr().Is4() || pfx.Bits() < 16 || pfx.Bits() > 24 || pfx.Masked() != pfx {
 			errs.Add(field.Invalid(p.Child("cidr"), n.CIDR, "must be an IPv4 network from /16 to /24, e.g. 10.42.0.0/16"))
+		}
+	}
+	for i, c := range n.ClientCIDRs {
+		// Nothing wider than a /8: the Active Directory ports are no
+		// service for the internet.
+		if pfx, err := netip.ParsePrefix(c); err != nil || !pfx.Addr().Is4() || pfx.Bits() < 8 || pfx.Masked() != pfx {
+			errs.Add(field.Invalid(p.Child("clientCidrs").Index(i), c, "must be an IPv4 network of /8 or narrower, e.g. 10.60.0.0/16"))
 		}
 	}
 	return errs
