@@ -17,4 +17,10 @@
 // Unlike per-role there is no role-account association and no attribute
 // sync: the value is each person's own profile attribute, which the SCIM
 // expression mapping lower-cases (`runas entra map-attribute`).
+//
+// Program deploys the model for an existing domain. Providers, AWSLayer and
+// EntraLayer are its parts, for a program that deploys it on a domain of
+// its own (stacks/domain-controller): that program shares the providers
+// and gives the member template's deploy-time parameters (the join secret
+// and DNS servers of the domain controller it builds).
 package peruser
