@@ -49,7 +49,8 @@ type Stack struct {
 }
 
 // NewStack returns a stack configured from a settings YAML file, with a
-// prebuilt writer zip so no build runs, aws:region set to the home region
+// prebuilt writer zip (and broker zip, with a broker section) so no build
+// runs, aws:region set to the home region
 // and the SCIM token set.
 func NewStack(t *testing.T, w *World, settingsFile string) *Stack {
 	t.Helper()
@@ -67,6 +68,9 @@ func NewStack(t *testing.T, w *World, settingsFile string) *Stack {
 	}
 	writer["zipPath"] = WriterZip(t, "writer stand-in")
 	settings["writer"] = writer
+	if broker, ok := settings["broker"].(map[string]any); ok {
+		broker["zipPath"] = WriterZip(t, "broker stand-in")
+	}
 	return &Stack{
 		t:        t,
 		World:    w,
@@ -78,8 +82,9 @@ func NewStack(t *testing.T, w *World, settingsFile string) *Stack {
 	}
 }
 
-// WriterZip writes a small, valid zip standing for the writer's code, with
-// content as its one file, and returns its path.
+// WriterZip writes a small, valid zip standing for a Lambda's code (the
+// writer's or the broker's), with content as its one file, and returns its
+// path.
 func WriterZip(t *testing.T, content string) string {
 	t.Helper()
 	var buf bytes.Buffer

@@ -47,6 +47,12 @@ const (
 	typeCustomerPolicy        = "aws:ssoadmin/customerManagedPolicyAttachment:CustomerManagedPolicyAttachment"
 	typeAccountAssignment     = "aws:ssoadmin/accountAssignment:AccountAssignment"
 	typeAccessControlAttrs    = "aws:ssoadmin/instanceAccessControlAttributes:InstanceAccessControlAttributes"
+	typeIAMRole               = "aws:iam/role:Role"
+	typeIAMRolePolicy         = "aws:iam/rolePolicy:RolePolicy"
+	typeIAMRoleAttachment     = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+	typeLambdaFunction        = "aws:lambda/function:Function"
+	typeLambdaFunctionURL     = "aws:lambda/functionUrl:FunctionUrl"
+	typeLambdaPermission      = "aws:lambda/permission:Permission"
 	typeAppFromTemplate       = "azuread:index/applicationFromTemplate:ApplicationFromTemplate"
 	typeServicePrincipal      = "azuread:index/servicePrincipal:ServicePrincipal"
 	typeIdentifierURI         = "azuread:index/applicationIdentifierUri:ApplicationIdentifierUri"
@@ -150,6 +156,42 @@ var schemas = map[string]resourceSchema{
 	typeAccessControlAttrs: {
 		replaceOnChanges: []string{"instanceArn"},
 		source:           tfAWS + "ssoadmin/instance_access_control_attributes.go",
+	},
+	typeIAMRole: {
+		replaceOnChanges: []string{"name", "namePrefix", "path"},
+		// Read fills inline_policy and managed_policy_arns from the role's
+		// policies (those of aws_iam_role_policy and _attachment too); both
+		// are Optional+Computed, so leaving them out is no change.
+		computedInputs: []string{"name", "namePrefix", "inlinePolicies", "managedPolicyArns"},
+		source:         tfAWS + "iam/role.go",
+	},
+	typeIAMRolePolicy: {
+		replaceOnChanges: []string{"name", "namePrefix", "role"},
+		computedInputs:   []string{"name", "namePrefix"},
+		source:           tfAWS + "iam/role_policy.go",
+	},
+	typeIAMRoleAttachment: {
+		replaceOnChanges: []string{"policyArn", "role"},
+		source:           tfAWS + "iam/role_policy_attachment.go",
+	},
+	typeLambdaFunction: {
+		// function_name is "name" in pulumi-aws.
+		replaceOnChanges: []string{"name", "packageType"},
+		computedInputs:   []string{"architectures", "ephemeralStorage", "loggingConfig", "sourceCodeHash", "tracingConfig"},
+		source:           tfAWS + "lambda/function.go",
+	},
+	typeLambdaFunctionURL: {
+		replaceOnChanges: []string{"functionName", "qualifier"},
+		source:           tfAWS + "lambda/function_url.go",
+	},
+	typeLambdaPermission: {
+		// The resource has no Update: every argument is ForceNew.
+		// function_name is "function" in pulumi-aws; v6.83.2 has no
+		// invoked_via_function_url (later provider versions added it).
+		replaceOnChanges: []string{"action", "eventSourceToken", "function", "functionUrlAuthType", "principal", "principalOrgId",
+			"qualifier", "sourceAccount", "sourceArn", "statementId", "statementIdPrefix"},
+		computedInputs: []string{"statementId", "statementIdPrefix"},
+		source:         tfAWS + "lambda/permission.go",
 	},
 	typeAppFromTemplate: {
 		replaceOnChanges: []string{"templateId"},

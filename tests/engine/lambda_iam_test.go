@@ -1,0 +1,58 @@
+package engine
+
+import (
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestLambdaAndIAMFakesRefuseLikeTheServices checks what the broker's
+// scenarios rely on: a function needs a role Lambda can assume, a URL and a
+// permission need the function, role policies need the role, and
+// CloudFormation fails a template whose role trusts a missing role.
+func TestLambdaAndIAMFakesRefuseLikeTheServices(t *testing.T) {
+	w := NewWorld()
+	p := configured(t, w, "aws")
+	archive, err := resource.NewPathArchive(WriterZip(t, "code"))
+	require.NoError(t, err)
+	fnInputs := func(role string) map[string]any {
+		return map[string]any{"name": "broker", "role": role, "runtime": "provided.al2023", "handler": "bootstrap", "code": archive}
+	}
+
+	_, err = create(t, p, typeLambdaFunction, "fn", fnInputs("arn:aws:iam::111111111111:role/broker"))
+	assert.ErrorContains(t, err, "cannot be assumed by Lambda")
+	_, err = create(t, p, typeIAMRolePolicy, "rp", map[string]any{"role": "broker", "name": "p", "policy": "{}"})
+	assert.ErrorContains(t, err, "NoSuchEntity")
+
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	role, err := create(t, p, typeIAMRole, "role", map[string]any{"name": "broker", "assumeRolePolicy": trust})
+	require.NoError(t, err)
+	assert.Equal(t, "arn:aws:iam::111111111111:role/broker", role.Properties["arn"].StringValue())
+	_, err = create(t, p, typeIAMRole, "role-again", map[string]any{"name": "broker", "assumeRolePolicy": trust})
+	assert.ErrorContains(t, err, "already", "IAM role names are unique in an account")
+
+	_, err = create(t, p, typeLambdaFunctionURL, "url", map[string]any{"functionName": "broker", "authorizationType": "AWS_IAM"})
+	assert.ErrorContains(t, err, "Function not found")
+	_, err = create(t, p, typeLambdaPermission, "perm", map[string]any{"function": "broker", "action": "lambda:InvokeFunctionUrl", "principal": "*", "statementId": "S"})
+	assert.ErrorContains(t, err, "Function not found")
+
+	_, err = create(t, p, typeLambdaFunction, "fn", fnInputs("arn:aws:iam::111111111111:role/broker"))
+	require.NoError(t, err)
+	url, err := create(t, p, typeLambdaFunctionURL, "url", map[string]any{"functionName": "broker", "authorizationType": "AWS_IAM"})
+	require.NoError(t, err)
+	assert.Regexp(t, `^https://[a-z0-9]{32}\.lambda-url\.eu-west-1\.on\.aws/$`, url.Properties["functionUrl"].StringValue())
+	_, err = create(t, p, typeLambdaPermission, "perm", map[string]any{"function": "broker", "action": "lambda:InvokeFunctionUrl", "principal": "*", "statementId": "S"})
+	require.NoError(t, err)
+
+	trustsMissing := `{"Resources":{"SessionRole":{"Type":"AWS::IAM::Role","Properties":{"AssumeRolePolicyDocument":{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:role/missing"},"Action":"sts:AssumeRole"}]}}}}}`
+	_, err = create(t, p, typeStack, "stack", map[string]any{"name": "s1", "templateBody": trustsMissing})
+	assert.ErrorContains(t, err, "Invalid principal in policy")
+	trustsBroker := `{"Resources":{"SessionRole":{"Type":"AWS::IAM::Role","Properties":{"AssumeRolePolicyDocument":{"Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111111111111:role/broker"]},"Action":"sts:AssumeRole"}]}}}}}`
+	_, err = create(t, p, typeStack, "stack", map[string]any{"name": "s2", "templateBody": trustsBroker})
+	assert.NoError(t, err)
+	permissionOnMissing := `{"Resources":{"P":{"Type":"AWS::Lambda::Permission","Properties":{"FunctionName":"other","Action":"lambda:InvokeFunction","Principal":"*"}}}}`
+	_, err = create(t, p, typeStack, "stack", map[string]any{"name": "s3", "templateBody": permissionOnMissing})
+	assert.ErrorContains(t, err, "Function not found")
+}
