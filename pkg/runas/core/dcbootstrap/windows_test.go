@@ -213,13 +213,15 @@ func TestSeedDigestFollowsTheSeed(t *testing.T) {
 }
 
 func digestLine(t *testing.T, script []byte) string {
+	t.Helper()
+	var found []string
 	for _, l := range strings.Split(string(script), "\n") {
 		if strings.HasPrefix(l, "$SeedDigest = ") {
-			return l
+			found = append(found, l)
 		}
 	}
-	t.Fatal("no $SeedDigest line")
-	return ""
+	require.Len(t, found, 1, "one $SeedDigest line")
+	return found[0]
 }
 
 // TestPhaseFlagBeforePromotion: Install-ADDSForest restarts the instance,
