@@ -173,7 +173,7 @@ func elsewhere(ctx context.Context, c *settings.Config, src audit.Sources, stack
 	if src.StackSets != nil {
 		add(audit.CheckStackSet(ctx, src.StackSets, c))
 	}
-	if c.IdentityCenter != nil && len(c.Roles) > 0 && src.Assignments != nil && src.IdentityStore != nil {
+	if c.IdentityCenter != nil && src.Assignments != nil && src.IdentityStore != nil {
 		add(audit.CheckAssignments(ctx, src.Assignments, src.IdentityStore, src.Accounts, c))
 	}
 	out := []Elsewhere{}
