@@ -32,8 +32,8 @@ type Sources struct {
 	// Assignments reads Identity Center's account assignments; nil skips
 	// the assignment check.
 	Assignments AssignmentsAPI
-	// Entra reads people's Entra ID profiles; nil skips the checks that
-	// need them.
+	// Entra reads people's Entra ID profiles for the per-user stale value
+	// check; nil reports that check as not checked (ErrStaleNotChecked).
 	Entra   EntraUsersAPI
 	Regions awsorg.RegionLister
 	// IAM returns the IAM client of an account (region only places the
@@ -89,13 +89,12 @@ func FromFactory(f *awsorg.Factory, c *settings.Config, regions RegionMode) Sour
 		s.Regions = awsorg.EnabledRegions{API: f.Account(), Management: c.Organization.ManagementAccountID}
 	}
 	if c.Broker != nil {
-		s.IAM = func(account, region string) RoleAPI { return iamClient(f, account, region) }
-		mgmt := clientConfig(f, c.Broker.AccountID, c.Broker.Region)
-		s.Broker = lambdaClient(f, c.Broker.AccountID, c.Broker.Region)
-		s.ProbeBroker = BrokerProbe(mgmt.Credentials, nil)
+		s.IAM = func(account, _ string) RoleAPI { return f.IAM(account) }
+		s.Broker = f.Lambda(c.Broker.AccountID, c.Broker.Region)
+		s.ProbeBroker = BrokerProbe(f.Credentials(c.Broker.AccountID), nil)
 	}
 	if JoinsHosts(c) {
-		s.EC2 = func(account, region string) InstancesAPI { return ec2Client(f, account, region) }
+		s.EC2 = func(account, region string) InstancesAPI { return f.EC2(account, region) }
 		s.Associations = func(account, region string) AssociationsAPI { return f.SSM(account, region) }
 	}
 	if d := c.DomainController; d != nil {

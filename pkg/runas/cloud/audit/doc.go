@@ -5,12 +5,19 @@
 //   - per account and region: SSM-SessionManagerRunShell exists, its default
 //     version holds the desired preferences (Run As on, the fallback user,
 //     logging), and no version with the desired content waits unpromoted;
+//     with a broker, its session role matches the member template; with
+//     per-user hosts, every instance tagged for joining has joined;
 //   - the organization: the SCP exists with the desired content and is
 //     attached to every target, and the StackSet's instances are current;
+//     the broker answers a signed probe; the domain controller's bootstrap
+//     is complete;
 //   - Identity Center: ABAC maps SSMSessionRunAs from the configured source,
 //     and every user holds the one valid value their role groups imply
-//     (stale values, which Identity Center keeps after Entra clears them,
-//     are found, and so are values that are no role account).
+//     (values that are no role account are found), or, per user, one valid,
+//     unique, non-reserved value of their own; the permission sets are
+//     assigned in exactly the configured accounts; with Microsoft Graph,
+//     stale values, which Identity Center keeps after Entra clears or
+//     changes the source, are found.
 //
 // It reads with aws-sdk-go-v2 only and imports no Pulumi. The fleet
 // machinery (one assumed role per account, rate limits, retries, the

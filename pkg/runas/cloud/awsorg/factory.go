@@ -14,7 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/account"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
@@ -299,6 +302,37 @@ func (f *Factory) SSM(account, region string) *ssm.Client {
 	account = f.management0(account)
 	l := f.limiter("ssm", account, region)
 	return ssm.NewFromConfig(f.config("ssm", account, region), func(o *ssm.Options) { o.APIOptions = append(o.APIOptions, f.rateLimit(l)) })
+}
+
+// IAM is the IAM client of account. IAM is global; its calls go to the
+// partition's one endpoint whatever region the base configuration names.
+func (f *Factory) IAM(account string) *iam.Client {
+	account = f.management0(account)
+	l := f.limiter("iam", account, "")
+	return iam.NewFromConfig(f.config("iam", account, f.base.Region), func(o *iam.Options) { o.APIOptions = append(o.APIOptions, f.rateLimit(l)) })
+}
+
+// Lambda is the Lambda client of account in region.
+func (f *Factory) Lambda(account, region string) *lambda.Client {
+	account = f.management0(account)
+	l := f.limiter("lambda", account, region)
+	return lambda.NewFromConfig(f.config("lambda", account, region), func(o *lambda.Options) { o.APIOptions = append(o.APIOptions, f.rateLimit(l)) })
+}
+
+// EC2 is the EC2 client of account in region.
+func (f *Factory) EC2(account, region string) *ec2.Client {
+	account = f.management0(account)
+	l := f.limiter("ec2", account, region)
+	return ec2.NewFromConfig(f.config("ec2", account, region), func(o *ec2.Options) { o.APIOptions = append(o.APIOptions, f.rateLimit(l)) })
+}
+
+// Credentials are the credentials the factory's clients use in account:
+// the base ones in the management account, else the assumed role's.
+func (f *Factory) Credentials(account string) aws.CredentialsProvider {
+	if account = f.management0(account); account == "" {
+		return f.base.Credentials
+	}
+	return f.credentials(account)
 }
 
 // Organizations is the management account's Organizations client.
