@@ -6,8 +6,10 @@
 // eventual, users synced from AD cannot have their extension attributes
 // written, groups nest, so /members lists direct members only while
 // /transitiveMembers expands nested groups, users are read by object id or
-// userPrincipalName (404 when neither matches), and answers carry only the
-// properties $select names, as Graph does.
+// userPrincipalName (404 when neither matches), answers carry only the
+// properties $select names, and a displayName filter is read as Graph
+// reads it (quotes doubled inside the literal, case ignored, 400 for a
+// literal it cannot parse).
 package fakegraph
 
 import (
@@ -160,7 +162,9 @@ func (s *Server) Attribute(id string) string {
 }
 
 var (
-	groupFilter = regexp.MustCompile(`^displayName eq '(.*)'$`)
+	// groupFilter matches displayName eq 'NAME', NAME an OData string
+	// literal's body (quotes doubled).
+	groupFilter = regexp.MustCompile(`^displayName eq '((?:[^']|'')*)'$`)
 	membersPath = regexp.MustCompile(`^/v1\.0/groups/([^/]+)/(members|transitiveMembers)/microsoft\.graph\.user$`)
 	extFilter   = regexp.MustCompile(`^onPremisesExtensionAttributes/(extensionAttribute\d+) ne null$`)
 	// userByKey is /users/{id | userPrincipalName} or /users('{upn}').
@@ -199,7 +203,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == "GET" && r.URL.Path == "/v1.0/servicePrincipals":
 		var out []any
-		if m := groupFilter.FindStringSubmatch(q.Get("$filter")); m != nil && m[1] == s.spName && s.spID != "" {
+		if m := groupFilter.FindStringSubmatch(q.Get("$filter")); m != nil && strings.EqualFold(odataUnquote(m[1]), s.spName) && s.spID != "" {
 			out = append(out, map[string]any{"id": s.spID, "appId": "app-" + s.spID, "displayName": s.spName})
 		}
 		writeJSON(w, map[string]any{"value": out})
@@ -227,11 +231,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	case r.Method == "GET" && r.URL.Path == "/v1.0/groups":
 		m := groupFilter.FindStringSubmatch(q.Get("$filter"))
+		if m == nil {
+			// Graph's answer to a literal whose quotes are not doubled.
+			writeError(w, http.StatusBadRequest, "BadRequest", "Invalid filter clause: "+q.Get("$filter"))
+			return
+		}
 		var out []any
-		if m != nil {
-			if _, ok := s.groups[m[1]]; ok {
-				out = append(out, map[string]any{"id": "g-" + m[1], "displayName": m[1]})
-			}
+		for _, name := range s.groupsNamed(odataUnquote(m[1])) {
+			out = append(out, map[string]any{"id": "g-" + name, "displayName": name})
 		}
 		writeJSON(w, map[string]any{"value": out})
 	case r.Method == "GET" && membersPath.MatchString(r.URL.Path):
@@ -324,6 +331,24 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, ids []string) {
 		out["@odata.nextLink"] = s.URL + next.String()
 	}
 	writeJSON(w, out)
+}
+
+// odataUnquote reads the body of an OData string literal: a quote inside
+// it is written twice.
+// https://learn.microsoft.com/en-us/graph/query-parameters#escaping-single-quotes
+func odataUnquote(s string) string { return strings.ReplaceAll(s, "''", "'") }
+
+// groupsNamed lists the groups whose display name is name, compared
+// without regard to case as Graph's eq does on directory objects.
+func (s *Server) groupsNamed(name string) []string {
+	var out []string
+	for g := range s.groups {
+		if strings.EqualFold(g, name) {
+			out = append(out, g)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // userByKey finds a user by object id or, as Graph does, by
