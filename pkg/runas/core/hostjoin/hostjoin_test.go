@@ -152,6 +152,7 @@ func TestValidateRefusesWhatWouldRunAsRoot(t *testing.T) {
 		want string
 	}{
 		{"domain with a quote", func(s *hostjoin.Spec) { s.Domain.Name = "corp'.example.com" }, `domain "corp'.example.com": must be a DNS name in lower case`},
+		{"dns server with a zone", func(s *hostjoin.Spec) { s.Domain.DNSServers = []string{"fe80::1%$(id)"} }, `dns server "fe80::1%$(id)": must be an IP address without a zone`},
 		{"realm in lower case", func(s *hostjoin.Spec) { s.Domain.Realm = "corp.example.com" }, `realm "corp.example.com": must be the domain name in upper case`},
 		{"controller elsewhere", func(s *hostjoin.Spec) { s.Domain.Controllers = []string{"dc1.evil.example"} }, `controller "dc1.evil.example": must be a host name inside corp.example.com`},
 		{"OU with a command", func(s *hostjoin.Spec) { s.JoinOU = "OU=$(id),DC=corp" }, `join OU "OU=$(id),DC=corp": must be a distinguished name of plain characters`},

@@ -120,8 +120,10 @@ func (s Spec) Validate() error {
 		}
 	}
 	for _, a := range d.DNSServers {
-		if _, err := netip.ParseAddr(a); err != nil {
-			add("dns server %q: must be an IP address", a)
+		// netip accepts any text as an IPv6 zone (fe80::1%anything), and the
+		// servers are named inside a message the script prints.
+		if ip, err := netip.ParseAddr(a); err != nil || ip.Zone() != "" {
+			add("dns server %q: must be an IP address without a zone", a)
 		}
 	}
 	if s.JoinOU != "" && !joinOURe.MatchString(s.JoinOU) {
