@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ssm-runas/ssm-runas/internal/golden"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/artifact"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/brokerpolicy"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
@@ -150,4 +151,14 @@ func TestProgramRefusesMissingBrokerZip(t *testing.T) {
 	c := brokerExample(t)
 	_, err := pulumimock.Run(func(ctx *pulumi.Context) error { return perrole.Program(ctx, c, inputs(t, true)) })
 	assert.ErrorContains(t, err, "the broker's zip is required")
+}
+
+// TestProgramWithBroker records the whole per-permission-set example, once
+// every prerequisite exists, and compares it with a golden plan.
+func TestProgramWithBroker(t *testing.T) {
+	c := brokerExample(t)
+	rows := run(t, &pulumimock.Recorder{IdentityStoreGroups: groups(c), EntraGroups: groups(c)}, c, brokerInputs(t))
+	b, err := json.MarshalIndent(map[string]any{"resources": rows}, "", "  ")
+	require.NoError(t, err)
+	golden.JSON(t, "plan.json", b)
 }
