@@ -14,7 +14,7 @@ const examplePerPermissionSet = "../../examples/per-permission-set/runas.yaml"
 
 // TestBrokerDeploysBeforeTheSessionRoleAndStaysQuiet deploys the
 // per-permission-set example (per-role with a broker section) on a
-// provisioned organization: the first update succeeds (IAM refuses a trust
+// provisioned organization: the preview and the first update succeed (IAM refuses a trust
 // policy naming a role that does not exist yet, and the broker's role takes
 // a while to create, so a session role that does not wait for it fails),
 // the broker's role exists before the StackSet and every management stack
@@ -26,6 +26,10 @@ func TestBrokerDeploysBeforeTheSessionRoleAndStaysQuiet(t *testing.T) {
 	w.ProvisionGroups(roleGroups...)
 	s := NewStack(t, w, examplePerPermissionSet)
 	delete(s.Settings, "entra")
+
+	first := s.Preview()
+	require.NoError(t, first.Err, "preview of the first deployment: %s", strings.Join(first.Messages, "\n"))
+	assert.Empty(t, w.Log(), "a preview changes nothing")
 
 	up := s.Up()
 	require.NoError(t, up.Err, "first deployment: %s", strings.Join(up.Messages, "\n"))
