@@ -20,8 +20,9 @@ type AccountSessionPreferencesArgs struct {
 	StackName string
 	// TemplateBody is required: the same template the StackSet deploys.
 	TemplateBody string
-	// Parameters is optional: the template's parameters.
-	Parameters map[string]string
+	// Parameters is optional: the template's parameters, some of which
+	// may be known only at deploy time (outputs of other resources).
+	Parameters pulumi.StringMap
 	// DependsOn is optional: what must exist first, such as the region's
 	// WriterArtifacts.
 	DependsOn []pulumi.Resource
@@ -51,7 +52,7 @@ func NewAccountSessionPreferences(ctx *pulumi.Context, name string, args *Accoun
 	st, err := cloudformation.NewStack(ctx, name+"-stack", &cloudformation.StackArgs{
 		Name:         pulumi.String(args.StackName),
 		TemplateBody: pulumi.String(args.TemplateBody),
-		Parameters:   pulumi.ToStringMap(args.Parameters),
+		Parameters:   args.Parameters,
 		Capabilities: pulumi.StringArray{pulumi.String(CapabilityNamedIAM)},
 		OnFailure:    pulumi.String("ROLLBACK"),
 		Tags:         pulumi.StringMap{"managed-by": pulumi.String("ssm-runas")},

@@ -105,7 +105,7 @@ func TestWriterArtifacts(t *testing.T) {
 func orgArgs(w artifact.Zip) *runas.OrgSessionPreferencesArgs {
 	return &runas.OrgSessionPreferencesArgs{
 		StackSetName: "ssm-runas-session-preferences", TemplateBody: `{"Resources":{}}`,
-		Parameters: map[string]string{"ArtifactKey": w.Key()},
+		Parameters: pulumi.StringMap{"ArtifactKey": pulumi.String(w.Key())},
 		Targets:    []string{"ou-a1b2-workloads1", "ou-a1b2-sandboxes1"},
 		Regions:    []string{"eu-west-1", "us-east-1"},
 	}

@@ -64,8 +64,9 @@ type OrgSessionPreferencesArgs struct {
 	StackSetName string
 	// TemplateBody is required: the member-account template (cfn).
 	TemplateBody string
-	// Parameters is optional: the template's parameters.
-	Parameters map[string]string
+	// Parameters is optional: the template's parameters, some of which
+	// may be known only at deploy time (outputs of other resources).
+	Parameters pulumi.StringMap
 	// Targets is required: the root id or OU ids to deploy to.
 	Targets []string
 	// Regions is required: every region whose preferences are managed.
@@ -171,7 +172,7 @@ func NewOrgSessionPreferences(ctx *pulumi.Context, name string, args *OrgSession
 		ManagedExecution: &cloudformation.StackSetManagedExecutionArgs{Active: pulumi.Bool(true)},
 		Capabilities:     pulumi.StringArray{pulumi.String(CapabilityNamedIAM)},
 		TemplateBody:     pulumi.String(a.TemplateBody),
-		Parameters:       pulumi.ToStringMap(a.Parameters),
+		Parameters:       a.Parameters,
 		OperationPreferences: &cloudformation.StackSetOperationPreferencesArgs{
 			MaxConcurrentPercentage:    pulumi.Int(op.MaxConcurrentPercentage),
 			FailureTolerancePercentage: pulumi.Int(op.FailureTolerancePercentage),

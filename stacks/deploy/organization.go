@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudformation"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas"
@@ -60,11 +59,13 @@ func OrganizationWith(ctx *pulumi.Context, cfg *settings.Config, in Inputs, prov
 		return err
 	}
 	templateBody := string(tpl.JSON())
-	parameters := map[string]string{
-		cfn.ParamArtifactBucketPrefix: org.ArtifactBucketPrefix,
-		cfn.ParamArtifactKey:          in.Writer.Key(),
+	parameters := pulumi.StringMap{
+		cfn.ParamArtifactBucketPrefix: pulumi.String(org.ArtifactBucketPrefix),
+		cfn.ParamArtifactKey:          pulumi.String(in.Writer.Key()),
 	}
-	deployTime := deployTimeParameters(opts.Parameters)
+	for name, v := range opts.Parameters {
+		parameters[name] = v
+	}
 
 	artifacts := map[string]*runas.WriterArtifacts{}
 	var allArtifacts []pulumi.Resource
@@ -103,7 +104,7 @@ func OrganizationWith(ctx *pulumi.Context, cfg *settings.Config, in Inputs, prov
 			ConcurrencyMode:            op.ConcurrencyMode,
 		},
 		DependsOn: append(allArtifacts, dependsOn...),
-	}, pulumi.Provider(providers.In(org.HomeRegion)), deployTime)
+	}, pulumi.Provider(providers.In(org.HomeRegion)))
 	if err != nil {
 		return err
 	}
@@ -119,7 +120,7 @@ func OrganizationWith(ctx *pulumi.Context, cfg *settings.Config, in Inputs, prov
 				TemplateBody: templateBody,
 				Parameters:   parameters,
 				DependsOn:    append(artifacts[region].Ready(), dependsOn...),
-			}, pulumi.Provider(providers.Management(region)), deployTime)
+			}, pulumi.Provider(providers.Management(region)))
 			if err != nil {
 				return fmt.Errorf("management account stack in %s: %w", region, err)
 			}
@@ -192,46 +193,4 @@ func checkParameters(tpl cfn.Template, params pulumi.StringMap) error {
 			strings.Join(want, " "), strings.Join(got, " "))
 	}
 	return nil
-}
-
-// deployTimeParameters adds params to the parameters of the StackSet and
-// of the management account's stacks that the components register.
-//
-// The components take their parameters as plain strings; until they take
-// inputs, a transformation (which Pulumi applies to a component's children)
-// sets the merged map on the child resource. It changes nothing else and
-// nothing when params is empty.
-func deployTimeParameters(params pulumi.StringMap) pulumi.ResourceOption {
-	return pulumi.Transformations([]pulumi.ResourceTransformation{func(a *pulumi.ResourceTransformationArgs) *pulumi.ResourceTransformationResult {
-		if len(params) == 0 {
-			return nil
-		}
-		merge := func(have pulumi.StringMapInput) pulumi.StringMap {
-			out := pulumi.StringMap{}
-			m, ok := have.(pulumi.StringMap)
-			if !ok && have != nil {
-				// Dropping the component's own parameters would fail every
-				// stack at deploy time; fail the program now instead.
-				panic(fmt.Sprintf("deploy: cannot add deploy-time parameters to parameters of type %T", have))
-			}
-			for k, v := range m {
-				out[k] = v
-			}
-			for k, v := range params {
-				out[k] = v
-			}
-			return out
-		}
-		switch p := a.Props.(type) {
-		case *cloudformation.StackSetArgs:
-			args := *p
-			args.Parameters = merge(p.Parameters)
-			return &pulumi.ResourceTransformationResult{Props: &args, Opts: a.Opts}
-		case *cloudformation.StackArgs:
-			args := *p
-			args.Parameters = merge(p.Parameters)
-			return &pulumi.ResourceTransformationResult{Props: &args, Opts: a.Opts}
-		}
-		return nil
-	}})
 }
