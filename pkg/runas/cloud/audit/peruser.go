@@ -20,6 +20,9 @@ type assignedPerson struct {
 	// attribute).
 	userName string
 	value    string
+	// groups are the groups of perUser.permissionSets that give them
+	// their assignments, as configured.
+	groups []string
 }
 
 // readPerUser reads the people assigned through perUser.permissionSets:
@@ -29,7 +32,7 @@ type assignedPerson struct {
 func readPerUser(ctx context.Context, api IdentityStoreAPI, c *settings.Config) ([]assignedPerson, []Finding, error) {
 	ic := c.IdentityCenter
 	var findings []Finding
-	assigned := map[string]bool{}
+	assigned := map[string][]string{}
 	if c.PerUser != nil {
 		for _, a := range c.PerUser.PermissionSets {
 			members, found, err := groupMembers(ctx, api, ic.IdentityStoreID, a.EntraGroup)
@@ -41,7 +44,9 @@ func readPerUser(ctx context.Context, api IdentityStoreAPI, c *settings.Config) 
 				continue
 			}
 			for _, id := range members {
-				assigned[id] = true
+				if !slices.Contains(assigned[id], a.EntraGroup) {
+					assigned[id] = append(assigned[id], a.EntraGroup)
+				}
 			}
 		}
 	}
@@ -54,14 +59,15 @@ func readPerUser(ctx context.Context, api IdentityStoreAPI, c *settings.Config) 
 	}
 	var people []assignedPerson
 	for _, u := range users {
-		if !assigned[aws.ToString(u.UserId)] {
+		groups := assigned[aws.ToString(u.UserId)]
+		if len(groups) == 0 {
 			continue
 		}
 		got, err := AttributeValue(u, ic.RunAsSource)
 		if err != nil {
 			return nil, nil, err
 		}
-		people = append(people, assignedPerson{userName: aws.ToString(u.UserName), value: got})
+		people = append(people, assignedPerson{userName: aws.ToString(u.UserName), value: got, groups: groups})
 	}
 	sort.Slice(people, func(i, j int) bool { return people[i].userName < people[j].userName })
 	return people, findings, nil

@@ -148,9 +148,13 @@ func seedPerUser(t *testing.T, srv *motoserver.Server) *perUserWorld {
 // entraFor starts a Graph stand-in holding people's source attribute
 // (Microsoft Graph has no emulator; internal/fakegraph answers in its
 // documented shapes, including 404 for an unknown user and only the
-// $select-ed properties) and returns a client for it.
-func entraFor(t *testing.T, source string) (*fakegraph.Server, *graph.Client) {
+// $select-ed properties) and returns a client for it. Entra has every
+// configured group, or only groups when given.
+func entraFor(t *testing.T, source string, groups ...string) (*fakegraph.Server, *graph.Client) {
 	t.Helper()
+	if groups == nil {
+		groups = []string{linuxUsers, dbOperators, unmade}
+	}
 	fg := fakegraph.New(t)
 	members := map[string][]string{}
 	for i, p := range people {
@@ -165,7 +169,7 @@ func entraFor(t *testing.T, source string) (*fakegraph.Server, *graph.Client) {
 			members[g] = append(members[g], id)
 		}
 	}
-	for _, g := range []string{linuxUsers, dbOperators, unmade} {
+	for _, g := range groups {
 		fg.SetGroup(g, members[g]...)
 	}
 	gc, err := graph.New(fg.BaseURL(), graph.StaticToken("test-token"), graph.Options{})
@@ -227,6 +231,15 @@ func TestPerUserAgainstMoto(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("a configured group Entra does not have yet", func(t *testing.T) {
+		// Nobody is in it in Identity Center either, so there is nothing of
+		// it to compare: the others are still checked.
+		_, gc := entraFor(t, c.PerUser.UserSource, linuxUsers, dbOperators)
+		got, err := audit.CheckStaleValues(ctx, ids, gc, c)
+		require.NoError(t, err)
+		assert.ElementsMatch(t, wantStale, subjects(got), findings(got))
+	})
 
 	t.Run("not run without Entra", func(t *testing.T) {
 		_, err := audit.CheckStaleValues(ctx, ids, nil, c)

@@ -60,9 +60,12 @@ func CheckStaleValues(ctx context.Context, ids IdentityStoreAPI, entra EntraUser
 // staleFindings is CheckStaleValues on people already read. Entra users
 // are matched by userPrincipalName, which the default provisioning mapping
 // writes into the identity store's userName (its matching attribute). The
-// members of the permission sets' Entra groups are read a page at a time;
-// a person found in none of them (e.g. removed from the group in Entra
-// while Identity Center still lists the membership) is read on their own.
+// members of the permission sets' Entra groups that give someone an
+// assignment are read a page at a time (a configured group no one is in,
+// or that SCIM has not provisioned, is not looked for: Entra may not have
+// it yet); a person found in none of them (e.g. removed from the group in
+// Entra while Identity Center still lists the membership) is read on their
+// own.
 func staleFindings(ctx context.Context, entra EntraUsersAPI, c *settings.Config, people []assignedPerson) ([]Finding, error) {
 	if len(people) == 0 {
 		return nil, nil
@@ -72,10 +75,16 @@ func staleFindings(ctx context.Context, entra EntraUsersAPI, c *settings.Config,
 	}
 	source := c.PerUser.UserSource
 	byUPN := map[string]graph.Profile{}
+	inUse := map[string]bool{}
+	for _, p := range people {
+		for _, g := range p.groups {
+			inUse[strings.ToLower(g)] = true
+		}
+	}
 	seen := map[string]bool{}
 	for _, a := range c.PerUser.PermissionSets {
 		key := strings.ToLower(a.EntraGroup)
-		if seen[key] {
+		if seen[key] || !inUse[key] {
 			continue
 		}
 		seen[key] = true
