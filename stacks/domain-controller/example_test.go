@@ -35,6 +35,6 @@ func ExampleProgram() {
 		}
 	}
 	// Output:
-	// DomainJoinSecretArn arn:aws:secretsmanager:us-east-1:111111111111:secret:domain-controller-join-AbCdEf
+	// DomainJoinSecretArn arn:aws:secretsmanager:eu-west-1:111111111111:secret:domain-controller-join-AbCdEf
 	// DomainDnsServers 10.42.0.10
 }

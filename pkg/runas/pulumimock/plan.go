@@ -98,7 +98,12 @@ type Recorder struct {
 	mu   sync.Mutex
 	rows []Row
 	urns map[string]bool
+	// regions are the aws providers' regions, by provider name.
+	regions map[string]string
 }
+
+// defaultRegion places resources whose provider names no region.
+const defaultRegion = "us-east-1"
 
 var _ pulumi.MockResourceMonitor = (*Recorder)(nil)
 
@@ -132,7 +137,19 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	if !dup {
 		r.rows = append(r.rows, row)
 	}
+	if row.Type == "pulumi:providers:aws" {
+		if v, ok := args.Inputs["region"]; ok && v.IsString() {
+			if r.regions == nil {
+				r.regions = map[string]string{}
+			}
+			r.regions[row.Name] = v.StringValue()
+		}
+	}
+	region := r.regions[row.Provider]
 	r.mu.Unlock()
+	if region == "" {
+		region = defaultRegion
+	}
 	if dup {
 		return "", nil, fmt.Errorf("Duplicate resource URN '%s'; try giving it a unique name", urn)
 	}
@@ -153,7 +170,7 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	}
 	outs["arn"] = resource.NewStringProperty(fmt.Sprintf("arn:aws:mock:::%s/%s", args.TypeToken, id))
 	if fill, ok := computed[args.TypeToken]; ok {
-		for k, v := range fill(args.Name) {
+		for k, v := range fill(args.Name, region) {
 			outs[resource.PropertyKey(k)] = resource.NewStringProperty(v)
 		}
 	}
@@ -194,9 +211,10 @@ func qualifiedType(parentURN, typ string) string {
 }
 
 // computed fills outputs that providers compute and other resources read,
-// so the plan shows where a value flows instead of an empty string.
-var computed = map[string]func(name string) map[string]string{
-	"azuread:index/applicationFromTemplate:ApplicationFromTemplate": func(name string) map[string]string {
+// so the plan shows where a value flows instead of an empty string. region
+// is the resource's provider's.
+var computed = map[string]func(name, region string) map[string]string{
+	"azuread:index/applicationFromTemplate:ApplicationFromTemplate": func(name, _ string) map[string]string {
 		return map[string]string{
 			"applicationObjectId":      name + "-object-id",
 			"applicationId":            "/applications/" + name + "-object-id",
@@ -204,13 +222,13 @@ var computed = map[string]func(name string) map[string]string{
 			"servicePrincipalId":       "/servicePrincipals/" + name + "-sp-object-id",
 		}
 	},
-	"azuread:index/servicePrincipalTokenSigningCertificate:ServicePrincipalTokenSigningCertificate": func(name string) map[string]string {
+	"azuread:index/servicePrincipalTokenSigningCertificate:ServicePrincipalTokenSigningCertificate": func(name, _ string) map[string]string {
 		return map[string]string{"thumbprint": "THUMBPRINT-OF-" + name}
 	},
 	// Secrets Manager appends a hyphen and six random characters to the
 	// name; readers (the join script, its IAM policy) parse that shape.
-	"aws:secretsmanager/secret:Secret": func(name string) map[string]string {
-		return map[string]string{"arn": "arn:aws:secretsmanager:us-east-1:111111111111:secret:" + name + "-AbCdEf"}
+	"aws:secretsmanager/secret:Secret": func(name, region string) map[string]string {
+		return map[string]string{"arn": "arn:aws:secretsmanager:" + region + ":111111111111:secret:" + name + "-AbCdEf"}
 	},
 }
 
