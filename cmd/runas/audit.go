@@ -134,7 +134,8 @@ checked or the run stopped early (each such part is listed), or bad usage.`,
 	s = newSetup(cmd, setupOptions{Outputs: []string{"table", "json", "markdown", "html"}, Timeout: defaultAWSTimeout, AWS: true})
 	f := cmd.Flags()
 	f.BoolVar(&entra, "entra", false, "per-user models: read people's source attribute from Entra ID (Microsoft Graph) to find stale values")
-	f.StringVar(&graphURL, "graph-url", graph.DefaultBaseURL, "Microsoft Graph endpoint for --entra (national clouds differ)")
+	f.StringVar(&graphURL, "graph-url", graph.DefaultBaseURL, "Microsoft Graph endpoint for --entra; for a national cloud's, put a token for that cloud in "+
+		GraphTokenEnv+" (the credential chain asks for one for "+graph.Scope+")")
 	return cmd
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -518,4 +519,8 @@ func TestAuditEntra(t *testing.T) {
 	assert.Contains(t, out, "--entra")
 	assert.Contains(t, out, "--graph-url")
 	assert.Contains(t, out, GraphTokenEnv, "--help says where the Graph credentials come from")
+	flag := regexp.MustCompile(`(?m)^\s+--graph-url string\s+(.*)$`).FindStringSubmatch(out)
+	require.NotNil(t, flag, out)
+	assert.Contains(t, flag[1], GraphTokenEnv,
+		"another cloud's Graph refuses tokens for graph.microsoft.com, which the credential chain gets: --graph-url says so")
 }
