@@ -206,7 +206,7 @@ func TestLifecycle(t *testing.T) {
 	assert.Equal(t, "1", st.DefaultVersion, "delete must restore the console document")
 	want, err := sessiondoc.Parse([]byte(console))
 	require.NoError(t, err)
-	assert.True(t, st.Current.Default.Equal(want), "restored content: %s", st.Default)
+	assert.True(t, st.Current.Default.Equal(want), "restored content: %+v", st.Current.Default)
 }
 
 func TestFailuresAreReported(t *testing.T) {

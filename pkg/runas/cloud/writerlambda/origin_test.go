@@ -86,7 +86,7 @@ func TestForgedEventsAgainstMoto(t *testing.T) {
 		st := read(t, docs)
 		assert.Equal(t, before.DefaultVersion, st.DefaultVersion, "default version moved")
 		assert.Equal(t, before.LatestVersion, st.LatestVersion, "a version was written")
-		assert.True(t, st.Current.Default.Equal(*before.Current.Default), "content changed: %s", st.Default)
+		assert.True(t, st.Current.Default.Equal(*before.Current.Default), "content changed: %+v", st.Current.Default)
 	}
 	answeredRefusal := func(t *testing.T, want string) {
 		t.Helper()
