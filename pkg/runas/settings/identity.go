@@ -271,6 +271,9 @@ func (c *Config) validateIdentity() field.List {
 			errs.Add(field.Required("roles", "is required for the per-role model: at least one role"))
 		}
 	}
+	if c.Model == ModelPerUser && c.IdentityCenter == nil {
+		errs.Add(field.Required("identityCenter", "is required for the per-user model: it deploys the ABAC attribute and the permission sets that carry each person's value"))
+	}
 	if ic := c.IdentityCenter; ic != nil {
 		p := field.Path("identityCenter")
 		if !instanceARNRe.MatchString(ic.InstanceARN) {

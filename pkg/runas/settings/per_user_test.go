@@ -33,6 +33,10 @@ perUser:
   sudo:
     - group: Linux-Admins
       rule: {commands: [ALL], noPassword: true}
+identityCenter:
+  instanceArn: arn:aws:sso:::instance/ssoins-1234567890abcdef
+  region: eu-west-1
+  identityStoreId: d-1234567890
 `
 
 func TestPerUserDefaults(t *testing.T) {
@@ -114,9 +118,10 @@ func TestPerUserValidationProblems(t *testing.T) {
 			[]string{`perUser.sudo[0].rule.commands: is required: ALL or absolute command paths`}},
 		{"bad schedule", [][2]string{{"  loginGroups:", "  hosts: {schedule: every hour}\n  loginGroups:"}},
 			[]string{`perUser.hosts.schedule "every hour": must be rate(N minutes|hours|days) or cron(...)`}},
+		{"no identity center", [][2]string{{"identityCenter:\n  instanceArn: arn:aws:sso:::instance/ssoins-1234567890abcdef\n  region: eu-west-1\n  identityStoreId: d-1234567890\n", ""}},
+			[]string{`identityCenter: is required for the per-user model: it deploys the ABAC attribute and the permission sets that carry each person's value`}},
 		{"per-role model", [][2]string{{"model: per-user", "model: per-role"}},
 			[]string{
-				`identityCenter: is required for the per-role model`,
 				`roles: is required for the per-role model: at least one role`,
 				`perUser: is only read by the per-user and domain-controller models; remove it or change model`,
 			}},
@@ -157,9 +162,8 @@ func TestPerUserDomainFromTheDomainControllerStack(t *testing.T) {
 	// The model builds the domain, so it needs the domain it builds, and
 	// deploys the per-user model's Identity Center side on it.
 	cfg += "domainController:\n  domain: corp.example.com\n  seed:\n    users: [{name: alice}]\n    groups:\n" +
-		"      - {name: Linux-Users, members: [alice]}\n      - {name: Linux-Admins, members: [alice]}\n" +
-		"identityCenter:\n  instanceArn: arn:aws:sso:::instance/ssoins-72230e1a2b3c4d5e\n  region: eu-west-1\n" +
-		"  identityStoreId: d-9067a1b2c3\n  runAsSource: ${path:enterprise.costCenter}\n"
+		"      - {name: Linux-Users, members: [alice]}\n      - {name: Linux-Admins, members: [alice]}\n"
+	cfg = strings.Replace(cfg, "  identityStoreId: d-1234567890\n", "  identityStoreId: d-1234567890\n  runAsSource: ${path:enterprise.costCenter}\n", 1)
 	c, err := settings.Parse([]byte(cfg))
 	require.NoError(t, err)
 	assert.True(t, c.PerUser.Domain.FromDomainControllerStack)
