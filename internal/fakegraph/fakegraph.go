@@ -9,7 +9,8 @@
 // userPrincipalName (404 when neither matches), answers carry only the
 // properties $select names, and a displayName filter is read as Graph
 // reads it (quotes doubled inside the literal, case ignored, 400 for a
-// literal it cannot parse).
+// literal it cannot parse), and a $select of an extension attribute slot as
+// if it were a property is refused with 400, as Graph refuses it.
 package fakegraph
 
 import (
@@ -199,6 +200,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
+	if bad := unknownSelect(q.Get("$select")); bad != "" {
+		writeError(w, http.StatusBadRequest, "Request_BadRequest",
+			fmt.Sprintf("Could not find a property named '%s' on type 'Microsoft.DirectoryServices.User'.", bad))
+		return
+	}
 	sp := "/v1.0/servicePrincipals/" + s.spID + "/synchronization"
 	switch {
 	case r.Method == "GET" && r.URL.Path == "/v1.0/servicePrincipals":
@@ -386,6 +392,22 @@ func userJSON(u *User) map[string]any {
 	return map[string]any{"id": u.ID, "userPrincipalName": u.UPN, "onPremisesSyncEnabled": synced,
 		"onPremisesExtensionAttributes": ext, "onPremisesSamAccountName": orNull(u.SamAccountName),
 		"mailNickname": orNull(u.MailNickname)}
+}
+
+// slotProperty is an onPremisesExtensionAttributes slot named as if it
+// were a property of the user.
+var slotProperty = regexp.MustCompile(`^extensionAttribute\d+$`)
+
+// unknownSelect returns the first property of a $select that Graph has no
+// such property for, as it answers 400: the extension attribute slots are
+// inside onPremisesExtensionAttributes, not properties of their own.
+func unknownSelect(sel string) string {
+	for _, p := range strings.Split(sel, ",") {
+		if p = strings.TrimSpace(p); slotProperty.MatchString(p) {
+			return p
+		}
+	}
+	return ""
 }
 
 // selected keeps the properties $select names, as Graph returns only

@@ -57,3 +57,35 @@ func TestGroupFilterReadsODataLiterals(t *testing.T) {
 	assert.Equal(t, "BadRequest", body.Error.Code)
 	assert.Contains(t, body.Error.Message, "Invalid filter clause")
 }
+
+// TestSelectOfASlotIsRefused: extensionAttribute1-15 are not properties of
+// a user, so Graph answers 400 to a $select naming one; a client that
+// selected them would read no value from a stand-in that kept quiet.
+func TestSelectOfASlotIsRefused(t *testing.T) {
+	fg := fakegraph.New(t)
+	fg.AddUser("u-1", "alice@corp.example", true, "asmith")
+	for _, path := range []string{"/users/u-1", "/groups/g-linux/members/microsoft.graph.user"} {
+		fg.SetGroup("linux", "u-1")
+		req, err := http.NewRequest("GET", fg.BaseURL()+path+"?$select=id,extensionAttribute1", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer test-token")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		var body struct {
+			Error struct{ Code, Message string }
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+		resp.Body.Close()
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, path)
+		assert.Equal(t, "Request_BadRequest", body.Error.Code, path)
+		assert.Contains(t, body.Error.Message, "'extensionAttribute1'", path)
+	}
+
+	c, err := graph.New(fg.BaseURL(), graph.StaticToken("test-token"), graph.Options{})
+	require.NoError(t, err)
+	p, err := c.UserProfile(context.Background(), "u-1", "extensionAttribute1")
+	require.NoError(t, err, "the client selects onPremisesExtensionAttributes")
+	v, err := p.Attribute("extensionAttribute1")
+	require.NoError(t, err)
+	assert.Equal(t, "asmith", v)
+}
