@@ -117,6 +117,18 @@ JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step"
 					writeBrokerTable(cmd.OutOrStdout(), account, brokered)
 				}
 			}
+			if res.BrokerPermissionSet != "" {
+				// Direct sessions are denied, and the broker decides.
+				for _, b := range brokered {
+					if b.PermissionSet != res.BrokerPermissionSet {
+						continue
+					}
+					if b.LinuxUser != "" {
+						return nil
+					}
+					return &exitError{code: exitProblem, err: fmt.Errorf("no shell for %s: %s serves no direct sessions and the broker refuses: %s", user, b.PermissionSet, b.Refusal)}
+				}
+			}
 			if !res.OK() {
 				what := "no shell"
 				if res.Opens() {

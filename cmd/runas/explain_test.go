@@ -144,3 +144,18 @@ broker:
 	_, out, _ = runCLI(t, "explain", "--config", example, "--user", "alice@corp.example", "--groups", "SG-AWS-SSM-Developer", "--output", "json")
 	assert.NotContains(t, out, `"broker"`, "without a broker section there is nothing to say about it")
 }
+
+// A permission set the broker serves opens no direct session; the exit
+// code follows what the broker decides for it.
+func TestExplainBrokerServedPermissionSet(t *testing.T) {
+	const cfg = "../../examples/per-permission-set/runas.yaml"
+	code, out, _ := runCLI(t, "explain", "--config", cfg, "--user", "alice@corp.example", "--groups", "SG-AWS-SSM-Admin")
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "DenyDirectStartSession: the session broker serves SSM-Admin")
+	assert.Regexp(t, `SSM-Admin\s+admin\s+allowed`, out)
+
+	code, _, errOut := runCLI(t, "explain", "--config", cfg, "--user", "alice smith", "--groups", "SG-AWS-SSM-Admin")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "SSM-Admin serves no direct sessions and the broker refuses")
+	assert.Contains(t, errOut, "cannot be a source identity")
+}

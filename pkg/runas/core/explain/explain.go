@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/hostaccounts"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/brokerpolicy"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/username"
@@ -49,6 +50,10 @@ const (
 	// NoValue: per-user, the directory attribute is empty, so nothing is
 	// provisioned (and Identity Center keeps any value it held before).
 	NoValue Failure = "no-value"
+	// BrokerOnly: the session broker serves the permission set, whose
+	// policy denies starting sessions directly; `runas connect` asks the
+	// broker, which picks the Linux user.
+	BrokerOnly Failure = "broker-only"
 )
 
 // SSMUser is the account sessions open as when Run As is off.
@@ -102,6 +107,9 @@ type Result struct {
 	LinuxUser *string  `json:"linuxUser"`
 	Failure   *Failure `json:"failure"`
 	Steps     []Step   `json:"steps"`
+	// BrokerPermissionSet is set with Failure BrokerOnly: the permission
+	// set, served by the session broker, whose direct sessions are denied.
+	BrokerPermissionSet string `json:"brokerPermissionSet,omitempty"`
 }
 
 // Opens reports whether a shell opens at all (as LinuxUser).
@@ -334,6 +342,15 @@ func decideIAM(c *settings.Config, ps *settings.Role, known bool, tag string, ha
 			res.step("policy", "no ssm-runas permission set is configured", "not checked beyond the SCP")
 		}
 		return "", false
+	}
+
+	// A permission set the broker serves denies every direct session
+	// (brokerpolicy.CallerPolicy); the broker decides the user instead.
+	if ps != nil && c.BrokerServes(ps.PermissionSet.Name) {
+		res.step("policy", brokerpolicy.SidDenyDirectStartSession+": the session broker serves "+ps.PermissionSet.Name+
+			"; sessions start through runas connect, as the broker's user for it", "ssm:StartSession denied")
+		res.BrokerPermissionSet = ps.PermissionSet.Name
+		return BrokerOnly, true
 	}
 
 	// The permission-set policy (which also holds in the management account).

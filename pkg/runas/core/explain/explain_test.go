@@ -39,6 +39,15 @@ func withShellRunAsOff(t testing.TB) *settings.Config {
 	return c
 }
 
+// brokered is the per-permission-set example: the session broker serves
+// SSM-Admin and SSM-Developer; SSM-Oracle and SSM-Support stay direct.
+func brokered(t testing.TB) *settings.Config {
+	t.Helper()
+	c, err := settings.Load("../../../../examples/per-permission-set/runas.yaml")
+	require.NoError(t, err)
+	return c
+}
+
 type tcase struct {
 	name      string
 	c         *settings.Config
@@ -91,6 +100,12 @@ func TestExplain(t *testing.T) {
 			"developer", "", "region us-east-1 covered"},
 		{"value without groups or permission set", c, explain.Request{AttributeValues: []string{"developer"}},
 			"developer", "", "assignments are not known without the person's groups"},
+		{"broker: a served permission set starts no direct session", brokered(t), explain.Request{Groups: []string{"SG-AWS-SSM-Admin"}},
+			"", explain.BrokerOnly, "DenyDirectStartSession: the session broker serves SSM-Admin"},
+		{"broker: a served permission set picked by name", brokered(t), explain.Request{Groups: []string{"SG-AWS-SSM-Developer", "SG-AWS-SSM-Support"}, PermissionSet: "SSM-Developer"},
+			"", explain.BrokerOnly, "ssm:StartSession denied"},
+		{"broker: a permission set it does not serve stays direct", brokered(t), explain.Request{Groups: []string{"SG-AWS-SSM-Support"}},
+			"support", "", "ssm:StartSession allowed"},
 		{"per-user: own account on the host", perUser(t), explain.Request{AttributeValues: []string{"alice"}, HostUsers: []string{"alice", "bob"}},
 			"alice", "", "exists among the given host users"},
 		{"per-user: user missing on host", perUser(t), explain.Request{AttributeValues: []string{"alice"}, HostUsers: []string{"bob"}},
