@@ -7,8 +7,8 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/ssm-runas/ssm-runas/pkg/runas/core/hostaccounts"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/brokerpolicy"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/hostaccounts"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/username"
