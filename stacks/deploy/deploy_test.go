@@ -93,6 +93,10 @@ func TestDeploymentOrderPerUser(t *testing.T) {
 	assert.NotContains(t, perUser, "sync-attributes", "per-user values come from each person's own profile")
 	assert.Contains(t, perUser, "perUser.joinOu")
 	assert.Contains(t, perUser, "ssm-runas-domain-join-<region>")
-	assert.Contains(t, text(settings.ModelDomainController), "statusParameter", "the domain controller model waits for its own boots")
-	assert.NotContains(t, text(settings.ModelDomainController), "scimToken")
+	dc := text(settings.ModelDomainController)
+	assert.Contains(t, dc, "statusParameter", "the domain controller model waits for its own boots")
+	assert.Contains(t, dc, "the per-user deployment on that domain", "the model composes the per-user deployment")
+	assert.Contains(t, dc, "the lower-casing expression of perUser.userSource", "people's values come from their own profile, as per-user")
+	assert.Contains(t, dc, "domainController.network.clientCidrs")
+	assert.NotContains(t, dc, "perUser.domain.joinSecretArn", "the stack makes the join secret")
 }

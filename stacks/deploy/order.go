@@ -1,6 +1,10 @@
 package deploy
 
-import "github.com/ssm-runas/ssm-runas/pkg/runas/settings"
+import (
+	"strings"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
+)
 
 // Actors of a deployment step.
 const (
@@ -35,17 +39,8 @@ func DeploymentOrderFor(cfg *settings.Config) []Step {
 }
 
 func deploymentOrder(model settings.Model, broker bool) []Step {
-	if model == settings.ModelDomainController {
-		return []Step{
-			{ByRunas, "runas validate --config <file>; put the same settings under ssm-runas:settings in Pulumi.<stack>.yaml"},
-			{ByPulumi, "builds the network (or reads domainController.network), the domain controller, its two generated secrets, the instance role and the demo host with the join association"},
-			{ByWait, "first boot installs and promotes the domain (windows: 10-15 minutes), the second seeds it and delegates the join account (5-10 minutes); the stack output statusParameter reads complete"},
-			{ByWait, "the demo host's association joins it to the domain on its schedule (nextSteps runs it at once)"},
-			{ByPerson, "open a session on the demo host as a seeded person: runas explain --config <file> --user <name> --directory-value <name>, then aws ssm start-session"},
-			{ByRunas, "to prove the whole chain with Identity Center, deploy the per-user model with perUser.domain.name, dnsServers and joinSecretArn set from this stack's outputs domain, dnsServers and joinSecretArn, and follow its order"},
-		}
-	}
-	perUser := model == settings.ModelPerUser
+	dc := model == settings.ModelDomainController
+	perUser := model == settings.ModelPerUser || dc
 	groups, values := "the role groups (roles[].entraGroup)", "runas entra map-attribute --config <file> --service-principal-id <servicePrincipalObjectId> --apply --start; runas entra sync-attributes --config <file> --apply"
 	if perUser {
 		groups = "the groups of perUser.permissionSets[].entraGroup"
@@ -55,8 +50,12 @@ func deploymentOrder(model settings.Model, broker bool) []Step {
 	if broker {
 		firstRun += "; and, before the StackSet and the management-account stacks (their session role trusts it), the session broker in the management account: its role, function and IAM-authenticated URL (stack output brokerUrl); the permission sets of broker.permissionSets get the broker callers' policy instead of the session policy"
 	}
+	if dc {
+		firstRun = "first run: the network (or domainController.network), the domain controller, its generated secrets (the join secret with a key the organization may use through Secrets Manager), the demo host and its join association; and the per-user deployment on that domain: " +
+			strings.TrimPrefix(firstRun, "first run: ") + "; the StackSet and management-account stacks get the domain controller's join secret and DNS address as parameters"
+	}
 	var steps []Step
-	if perUser {
+	if perUser && !dc {
 		steps = append(steps, Step{ByPerson, "the directory: a join account delegated on perUser.joinOu, its password in the Secrets Manager secret perUser.domain.joinSecretArn, DNS to the domain from the VPCs, hosts with SSSD 2.7 or later tagged perUser.hosts.targetTagKey (runas runbook)"})
 	}
 	steps = append(steps,
@@ -64,6 +63,14 @@ func deploymentOrder(model settings.Model, broker bool) []Step {
 		Step{ByPerson, "Identity Center > Settings > Identity source > Change identity source > External identity provider: copy the issuer URL and ACS URL into entra.identifierUri and entra.acsUrls (keep the wizard open)"},
 		Step{ByRunas, "runas validate --config <file>; put the same settings under ssm-runas:settings in Pulumi.<stack>.yaml (an existing gallery application or ABAC configuration goes under adopt:)"},
 		Step{ByPulumi, firstRun},
+	)
+	if dc {
+		steps = append(steps,
+			Step{ByWait, "first boot installs and promotes the domain (windows: 10-15 minutes; samba: about a minute), the second seeds it and delegates the join account (5-10 minutes); the stack output statusParameter reads complete (runas audit --stack <stack> reports it)"},
+			Step{ByWait, "the demo host's association joins it to the domain on its schedule (nextSteps runs it at once)"},
+		)
+	}
+	steps = append(steps,
 		Step{ByPerson, "make the new signing certificate the active one: set preferredTokenSigningKeyThumbprint (stack output activateSigningCertificate)"},
 		Step{ByRunas, "runas metadata strip --in <download of metadataUrl> --config <file> --trust-thumbprint <signingCertificateThumbprint> --out identity-center.xml; upload it in the Identity Center wizard and confirm (runas runbook)"},
 		Step{ByPerson, "Identity Center > Settings > Automatic provisioning > Enable; pulumi config set --secret ssm-runas:scimToken <token> (entra.scim.endpoint must match the endpoint shown)"},
@@ -72,7 +79,12 @@ func deploymentOrder(model settings.Model, broker bool) []Step {
 		Step{ByWait, "Entra provisions the groups and their members into Identity Center (a provisioning cycle, up to 40 minutes)"},
 		Step{ByPulumi, "third run: assigns each permission set to its group in every account (missingGroups is empty); from now on a run without changes reports none"},
 	)
-	if perUser {
+	if dc {
+		steps = append(steps,
+			Step{ByPerson, "member accounts' hosts: attach the managed policy ssm-runas-domain-join-<region> (each member stack's output DomainJoinPolicyArn) to their instance role, give their VPCs DNS for the domain and routes to the domain controller (a Route 53 Resolver rule shared through RAM, peering or a transit gateway), and list their CIDRs in domainController.network.clientCidrs"},
+			Step{ByPerson, "open a session on the demo host as a seeded person: runas explain --config <file> --user <name> --directory-value <name>, then aws ssm start-session --target <demoHostInstanceId>"},
+		)
+	} else if perUser {
 		steps = append(steps, Step{ByPerson, "attach the managed policy ssm-runas-domain-join-<region> (each member stack's output DomainJoinPolicyArn) to the hosts' instance role, so the join association can read the join secret"})
 	}
 	if broker {
