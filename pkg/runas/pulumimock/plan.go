@@ -16,6 +16,7 @@
 package pulumimock
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"hash/fnv"
 	"path"
@@ -224,6 +225,12 @@ var computed = map[string]func(name, region string) map[string]string{
 	},
 	"azuread:index/servicePrincipalTokenSigningCertificate:ServicePrincipalTokenSigningCertificate": func(name, _ string) map[string]string {
 		return map[string]string{"thumbprint": "THUMBPRINT-OF-" + name}
+	},
+	// A function URL is https://<url-id>.lambda-url.<region>.on.aws/, the
+	// id 32 lower-case letters and digits Lambda picks.
+	"aws:lambda/functionUrl:FunctionUrl": func(name, region string) map[string]string {
+		id := fmt.Sprintf("%x", sha256.Sum256([]byte(name)))[:32]
+		return map[string]string{"functionUrl": "https://" + id + ".lambda-url." + region + ".on.aws/", "urlId": id}
 	},
 	// Secrets Manager appends a hyphen and six random characters to the
 	// name; readers (the join script, its IAM policy) parse that shape.
