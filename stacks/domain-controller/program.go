@@ -30,9 +30,10 @@ type Inputs = deploy.Inputs
 const AmazonLinux2023AMIParameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 
 // StatusParameterName is the SSM parameter the bootstrap of the stack's
-// domain controller writes its progress to.
+// domain controller writes its progress to, and `runas audit` reads
+// (dcbootstrap.StatusParameterName).
 func StatusParameterName(ctx *pulumi.Context) string {
-	return "/runas/" + ctx.Project() + "/" + ctx.Stack() + "/domain-controller/status"
+	return dcbootstrap.StatusParameterName(ctx.Project(), ctx.Stack())
 }
 
 // Program deploys the self-contained domain from a validated

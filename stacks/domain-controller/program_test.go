@@ -15,6 +15,8 @@ import (
 
 	"github.com/ssm-runas/ssm-runas/internal/golden"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/artifact"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/audit"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/dcbootstrap"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/hostjoin"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/member"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/pulumimock"
@@ -345,6 +347,21 @@ func TestProgramKeepsThePasswordsSecret(t *testing.T) {
 			assert.Equal(t, []string{dcAddress}, outputs["dnsServers"])
 		})
 	}
+}
+
+// TestProgramStatusParameterIsTheAuditedOne checks that the stack creates
+// the status parameter, and passes to the bootstrap, under the name `runas
+// audit` reads for the same project and stack.
+func TestProgramStatusParameterIsTheAuditedOne(t *testing.T) {
+	rec, outputs := run(t, example(t))
+	all := byName(rec.Rows())
+	want := audit.DCStatusParameter(pulumimock.Project, pulumimock.Stack)
+	assert.Equal(t, dcbootstrap.StatusParameterName(pulumimock.Project, pulumimock.Stack), want)
+	param := all["aws:ssm/parameter:Parameter domain-controller-status"]
+	require.NotNil(t, param.Inputs, "the status parameter")
+	assert.Equal(t, want, param.Inputs["name"])
+	assert.Equal(t, want, outputs["statusParameter"])
+	assert.Contains(t, all["aws:ec2/instance:Instance domain-controller"].Inputs["userData"], "$StatusParameter = '"+want+"'")
 }
 
 func TestProgramSambaWithoutDemoHost(t *testing.T) {

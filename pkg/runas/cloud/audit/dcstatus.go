@@ -37,16 +37,12 @@ type ParametersAPI interface {
 }
 
 // DCStatusParameter is the SSM parameter the domain controller's bootstrap
-// writes its progress to, /runas/<project>/<stack>/domain-controller/status:
-// the name the domain-controller stack gives it (its StatusParameterName)
-// and passes to the bootstrap (dcbootstrap's StatusParameter).
+// writes its progress to, /runas/<project>/<stack>/domain-controller/status
+// (dcbootstrap.StatusParameterName, the name the domain-controller stack
+// gives it).
 func DCStatusParameter(project, stack string) string {
-	return dcStatusPrefix(project) + stack + dcStatusSuffix
+	return dcbootstrap.StatusParameterName(project, stack)
 }
-
-const dcStatusSuffix = "/domain-controller/status"
-
-func dcStatusPrefix(project string) string { return "/runas/" + project + "/" }
 
 // CheckDomainController reads the status the domain controller's
 // bootstrap records, in the management account and domainController.region,
@@ -74,7 +70,7 @@ func CheckDomainController(ctx context.Context, api ParametersAPI, c *settings.C
 		}
 		params = append(params, *out.Parameter)
 	} else {
-		prefix := dcStatusPrefix(project)
+		prefix := dcbootstrap.StatusParameterPrefix(project)
 		p := ssm.NewGetParametersByPathPaginator(api, &ssm.GetParametersByPathInput{Path: aws.String(strings.TrimSuffix(prefix, "/")), Recursive: aws.Bool(true)})
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
@@ -82,8 +78,7 @@ func CheckDomainController(ctx context.Context, api ParametersAPI, c *settings.C
 				return nil, fmt.Errorf("listing the parameters under %s in %s: %w", prefix, d.Region, err)
 			}
 			for _, prm := range page.Parameters {
-				rest, ok := strings.CutPrefix(aws.ToString(prm.Name), prefix)
-				if stackName, ok2 := strings.CutSuffix(rest, dcStatusSuffix); ok && ok2 && stackName != "" && !strings.Contains(stackName, "/") {
+				if _, ok := dcbootstrap.StatusParameterStack(project, aws.ToString(prm.Name)); ok {
 					params = append(params, prm)
 				}
 			}
