@@ -27,6 +27,13 @@
 //   - IdentityCenterApp (ssm-runas:entra:IdentityCenterApp): the Entra
 //     gallery application in SAML mode with its signing certificate, reply
 //     URLs, provisioning job and group assignments.
+//   - SessionBroker (ssm-runas:aws:SessionBroker): the per-permission-set
+//     model's session broker in the management account: its execution
+//     role, the function, its IAM-authenticated URL and the resource policy
+//     that admits the organization's callers.
+//   - DomainController (ssm-runas:aws:DomainController): the
+//     domain-controller model's directory: network, the Windows or Samba
+//     domain controller, its generated secrets and the bootstrap status.
 //
 // The stack programs in stacks/ compose them; docs/deploy.md gives the
 // deployment order.
