@@ -1,6 +1,7 @@
 package runas
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,6 +48,20 @@ const (
 // variables, keys and values together ("Environment variables: 4 KB").
 // https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
 const maxEnvironmentBytes = 4096
+
+// environmentSize is the size Lambda compares with maxEnvironmentBytes:
+// the variables written as one JSON object, as its refusal shows ("...
+// exceeded the 4KB limit. String measured: {"KEY":"value"}"). A value
+// that is JSON itself counts its quotes twice, escaped.
+func environmentSize(vars map[string]string) (int, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(vars); err != nil {
+		return 0, err
+	}
+	return len(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
+}
 
 // basicExecutionPolicy is the AWS managed policy that lets a function write
 // its logs to CloudWatch Logs.
@@ -246,7 +261,11 @@ func (a *SessionBrokerArgs) plan() (brokerPlan, error) {
 	if err != nil {
 		return p, fmt.Errorf("NewSessionBroker: encoding the rules: %w", err)
 	}
-	if n := len(BrokerRulesEnv) + len(raw); n > maxEnvironmentBytes {
+	n, err := environmentSize(map[string]string{BrokerRulesEnv: string(raw)})
+	if err != nil {
+		return p, fmt.Errorf("NewSessionBroker: measuring the environment: %w", err)
+	}
+	if n > maxEnvironmentBytes {
 		return p, fmt.Errorf("NewSessionBroker: the rules take %d bytes of environment, more than Lambda's %d: fewer permission sets, accounts or documents", n, maxEnvironmentBytes)
 	}
 	p.rulesJSON = string(raw)

@@ -2,6 +2,7 @@ package runas_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -201,4 +202,35 @@ func TestSessionBrokerRefusesBadArguments(t *testing.T) {
 	}
 	_, _, err := runBroker(t, nil)
 	assert.ErrorContains(t, err, "args are required")
+}
+
+// TestSessionBrokerMeasuresTheEnvironmentAsLambdaDoes: Lambda measures the
+// environment as the variables written as one JSON object (its refusal
+// quotes the "String measured"), so the quotes inside the rules' JSON
+// count twice. Rules that fit when only the key and the raw value are
+// counted can still be refused at deployment.
+func TestSessionBrokerMeasuresTheEnvironmentAsLambdaDoes(t *testing.T) {
+	args := brokerArgs(t)
+	rawSize := func() int {
+		raw, err := json.Marshal(args.Rules)
+		require.NoError(t, err)
+		return len(runas.BrokerRulesEnv) + len(raw)
+	}
+	for i := 0; rawSize() < 3900; i++ {
+		args.Rules.Accounts = append(args.Rules.Accounts, fmt.Sprintf("%012d", 100000000000+i))
+	}
+	require.LessOrEqual(t, rawSize(), 4096, "the key and the raw value alone fit")
+	raw, err := json.Marshal(args.Rules)
+	require.NoError(t, err)
+	measured, err := json.Marshal(map[string]string{runas.BrokerRulesEnv: string(raw)})
+	require.NoError(t, err)
+	require.Greater(t, len(measured), 4096, "the object Lambda measures does not")
+
+	rows, _, err := runBroker(t, args)
+	assert.ErrorContains(t, err, "more than Lambda's 4096")
+	assert.Empty(t, ofType(rows, runas.SessionBrokerType), "nothing is registered")
+
+	args.Rules.Accounts = args.Rules.Accounts[:len(args.Rules.Accounts)/2]
+	_, _, err = runBroker(t, args)
+	assert.NoError(t, err, "half as many accounts fit")
 }
