@@ -179,9 +179,20 @@ func (a *DomainControllerArgs) validate() (string, error) {
 			return "", err
 		}
 	}
+	vpc, vpcErr := netip.ParsePrefix(a.VPCCIDR)
+	seen := map[netip.Prefix]bool{}
 	for _, c := range a.ClientCIDRs {
-		if p, err := netip.ParsePrefix(c); err != nil || !p.Addr().Is4() || p.Masked() != p {
+		p, err := netip.ParsePrefix(c)
+		if err != nil || !p.Addr().Is4() || p.Masked() != p {
 			return "", fmt.Errorf("NewDomainController: ClientCIDRs %q: must be an IPv4 network", c)
+		}
+		// EC2 refuses a rule naming one range twice.
+		if seen[p] {
+			return "", fmt.Errorf("NewDomainController: ClientCIDRs %q: is listed twice", c)
+		}
+		seen[p] = true
+		if a.VPCID == "" && vpcErr == nil && p.Overlaps(vpc) {
+			return "", fmt.Errorf("NewDomainController: ClientCIDRs %q: overlaps VPCCIDR %s", c, a.VPCCIDR)
 		}
 	}
 	if a.OrganizationID != "" && !organizationIDRe.MatchString(a.OrganizationID) {
@@ -498,12 +509,16 @@ func domainControllerNetwork(ctx *pulumi.Context, name string, args *DomainContr
 		n.vpcID, n.subnetID, vpcCIDR = vpc.ID().ToStringOutput(), sn.ID().ToStringOutput(), pulumi.String(args.VPCCIDR)
 	}
 	ingress := ec2.SecurityGroupIngressArray{}
-	clients := pulumi.StringArray{vpcCIDR}
 	description := "Active Directory from the VPC"
-	for _, c := range args.ClientCIDRs {
-		clients = append(clients, pulumi.String(c))
+	if len(args.ClientCIDRs) > 0 {
 		description = "Active Directory from the VPC and its client networks"
 	}
+	// An existing VPC's range is known only once it is read; a client
+	// range equal to it is left out, since EC2 refuses a rule that names
+	// one range twice.
+	clients := vpcCIDR.ToStringOutput().ApplyT(func(vpc string) []string {
+		return clientRanges(vpc, args.ClientCIDRs)
+	}).(pulumi.StringArrayOutput)
 	for _, p := range ADPorts {
 		ingress = append(ingress, &ec2.SecurityGroupIngressArgs{
 			Protocol: pulumi.String(p.Protocol), FromPort: pulumi.Int(p.From), ToPort: pulumi.Int(p.To),
@@ -524,6 +539,18 @@ func domainControllerNetwork(ctx *pulumi.Context, name string, args *DomainContr
 	}
 	n.securityGroupID = sg.ID().ToStringOutput()
 	return n, nil
+}
+
+// clientRanges are the ranges the Active Directory ports open to: the
+// VPC's, then each client range that is not the VPC's.
+func clientRanges(vpc string, clients []string) []string {
+	out := []string{vpc}
+	for _, c := range clients {
+		if c != vpc {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // generatedSecret is a secret whose first value the component generates.

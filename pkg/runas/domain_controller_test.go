@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -135,6 +136,10 @@ func TestDomainControllerRefusesBadArgs(t *testing.T) {
 		"no instance type": func(a *runas.DomainControllerArgs) { a.InstanceType = "" },
 		"organization":     func(a *runas.DomainControllerArgs) { a.OrganizationID = "org-1" },
 		"client network":   func(a *runas.DomainControllerArgs) { a.ClientCIDRs = []string{"10.60.0.1/16"} },
+		// EC2 refuses a rule that names one range twice.
+		"client network twice":      func(a *runas.DomainControllerArgs) { a.ClientCIDRs = []string{"10.60.0.0/16", "10.60.0.0/16"} },
+		"client network is the VPC": func(a *runas.DomainControllerArgs) { a.ClientCIDRs = []string{"10.42.0.0/16"} },
+		"client network in the VPC": func(a *runas.DomainControllerArgs) { a.ClientCIDRs = []string{"10.42.7.0/24"} },
 	} {
 		t.Run(name, func(t *testing.T) {
 			args := dcArgs("")
@@ -168,6 +173,42 @@ func TestDomainControllerExistingNetwork(t *testing.T) {
 	assert.Nil(t, inst.Inputs["privateIp"], "the subnet assigns the address")
 	sg := find(t, rows, "aws:ec2/securityGroup:SecurityGroup", "dc-sg")
 	assert.Equal(t, "vpc-0123456789abcdef0", sg.Inputs["vpcId"])
+}
+
+// vpcReader answers like pulumimock.Recorder, and reads an existing VPC
+// with the address range the provider reports for it.
+type vpcReader struct {
+	*pulumimock.Recorder
+	cidr string
+}
+
+func (m *vpcReader) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	id, outs, err := m.Recorder.NewResource(args)
+	if err == nil && args.TypeToken == "aws:ec2/vpc:Vpc" && args.ID != "" {
+		outs["cidrBlock"] = resource.NewStringProperty(m.cidr)
+	}
+	return id, outs, err
+}
+
+// TestDomainControllerExistingNetworkClients: in an existing VPC the AD
+// ports open to the range the VPC has, and a client range equal to it is
+// not named a second time (EC2 refuses a rule that names one range twice:
+// "The same permission must not appear multiple times").
+func TestDomainControllerExistingNetworkClients(t *testing.T) {
+	args := dcArgs("")
+	args.VPCID, args.SubnetID, args.VPCCIDR = "vpc-0123456789abcdef0", "subnet-0123456789abcdef0", ""
+	args.ClientCIDRs = []string{"10.60.0.0/16", "10.50.0.0/16", "10.61.0.0/16"}
+	rec := &vpcReader{Recorder: &pulumimock.Recorder{}, cidr: "10.50.0.0/16"}
+	err := pulumi.RunErr(withProvider("eu-west-1", func(ctx *pulumi.Context, p pulumi.ProviderResource) error {
+		_, err := runas.NewDomainController(ctx, "dc", args, pulumi.Provider(p))
+		return err
+	}), pulumi.WithMocks(pulumimock.Project, pulumimock.Stack, rec))
+	require.NoError(t, err)
+	ingress := find(t, rec.Rows(), "aws:ec2/securityGroup:SecurityGroup", "dc-sg").Inputs["ingress"].([]any)
+	require.Len(t, ingress, len(runas.ADPorts))
+	for _, rule := range ingress {
+		assert.Equal(t, []any{"10.50.0.0/16", "10.60.0.0/16", "10.61.0.0/16"}, rule.(map[string]any)["cidrBlocks"])
+	}
 }
 
 // TestDomainControllerSharesJoinSecret: with an organization the join

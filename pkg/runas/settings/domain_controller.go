@@ -281,11 +281,24 @@ func (n DCNetwork) validate(p field.Path) field.List {
 			errs.Add(field.Invalid(p.Child("cidr"), n.CIDR, "must be an IPv4 network from /16 to /24, e.g. 10.42.0.0/16"))
 		}
 	}
+	vpc, vpcErr := netip.ParsePrefix(n.CIDR)
+	seen := map[netip.Prefix]bool{}
 	for i, c := range n.ClientCIDRs {
 		// Nothing wider than a /8: the Active Directory ports are no
 		// service for the internet.
-		if pfx, err := netip.ParsePrefix(c); err != nil || !pfx.Addr().Is4() || pfx.Bits() < 8 || pfx.Masked() != pfx {
+		pfx, err := netip.ParsePrefix(c)
+		if err != nil || !pfx.Addr().Is4() || pfx.Bits() < 8 || pfx.Masked() != pfx {
 			errs.Add(field.Invalid(p.Child("clientCidrs").Index(i), c, "must be an IPv4 network of /8 or narrower, e.g. 10.60.0.0/16"))
+			continue
+		}
+		// EC2 refuses a security group rule that names one range twice
+		// ("The same permission must not appear multiple times").
+		if seen[pfx] {
+			errs.Add(field.Invalid(p.Child("clientCidrs").Index(i), c, "is listed twice"))
+		}
+		seen[pfx] = true
+		if n.VPCID == "" && vpcErr == nil && pfx.Overlaps(vpc) {
+			errs.Add(field.Invalid(p.Child("clientCidrs").Index(i), c, "overlaps network.cidr "+n.CIDR+": the VPC's own range is open already, and a network that overlaps it cannot be routed to it"))
 		}
 	}
 	return errs
