@@ -215,11 +215,20 @@ func (a *DomainControllerArgs) domain(adminARN, joinARN string) dcbootstrap.Doma
 	}
 }
 
+// render is the instance's user data: the Samba bootstrap or the Windows
+// user data, within what EC2 accepts.
 func render(engine string, d dcbootstrap.Domain) ([]byte, error) {
-	if engine == DomainControllerSamba {
-		return dcbootstrap.SambaBootstrap(dcbootstrap.Samba{Domain: d})
+	if engine != DomainControllerSamba {
+		return dcbootstrap.WindowsUserData(d)
 	}
-	return dcbootstrap.WindowsUserData(d)
+	out, err := dcbootstrap.SambaBootstrap(dcbootstrap.Samba{Domain: d})
+	if err != nil {
+		return nil, err
+	}
+	if err := dcbootstrap.FitsUserData(out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // subnetPlan is the subnet the component creates in a VPC of cidr (its

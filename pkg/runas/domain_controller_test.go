@@ -155,6 +155,27 @@ func TestDomainControllerRefusesBadArgs(t *testing.T) {
 	}
 }
 
+// TestDomainControllerUserDataLimit: the Samba bootstrap is the user data
+// too, so a seed that makes it larger than EC2 takes (16 KiB) is refused
+// before anything is registered, as it is for Windows.
+func TestDomainControllerUserDataLimit(t *testing.T) {
+	for _, engine := range []string{runas.DomainControllerWindows, runas.DomainControllerSamba} {
+		t.Run(engine, func(t *testing.T) {
+			args := dcArgs(engine)
+			for i := range 400 {
+				args.Seed.Users = append(args.Seed.Users, directory.User{Name: "user" + strconv.Itoa(i)})
+			}
+			rows, err := pulumimock.Run(func(ctx *pulumi.Context) error {
+				_, err := runas.NewDomainController(ctx, "dc", args)
+				return err
+			})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "more than the 16384 EC2 accepts")
+			assert.Empty(t, ofType(rows, "aws:ec2/instance:Instance"), "nothing registered")
+		})
+	}
+}
+
 // TestDomainControllerExistingNetwork: in an existing VPC the component
 // creates no network and leaves the VPC's DNS alone; the AD ports open to
 // the VPC's own range.

@@ -68,11 +68,21 @@ func WindowsUserData(d Domain) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := "<powershell>\n" + string(script) + "</powershell>\n<persist>true</persist>\n"
-	if len(out) > MaxUserDataBytes {
-		return nil, fmt.Errorf("rendering the domain controller's user data: %d bytes, more than the %d EC2 accepts; seed fewer objects at boot", len(out), MaxUserDataBytes)
+	out := []byte("<powershell>\n" + string(script) + "</powershell>\n<persist>true</persist>\n")
+	if err := FitsUserData(out); err != nil {
+		return nil, err
 	}
-	return []byte(out), nil
+	return out, nil
+}
+
+// FitsUserData refuses a rendering that EC2 would not take as an
+// instance's user data (either engine's, whose bootstrap is the user
+// data).
+func FitsUserData(userData []byte) error {
+	if len(userData) > MaxUserDataBytes {
+		return fmt.Errorf("rendering the domain controller's user data: %d bytes, more than the %d EC2 accepts; seed fewer objects at boot", len(userData), MaxUserDataBytes)
+	}
+	return nil
 }
 
 // WindowsScript renders the PowerShell script the user data runs.
