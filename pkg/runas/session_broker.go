@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudformation"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -39,6 +40,9 @@ const (
 	// BrokerTimeoutSeconds covers STS AssumeRole and SSM StartSession with
 	// the SDK's retries; the client waits for the answer.
 	BrokerTimeoutSeconds = 30
+	// BrokerLogRetentionDays is how long the broker's decision lines are
+	// kept: as long as the preferences writer's logs.
+	BrokerLogRetentionDays = cfn.WriterLogRetentionDays
 	// FunctionURLAuthIAM makes the function URL check SigV4 signatures and
 	// IAM policies before the function runs.
 	FunctionURLAuthIAM = "AWS_IAM"
@@ -206,6 +210,11 @@ func viaURLTemplate(functionName string, grants []functionURLGrant) cfn.Template
 	return t
 }
 
+// BrokerLogGroupName is the log group Lambda writes the function's lines
+// to when the function names no other: /aws/lambda/<function name>.
+// https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
+func BrokerLogGroupName(functionName string) string { return "/aws/lambda/" + functionName }
+
 var stackNameUnsafe = regexp.MustCompile(`[^A-Za-z0-9-]`)
 
 // BrokerURLStackName is the CloudFormation stack holding the function's
@@ -332,6 +341,18 @@ func NewSessionBroker(ctx *pulumi.Context, name string, args *SessionBrokerArgs,
 		return nil, fmt.Errorf("broker logging policy: %w", err)
 	}
 
+	// The function's default log group, created with a retention before
+	// the function runs: Lambda would otherwise create it at the first
+	// invocation, keeping every line forever.
+	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-log-group", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String(BrokerLogGroupName(args.FunctionName)),
+		RetentionInDays: pulumi.Int(BrokerLogRetentionDays),
+		Tags:            tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("broker log group: %w", err)
+	}
+
 	fn, err := lambda.NewFunction(ctx, name+"-function", &lambda.FunctionArgs{
 		Name:           pulumi.String(args.FunctionName),
 		Description:    pulumi.String("ssm-runas: starts Session Manager sessions as the Linux user of the caller's permission set"),
@@ -347,7 +368,7 @@ func NewSessionBroker(ctx *pulumi.Context, name string, args *SessionBrokerArgs,
 			Variables: pulumi.StringMap{BrokerRulesEnv: pulumi.String(p.rulesJSON)},
 		},
 		Tags: tags,
-	}, parent, pulumi.DependsOn([]pulumi.Resource{inline, logs}))
+	}, parent, pulumi.DependsOn([]pulumi.Resource{inline, logs, logGroup}))
 	if err != nil {
 		return nil, fmt.Errorf("broker function: %w", err)
 	}

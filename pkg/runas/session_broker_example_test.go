@@ -50,6 +50,7 @@ func ExampleNewSessionBroker() {
 	}
 	// Output:
 	// aws:cloudformation/stack:Stack session-broker-url-invoke
+	// aws:cloudwatch/logGroup:LogGroup session-broker-log-group
 	// aws:iam/role:Role session-broker-role
 	// aws:iam/rolePolicy:RolePolicy session-broker-assume-session-roles
 	// aws:iam/rolePolicyAttachment:RolePolicyAttachment session-broker-logs

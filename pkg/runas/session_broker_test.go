@@ -91,8 +91,14 @@ func TestSessionBrokerDeploysRoleFunctionAndURL(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(env[runas.BrokerRulesEnv].(string)), &got))
 	assert.Equal(t, args.Rules, got, "the function reads back the rules it was given")
 	require.NotNil(t, fn.Options)
-	assert.ElementsMatch(t, []string{"session-broker-assume-session-roles", "session-broker-logs", "session-broker-role"}, fn.Options.DependsOn,
-		"the function is created once its role may act")
+	assert.ElementsMatch(t, []string{"session-broker-assume-session-roles", "session-broker-logs", "session-broker-role", "session-broker-log-group"}, fn.Options.DependsOn,
+		"the function is created once its role may act and its log group exists (else Lambda creates the group, without retention)")
+
+	group := find(t, rows, "aws:cloudwatch/logGroup:LogGroup", "session-broker-log-group")
+	assert.Equal(t, "session-broker", group.Parent)
+	assert.Equal(t, "/aws/lambda/"+brokerFunction, group.Inputs["name"], "the group Lambda writes to when the function names none")
+	assert.EqualValues(t, 365, group.Inputs["retentionInDays"], "the decision lines are kept a year, as the writer's")
+	assert.Nil(t, fn.Inputs["loggingConfig"], "the function writes to its default group")
 
 	url := find(t, rows, "aws:lambda/functionUrl:FunctionUrl", "session-broker-url")
 	assert.Equal(t, "AWS_IAM", url.Inputs["authorizationType"])

@@ -53,9 +53,20 @@ func TestBrokerDeploysBeforeTheSessionRoleAndStaysQuiet(t *testing.T) {
 	require.GreaterOrEqual(t, roleAt, 0, "the broker's role is created")
 	assert.Len(t, checked, 1+2*3+3, "the StackSet, an instance per OU and region, a management stack per region")
 
-	for _, typ := range []string{typeIAMRole, typeIAMRolePolicy, typeIAMRoleAttachment, typeLambdaFunction, typeLambdaFunctionURL, typeLambdaPermission} {
+	for _, typ := range []string{typeIAMRole, typeIAMRolePolicy, typeIAMRoleAttachment, typeLogGroup, typeLambdaFunction, typeLambdaFunctionURL, typeLambdaPermission} {
 		assert.Len(t, w.Resources(typ), 1, typ)
 	}
+	groupAt, functionAt := -1, -1
+	for i, op := range ops {
+		switch {
+		case op.Op == "create" && op.Type == typeLogGroup:
+			groupAt = i
+		case op.Op == "create" && op.Type == typeLambdaFunction:
+			functionAt = i
+		}
+	}
+	assert.True(t, groupAt >= 0 && groupAt < functionAt,
+		"the function's log group (with its retention) exists before the function, which would otherwise create it without one")
 	urlInvoke := 0
 	for _, id := range w.Resources(typeStack) {
 		if strings.Contains(string(id), "/ssm-runas-session-broker-url-invoke/") {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,10 @@ import (
 
 // The fakes of IAM roles and Lambda functions the session broker uses, and
 // the check CloudFormation's IAM makes on the roles a template creates.
+
+// logRetentionDays are the retentions CloudWatch Logs accepts (0: never
+// expire), as the provider validates them.
+var logRetentionDays = []int{0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
 // roleARNPattern is an IAM role ARN: account and name (with its path).
 var roleARNPattern = regexp.MustCompile(`^arn:aws:iam::(\d{12}):role/(.+)$`)
@@ -198,6 +203,26 @@ func init() {
 				sid = "terraform-" + w.hex(26)
 			}
 			return resource.ID(sid), with(in, "statementId", sid), []string{"lambda-permission|" + c.account + "|" + c.region + "|" + fn + "|" + sid}, nil
+		},
+	}
+
+	handlers[typeLogGroup] = handler{
+		check: func(w *World, in resource.PropertyMap) []plugin.CheckFailure {
+			v, ok := in["retentionInDays"]
+			return failIf(ok && v.IsNumber() && !slices.Contains(logRetentionDays, int(v.NumberValue())),
+				"retentionInDays", fmt.Sprintf("expected retention_in_days to be one of %v", logRetentionDays))
+		},
+		create: func(w *World, c providerConfig, in resource.PropertyMap) (resource.ID, resource.PropertyMap, []string, error) {
+			name := str(in, "name")
+			if name == "" {
+				name = "terraform-" + w.hex(26)
+			}
+			if _, ok := in["retentionInDays"]; !ok {
+				in = with(in, "retentionInDays", 0.0)
+			}
+			outs := with(in, "name", name, "logGroupClass", "STANDARD",
+				"arn", fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", c.region, c.account, name))
+			return resource.ID(name), outs, []string{"log-group|" + c.account + "|" + c.region + "|" + name}, nil
 		},
 	}
 

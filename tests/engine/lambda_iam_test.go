@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"context"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -55,4 +57,23 @@ func TestLambdaAndIAMFakesRefuseLikeTheServices(t *testing.T) {
 	permissionOnMissing := `{"Resources":{"P":{"Type":"AWS::Lambda::Permission","Properties":{"FunctionName":"other","Action":"lambda:InvokeFunction","Principal":"*"}}}}`
 	_, err = create(t, p, typeStack, "stack", map[string]any{"name": "s3", "templateBody": permissionOnMissing})
 	assert.ErrorContains(t, err, "Function not found")
+}
+
+// TestLogGroupFakeRefusesLikeTheService: a log group name is unique in an
+// account and region, and the provider accepts only CloudWatch Logs'
+// retentions.
+func TestLogGroupFakeRefusesLikeTheService(t *testing.T) {
+	w := NewWorld()
+	p := configured(t, w, "aws")
+	g, err := create(t, p, typeLogGroup, "group", map[string]any{"name": "/aws/lambda/broker", "retentionInDays": 365})
+	require.NoError(t, err)
+	assert.Equal(t, "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/broker", g.Properties["arn"].StringValue())
+	assert.Equal(t, 365.0, g.Properties["retentionInDays"].NumberValue())
+	_, err = create(t, p, typeLogGroup, "group-again", map[string]any{"name": "/aws/lambda/broker"})
+	assert.ErrorContains(t, err, "already exists", "log group names are unique in an account and region")
+
+	check, err := p.Check(context.Background(), plugin.CheckRequest{URN: urn(typeLogGroup, "g"), RandomSeed: []byte{1}, News: props(map[string]any{"name": "/x", "retentionInDays": 42})})
+	require.NoError(t, err)
+	require.Len(t, check.Failures, 1, "42 days is not a retention CloudWatch Logs offers")
+	assert.Equal(t, resource.PropertyKey("retentionInDays"), check.Failures[0].Property)
 }

@@ -53,6 +53,7 @@ const (
 	typeLambdaFunction        = "aws:lambda/function:Function"
 	typeLambdaFunctionURL     = "aws:lambda/functionUrl:FunctionUrl"
 	typeLambdaPermission      = "aws:lambda/permission:Permission"
+	typeLogGroup              = "aws:cloudwatch/logGroup:LogGroup"
 	typeAppFromTemplate       = "azuread:index/applicationFromTemplate:ApplicationFromTemplate"
 	typeServicePrincipal      = "azuread:index/servicePrincipal:ServicePrincipal"
 	typeIdentifierURI         = "azuread:index/applicationIdentifierUri:ApplicationIdentifierUri"
@@ -192,6 +193,11 @@ var schemas = map[string]resourceSchema{
 			"qualifier", "sourceAccount", "sourceArn", "statementId", "statementIdPrefix"},
 		computedInputs: []string{"statementId", "statementIdPrefix"},
 		source:         tfAWS + "lambda/permission.go",
+	},
+	typeLogGroup: {
+		replaceOnChanges: []string{"logGroupClass", "name", "namePrefix"},
+		computedInputs:   []string{"logGroupClass", "name", "namePrefix"},
+		source:           tfAWS + "logs/group.go",
 	},
 	typeAppFromTemplate: {
 		replaceOnChanges: []string{"templateId"},
