@@ -133,3 +133,58 @@ func TestAddingTheBrokerToADeployedStack(t *testing.T) {
 	require.GreaterOrEqual(t, setAt, 0, "the StackSet takes the template with the session role")
 	assert.Less(t, roleAt, setAt, "the broker's role exists before the StackSet rolls the session role out")
 }
+
+// TestRenamingTheBrokerFunction renames broker.functionName on a deployed
+// stack. The function's name, its role's name (the same), the URL's
+// function and the permissions' function all force replacements in
+// pulumi-aws v6.83.2, so the broker is rebuilt under the new name: every
+// replacement exists before what it replaces is deleted, the StackSet rolls
+// the session role's new trust out only once the new role exists, the
+// served permission sets call the new function, and the function URL is a
+// new one (people must be given the new brokerUrl).
+func TestRenamingTheBrokerFunction(t *testing.T) {
+	t.Parallel()
+	w := NewWorld()
+	w.ProvisionGroups(roleGroups...)
+	s := NewStack(t, w, examplePerPermissionSet)
+	delete(s.Settings, "entra")
+	first := s.Up()
+	require.NoError(t, first.Err, "first deployment: %s", strings.Join(first.Messages, "\n"))
+	oldURL := first.Outputs["brokerUrl"].StringValue()
+
+	s.Settings["broker"].(map[string]any)["functionName"] = "session-broker-v2"
+	up := s.Up()
+	require.NoError(t, up.Err, "renaming the function: %s", strings.Join(up.Messages, "\n"))
+	assertDeletesFollowCreates(t, up.Changes)
+
+	newRoleAt, setAt := -1, -1
+	for i, op := range up.Changes {
+		switch {
+		case op.Op == "create" && op.Type == typeIAMRole:
+			newRoleAt = i
+		case op.Op == "update" && op.Type == typeStackSet:
+			setAt = i
+		}
+	}
+	require.GreaterOrEqual(t, newRoleAt, 0, "the role is named after the function: a new role")
+	require.GreaterOrEqual(t, setAt, 0, "the session role's trust names the new role: the StackSet is updated")
+	assert.Less(t, newRoleAt, setAt, "the StackSet rolls the new trust out once the new role exists")
+
+	for _, typ := range []string{typeIAMRole, typeLogGroup, typeLambdaFunction, typeLambdaFunctionURL, typeLambdaPermission} {
+		assert.Len(t, w.Resources(typ), 1, "%s: the old one is deleted", typ)
+	}
+	fn := w.Resources(typeLambdaFunction)
+	assert.Equal(t, "session-broker-v2", string(fn[0]))
+	newURL := up.Outputs["brokerUrl"].StringValue()
+	assert.NotEqual(t, oldURL, newURL, "a new function has a new URL")
+	assert.Contains(t, strings.Join(outputStrings(up.Outputs), "\n"), "SSM_RUNAS_BROKER_URL="+newURL)
+	for _, st := range up.Changed() {
+		if st.Type == typeInlinePolicy {
+			assert.Empty(t, st.Replace, "%s: the callers' policy names the new function in place", st)
+		}
+	}
+
+	again := s.Up()
+	require.NoError(t, again.Err, strings.Join(again.Messages, "\n"))
+	assert.Empty(t, stepStrings(again.Changed()), "quiet after the rename")
+}

@@ -202,7 +202,11 @@ func init() {
 			if sid == "" {
 				sid = "terraform-" + w.hex(26)
 			}
-			return resource.ID(sid), with(in, "statementId", sid), []string{"lambda-permission|" + c.account + "|" + c.region + "|" + fn + "|" + sid}, nil
+			// The provider's id is the statement id alone (it reads the
+			// function from the state); the World keys records by id, so
+			// the function is part of it here: a statement id is unique
+			// per function, not per region.
+			return resource.ID(fn + "/" + sid), with(in, "statementId", sid), []string{"lambda-permission|" + c.account + "|" + c.region + "|" + fn + "|" + sid}, nil
 		},
 	}
 
