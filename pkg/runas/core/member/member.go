@@ -40,11 +40,26 @@ func Args(c *settings.Config) (cfn.MemberArgs, error) {
 	return args, nil
 }
 
-// Template is the member template for a validated configuration.
+// MaxTemplateBodyBytes is the largest template CloudFormation takes in a
+// request's TemplateBody (CreateStackSet, UpdateStackSet, CreateStack,
+// UpdateStack), which is how the stacks pass the member template.
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html
+const MaxTemplateBodyBytes = 51200
+
+// Template is the member template for a validated configuration. A
+// template larger than CloudFormation takes is refused here, where every
+// reader builds it, rather than by CloudFormation during `pulumi up`.
 func Template(c *settings.Config) (cfn.Template, error) {
 	args, err := Args(c)
 	if err != nil {
 		return cfn.Template{}, err
 	}
-	return cfn.MemberTemplate(args)
+	tpl, err := cfn.MemberTemplate(args)
+	if err != nil {
+		return cfn.Template{}, err
+	}
+	if n := len(tpl.JSON()); n > MaxTemplateBodyBytes {
+		return cfn.Template{}, fmt.Errorf("building the member template: %d bytes, more than the %d CloudFormation takes as a template body; configure fewer sudo rules, login groups or role accounts", n, MaxTemplateBodyBytes)
+	}
+	return tpl, nil
 }

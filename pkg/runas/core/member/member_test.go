@@ -88,3 +88,26 @@ func ExampleTemplate() {
 	// DomainJoinSecretArn true
 	// DomainDnsServers true
 }
+
+// TestTemplateFitsCloudFormation: every example's member template is
+// within what CloudFormation takes as a template body, and a
+// configuration whose template would not be is refused with the reason
+// (CloudFormation would refuse it only during pulumi up).
+func TestTemplateFitsCloudFormation(t *testing.T) {
+	for _, model := range []string{"per-role", "per-user", "domain-controller"} {
+		tpl, err := member.Template(load(t, model))
+		require.NoError(t, err, model)
+		assert.LessOrEqual(t, len(tpl.JSON()), member.MaxTemplateBodyBytes, model)
+	}
+
+	c := load(t, "per-user")
+	for i := range 80 {
+		c.PerUser.Sudo = append(c.PerUser.Sudo, settings.GroupSudo{
+			Group: fmt.Sprintf("Service-Operators-%03d", i),
+			Rule:  settings.Sudo{Commands: []string{fmt.Sprintf("/usr/bin/systemctl restart service-%03d", i)}, RunAs: settings.DefaultSudoRunAs, NoPassword: true},
+		})
+	}
+	_, err := member.Template(c)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "more than the 51200 CloudFormation takes as a template body")
+}
