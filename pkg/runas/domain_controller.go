@@ -324,7 +324,14 @@ func NewDomainController(ctx *pulumi.Context, name string, args *DomainControlle
 			Policy: joinSecret.Arn.ApplyT(func(arn string) string {
 				return string(JoinSecretPolicy(arn, args.OrganizationID).JSON())
 			}).(pulumi.StringOutput),
-			BlockPublicPolicy: pulumi.Bool(true),
+			// Secrets Manager's public-policy check accepts only fixed values
+			// of aws:SourceArn, aws:SourceVpc, aws:SourceVpce and
+			// aws:SourceAccount as limits on a wildcard principal
+			// (https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_secret-policy.html);
+			// aws:PrincipalOrgID is not among them, so with the check on the
+			// first pulumi up could be refused. The policy is this one
+			// function's, limited to the organization and to reading.
+			BlockPublicPolicy: pulumi.Bool(false),
 		}, parent)
 		if err != nil {
 			return nil, err
@@ -673,8 +680,9 @@ func JoinKeyPolicy(secretARN, organizationID string) (policy.Document, error) {
 // JoinSecretPolicy is the join secret's resource policy: principals of the
 // organization may read its value, which their own IAM policy must allow
 // as well (hostjoin.SecretReadPolicy, attached to the hosts' instance
-// role). Secrets Manager does not count a policy limited by
-// aws:PrincipalOrgID as public.
+// role). Secrets Manager's public-policy check does not list
+// aws:PrincipalOrgID among the limits it accepts, so the stack attaches it
+// without that check.
 func JoinSecretPolicy(secretARN, organizationID string) policy.Document {
 	return policy.Document{Version: policy.Version, Statement: []policy.Statement{{
 		Sid: "OrganizationHostsReadTheJoinSecret", Effect: policy.Allow,

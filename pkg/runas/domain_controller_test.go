@@ -252,7 +252,7 @@ func TestDomainControllerSharesJoinSecret(t *testing.T) {
 	assert.JSONEq(t, string(want.JSON()), find(t, rows, "aws:kms/keyPolicy:KeyPolicy", "dc-join").Inputs["policy"].(string))
 	sp := find(t, rows, "aws:secretsmanager/secretPolicy:SecretPolicy", "dc-join")
 	assert.JSONEq(t, string(runas.JoinSecretPolicy(join, "o-a1b2c3d4e5").JSON()), sp.Inputs["policy"].(string))
-	assert.Equal(t, true, sp.Inputs["blockPublicPolicy"], "Secrets Manager refuses a policy that would make the secret public")
+	assert.Equal(t, false, sp.Inputs["blockPublicPolicy"], "Secrets Manager's public-policy check does not accept aws:PrincipalOrgID as a limit")
 	for _, rule := range find(t, rows, "aws:ec2/securityGroup:SecurityGroup", "dc-sg").Inputs["ingress"].([]any) {
 		assert.Equal(t, []any{"10.42.0.0/16", "10.60.0.0/16"}, rule.(map[string]any)["cidrBlocks"], "AD ports open to the VPC and the client networks")
 	}

@@ -295,7 +295,7 @@ func TestProgramSharesTheJoinSecretWithTheOrganization(t *testing.T) {
 
 	sp := all["aws:secretsmanager/secretPolicy:SecretPolicy domain-controller-join"]
 	require.NotNil(t, sp.Inputs, "the join secret's resource policy")
-	assert.Equal(t, true, sp.Inputs["blockPublicPolicy"])
+	assert.Equal(t, false, sp.Inputs["blockPublicPolicy"], "the public-policy check does not accept aws:PrincipalOrgID as a limit")
 	assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[{
 	  "Sid":"OrganizationHostsReadTheJoinSecret","Effect":"Allow","Principal":{"AWS":"*"},
 	  "Action":"secretsmanager:GetSecretValue","Resource":"*",
