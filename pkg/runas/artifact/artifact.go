@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -222,8 +223,52 @@ func (l Lambda) FromFile(path string) (Zip, error) {
 	if err != nil {
 		return Zip{}, fmt.Errorf("%s %s: not a zip: %w", l.Setting, path, err)
 	}
-	zr.Close()
+	defer zr.Close()
+	if err := checkStartable(&zr.Reader, DefaultArch); err != nil {
+		return Zip{}, fmt.Errorf("%s %s: %w", l.Setting, path, err)
+	}
 	return Zip{Path: path, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// elfMachines are the ELF machines of the architectures Lambda runs.
+var elfMachines = map[string]elf.Machine{"arm64": elf.EM_AARCH64, "amd64": elf.EM_X86_64, "x86_64": elf.EM_X86_64}
+
+// checkStartable refuses a package the OS-only runtime cannot start: it
+// runs the file named bootstrap at the zip's root, so that file must be
+// there and, when it is an executable (not a script), be built for the
+// function's architecture. Either mistake deploys without an error and
+// fails every invocation (Runtime.InvalidEntrypoint).
+// https://docs.aws.amazon.com/lambda/latest/dg/golang-package.html
+func checkStartable(zr *zip.Reader, arch string) error {
+	var boot *zip.File
+	for _, f := range zr.File {
+		if f.Name == "bootstrap" {
+			boot = f
+		}
+	}
+	if boot == nil {
+		return errors.New("no file named bootstrap at the root of the zip: the provided.al2023 runtime starts that file")
+	}
+	rc, err := boot.Open()
+	if err != nil {
+		return fmt.Errorf("reading bootstrap: %w", err)
+	}
+	data, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return fmt.Errorf("reading bootstrap: %w", err)
+	}
+	if !bytes.HasPrefix(data, []byte(elf.ELFMAG)) {
+		return nil // a script: the runtime runs it with its interpreter
+	}
+	f, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("reading bootstrap as an executable: %w", err)
+	}
+	if want, ok := elfMachines[arch]; ok && f.Machine != want {
+		return fmt.Errorf("bootstrap is built for %s, the function runs on %s (%s): build it with GOOS=linux GOARCH=%s", f.Machine, arch, want, arch)
+	}
+	return nil
 }
 
 // SourceCodeHash is the zip's digest as Lambda reports it (CodeSha256:

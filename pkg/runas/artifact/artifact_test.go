@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/base64"
+	"encoding/binary"
 	"io"
 	"os"
 	"path/filepath"
@@ -131,4 +132,73 @@ func TestBuildBrokerWithoutSource(t *testing.T) {
 	_, err := artifact.BuildBroker(context.Background(), artifact.BuildOptions{ModuleDir: t.TempDir(), OutDir: t.TempDir()})
 	assert.ErrorIs(t, err, artifact.ErrSourceNotFound)
 	assert.ErrorContains(t, err, "building the broker")
+}
+
+// elfHeader is the 64-byte header of a little-endian 64-bit Linux
+// executable for machine: enough for debug/elf to read which machine a
+// binary was built for.
+func elfHeader(t *testing.T, machine elf.Machine) []byte {
+	t.Helper()
+	h := elf.Header64{Type: uint16(elf.ET_EXEC), Machine: uint16(machine), Version: uint32(elf.EV_CURRENT), Ehsize: 64, Phentsize: 56, Shentsize: 64}
+	copy(h.Ident[:], elf.ELFMAG)
+	h.Ident[elf.EI_CLASS] = byte(elf.ELFCLASS64)
+	h.Ident[elf.EI_DATA] = byte(elf.ELFDATA2LSB)
+	h.Ident[elf.EI_VERSION] = byte(elf.EV_CURRENT)
+	var b bytes.Buffer
+	require.NoError(t, binary.Write(&b, binary.LittleEndian, h))
+	return b.Bytes()
+}
+
+// zipOf writes a zip holding files (name to content) and returns its path.
+func zipOf(t *testing.T, files map[string][]byte) string {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, content := range files {
+		w, err := zw.Create(name)
+		require.NoError(t, err)
+		_, err = w.Write(content)
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	p := filepath.Join(t.TempDir(), "prebuilt.zip")
+	require.NoError(t, os.WriteFile(p, buf.Bytes(), 0o644))
+	return p
+}
+
+// TestFromFileRefusesAZipLambdaCannotStart: the OS-only runtime runs the
+// file named bootstrap at the zip's root, and the functions declare
+// artifact.DefaultArch. A prebuilt zip without it, or with a binary built
+// for another machine (a laptop's default GOARCH), deploys without error
+// and then fails every invocation (Runtime.InvalidEntrypoint), so it is
+// refused when the zip is read.
+func TestFromFileRefusesAZipLambdaCannotStart(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files map[string][]byte
+		want  string
+	}{
+		{"no bootstrap", map[string][]byte{"main": elfHeader(t, elf.EM_AARCH64)}, `no file named bootstrap at the root`},
+		{"bootstrap in a folder", map[string][]byte{"build/bootstrap": elfHeader(t, elf.EM_AARCH64)}, `no file named bootstrap at the root`},
+		{"built for x86-64", map[string][]byte{"bootstrap": elfHeader(t, elf.EM_X86_64)}, `bootstrap is built for EM_X86_64, the function runs on arm64 (EM_AARCH64): build it with GOOS=linux GOARCH=arm64`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := artifact.Broker.FromFile(zipOf(t, tc.files))
+			assert.ErrorContains(t, err, "broker.zipPath")
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
+	for _, tc := range []struct {
+		name  string
+		files map[string][]byte
+	}{
+		{"built for arm64", map[string][]byte{"bootstrap": elfHeader(t, elf.EM_AARCH64)}},
+		{"a script bootstrap, which the runtime also runs", map[string][]byte{"bootstrap": []byte("#!/bin/sh\nexec ./broker\n"), "broker": elfHeader(t, elf.EM_AARCH64)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			z, err := artifact.Broker.FromFile(zipOf(t, tc.files))
+			require.NoError(t, err)
+			assert.True(t, z.Built())
+		})
+	}
 }
