@@ -268,7 +268,8 @@ func TestPlanShowsTheBroker(t *testing.T) {
 	assert.Equal(t, 1+6+3, waiting)
 
 	assert.Equal(t, deploy.DeploymentOrderFor(c), doc.DeploymentOrder)
-	assert.Contains(t, out, "SSM_RUNAS_BROKER_URL=<brokerUrl>")
+	assert.Contains(t, out, brokerURLEnv+"=<brokerUrl>", "the plan names the variable connect reads")
+	assert.Equal(t, brokerURLEnv, deploy.BrokerURLEnv, "the stack's nextSteps name the variable connect reads")
 
 	_, again := planJSON(t, "--config", brokerExample)
 	assert.Equal(t, out, again, "the broker is built reproducibly: two plans of an unchanged tree are identical")
