@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -18,6 +19,39 @@ import (
 // logRetentionDays are the retentions CloudWatch Logs accepts (0: never
 // expire), as the provider validates them.
 var logRetentionDays = []int{0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// maxEnvironmentBytes is Lambda's limit on a function's environment.
+const maxEnvironmentBytes = 4096
+
+// environmentRefusal is Lambda's answer to a function whose environment
+// variables, written as one JSON object (the "String measured" of its
+// message), take more than 4 KB.
+func environmentRefusal(in resource.PropertyMap) error {
+	env, ok := in["environment"]
+	if !ok || !env.IsObject() {
+		return nil
+	}
+	vars, ok := env.ObjectValue()["variables"]
+	if !ok || !vars.IsObject() {
+		return nil
+	}
+	measured := map[string]string{}
+	for k, v := range vars.ObjectValue() {
+		if v.IsString() {
+			measured[string(k)] = v.StringValue()
+		}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(measured); err != nil {
+		return err
+	}
+	if s := strings.TrimSuffix(buf.String(), "\n"); len(s) > maxEnvironmentBytes {
+		return fmt.Errorf("InvalidParameterValueException: Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: %s", s)
+	}
+	return nil
+}
 
 // roleARNPattern is an IAM role ARN: account and name (with its path).
 var roleARNPattern = regexp.MustCompile(`^arn:aws:iam::(\d{12}):role/(.+)$`)
@@ -163,6 +197,9 @@ func init() {
 			if role == nil || !strings.Contains(str(role.outputs, "assumeRolePolicy"), "lambda.amazonaws.com") {
 				return "", nil, nil, fmt.Errorf("InvalidParameterValueException: The role defined for the function cannot be assumed by Lambda")
 			}
+			if err := environmentRefusal(in); err != nil {
+				return "", nil, nil, err
+			}
 			if code, ok := in["code"]; !ok || !code.IsArchive() {
 				return "", nil, nil, fmt.Errorf("InvalidParameterValueException: Uploaded file must be a non-empty zip")
 			}
@@ -179,6 +216,16 @@ func init() {
 			return resource.ID(name), outs, []string{"lambda-function|" + c.account + "|" + c.region + "|" + name}, nil
 		},
 	}
+	function := handlers[typeLambdaFunction]
+	function.update = func(w *World, c providerConfig, r *record, in resource.PropertyMap) (resource.PropertyMap, error) {
+		if err := environmentRefusal(in); err != nil {
+			return nil, err
+		}
+		outs := in.Copy()
+		carryComputed(outs, r)
+		return outs, nil
+	}
+	handlers[typeLambdaFunction] = function
 	handlers[typeLambdaFunctionURL] = handler{
 		create: func(w *World, c providerConfig, in resource.PropertyMap) (resource.ID, resource.PropertyMap, []string, error) {
 			fn := str(in, "functionName")

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -76,4 +77,28 @@ func TestLogGroupFakeRefusesLikeTheService(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, check.Failures, 1, "42 days is not a retention CloudWatch Logs offers")
 	assert.Equal(t, resource.PropertyKey("retentionInDays"), check.Failures[0].Property)
+}
+
+// TestLambdaFakeMeasuresTheEnvironmentAsLambdaDoes: the variables as one
+// JSON object, so quotes inside a value count twice.
+func TestLambdaFakeMeasuresTheEnvironmentAsLambdaDoes(t *testing.T) {
+	w := NewWorld()
+	p := configured(t, w, "aws")
+	archive, err := resource.NewPathArchive(WriterZip(t, "code"))
+	require.NoError(t, err)
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	_, err = create(t, p, typeIAMRole, "role", map[string]any{"name": "broker", "assumeRolePolicy": trust})
+	require.NoError(t, err)
+	fn := func(name, value string) map[string]any {
+		return map[string]any{"name": name, "role": "arn:aws:iam::111111111111:role/broker", "code": archive,
+			"environment": map[string]any{"variables": map[string]any{"RULES": value}}}
+	}
+
+	plain := strings.Repeat("a", 4000)
+	_, err = create(t, p, typeLambdaFunction, "fits", fn("fits", plain))
+	assert.NoError(t, err, "4000 plain bytes fit")
+	quoted := strings.Repeat(`"a",`, 1000)
+	require.Less(t, len("RULES")+len(quoted), 4096, "the key and the raw value alone fit")
+	_, err = create(t, p, typeLambdaFunction, "quoted", fn("quoted", quoted))
+	assert.ErrorContains(t, err, "exceeded the 4KB limit. String measured: {\"RULES\":\"\\\"a\\\",")
 }
