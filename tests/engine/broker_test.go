@@ -130,6 +130,7 @@ func TestAddingTheBrokerToADeployedStack(t *testing.T) {
 			setAt = i
 		}
 	}
+	require.GreaterOrEqual(t, roleAt, 0, "the broker's role is created")
 	require.GreaterOrEqual(t, setAt, 0, "the StackSet takes the template with the session role")
 	assert.Less(t, roleAt, setAt, "the broker's role exists before the StackSet rolls the session role out")
 }
