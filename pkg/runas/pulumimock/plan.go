@@ -226,6 +226,10 @@ var computed = map[string]func(name, region string) map[string]string{
 	"azuread:index/servicePrincipalTokenSigningCertificate:ServicePrincipalTokenSigningCertificate": func(name, _ string) map[string]string {
 		return map[string]string{"thumbprint": "THUMBPRINT-OF-" + name}
 	},
+	// A KMS key's keyId is its id, a UUID; the mock's id stands for it.
+	"aws:kms/key:Key": func(name, _ string) map[string]string {
+		return map[string]string{"keyId": name + "-id"}
+	},
 	// A function URL is https://<url-id>.lambda-url.<region>.on.aws/, the
 	// id 32 lower-case letters and digits Lambda picks.
 	"aws:lambda/functionUrl:FunctionUrl": func(name, region string) map[string]string {
