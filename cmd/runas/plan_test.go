@@ -244,7 +244,13 @@ func TestPlanShowsTheBroker(t *testing.T) {
 		if c.BrokerServes(ps) {
 			d, err = brokerpolicy.CallerPolicy(c.BrokerCallerArgs(role.PermissionSet.AllowRunCommands))
 			require.NoError(t, err)
+			for _, st := range policy.PermissionSetSessionPolicy(c.PermissionSetPolicyArgs(role)).Statement {
+				if st.Sid == policy.SidEncryptSessionData {
+					d.Statement = append(d.Statement, st) // the person's own plugin asks KMS for the data key
+				}
+			}
 			assert.JSONEq(t, string(d.JSON()), inline[ps], ps)
+			assert.Contains(t, inline[ps], `"kms:GenerateDataKey"`, ps)
 			assert.False(t, allowsStart, "%s goes through the broker: no StartSession of its own", ps)
 			assert.Contains(t, inline[ps], `"Sid":"DenyDirectStartSession"`, ps)
 		} else {

@@ -48,6 +48,12 @@ func SessionBroker(ctx *pulumi.Context, cfg *settings.Config, in Inputs, provide
 // CallerPolicy is the inline policy of a permission set the broker serves
 // (brokerpolicy.CallerPolicy, with the role's allowRunCommands), or nil
 // when people with the permission set start sessions themselves.
+//
+// With sessionPreferences.kmsKeyId set it also carries the session
+// policy's EncryptSessionData statement: the agent asks the client for a
+// KMS data key at the start of every session, and session-manager-plugin
+// calls kms:GenerateDataKey with the person's own profile, not with the
+// broker's credentials (aws/session-manager-plugin src/encryption).
 func CallerPolicy(cfg *settings.Config, role settings.Role) (*policy.Document, error) {
 	if !cfg.BrokerServes(role.PermissionSet.Name) {
 		return nil, nil
@@ -56,8 +62,16 @@ func CallerPolicy(cfg *settings.Config, role settings.Role) (*policy.Document, e
 	if err != nil {
 		return nil, fmt.Errorf("role %s: %w", role.Name, err)
 	}
+	if cfg.SessionPreferences.KMSKeyID != nil && !slices.ContainsFunc(doc.Statement, isEncryptSessionData) {
+		session := policy.PermissionSetSessionPolicy(cfg.PermissionSetPolicyArgs(role))
+		if i := slices.IndexFunc(session.Statement, isEncryptSessionData); i >= 0 {
+			doc.Statement = append(doc.Statement, session.Statement[i])
+		}
+	}
 	return &doc, nil
 }
+
+func isEncryptSessionData(st policy.Statement) bool { return st.Sid == policy.SidEncryptSessionData }
 
 // BrokerNextSteps say how people reach the broker, and name the permission
 // sets the broker serves that this stack does not manage.

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 	"github.com/ssm-runas/ssm-runas/stacks/deploy"
 )
@@ -65,4 +66,50 @@ func TestDeploymentOrderWithTheBroker(t *testing.T) {
 
 	c.Broker = nil
 	assert.Equal(t, without, deploy.DeploymentOrderFor(c), "without a broker section the order is the model's")
+}
+
+// TestCallerPolicyLetsThePluginEncrypt: with sessionPreferences.kmsKeyId
+// set, the agent asks the client for a KMS data key at the start of every
+// session, and session-manager-plugin calls kms:GenerateDataKey with the
+// person's own profile (aws/session-manager-plugin src/encryption), not
+// with the broker's credentials. People the broker serves therefore keep
+// the session policy's EncryptSessionData statement, or every encrypted
+// session fails at its handshake.
+func TestCallerPolicyLetsThePluginEncrypt(t *testing.T) {
+	c, err := settings.Load("../../examples/per-permission-set/runas.yaml")
+	require.NoError(t, err)
+	require.NotNil(t, c.SessionPreferences.KMSKeyID, "the example encrypts sessions")
+	for _, r := range c.Roles {
+		if !c.BrokerServes(r.PermissionSet.Name) {
+			continue
+		}
+		var want policy.Statement
+		for _, st := range policy.PermissionSetSessionPolicy(c.PermissionSetPolicyArgs(r)).Statement {
+			if st.Sid == policy.SidEncryptSessionData {
+				want = st
+			}
+		}
+		require.Equal(t, policy.SidEncryptSessionData, want.Sid, "the session policy encrypts")
+		doc, err := deploy.CallerPolicy(c, r)
+		require.NoError(t, err)
+		require.NotNil(t, doc)
+		var got []policy.Statement
+		for _, st := range doc.Statement {
+			if st.Sid == policy.SidEncryptSessionData {
+				got = append(got, st)
+			}
+		}
+		if assert.Len(t, got, 1, r.Name) {
+			assert.JSONEq(t, string(policy.Document{Statement: []policy.Statement{want}}.JSON()), string(policy.Document{Statement: got}.JSON()), r.Name)
+		}
+	}
+
+	c.SessionPreferences.KMSKeyID = nil
+	for _, r := range c.Roles {
+		doc, err := deploy.CallerPolicy(c, r)
+		require.NoError(t, err)
+		if doc != nil {
+			assert.NotContains(t, string(doc.JSON()), "kms:", "%s: no key, no KMS permission", r.Name)
+		}
+	}
 }
