@@ -436,7 +436,19 @@ func plainValue(v resource.PropertyValue) any {
 		}
 		return out
 	case v.IsArchive():
-		return map[string]any{"archive": v.ArchiveValue().Hash}
+		a := v.ArchiveValue()
+		name := "assets"
+		switch {
+		case a.IsPath():
+			name = path.Base(a.Path)
+		case a.IsURI():
+			name = a.URI
+		}
+		out := map[string]any{"archive": name}
+		if a.Hash != "" {
+			out["hash"] = a.Hash
+		}
+		return out
 	case v.IsResourceReference():
 		return urnName(string(v.ResourceReferenceValue().URN))
 	}
