@@ -105,7 +105,8 @@ func perUserValueFindings(c *settings.Config, people []assignedPerson) []Finding
 			findings = append(findings, Finding{Check: CheckValueMissing, Subject: who, Want: "their own account name in " + source, Got: "(none): sessions are refused"})
 			continue
 		case username.Validate(got) != nil:
-			findings = append(findings, Finding{Check: CheckValueInvalid, Subject: who, Want: "a Linux user name matching " + username.Pattern, Got: got})
+			// The rule it breaks: the pattern, or root (which matches it).
+			findings = append(findings, Finding{Check: CheckValueInvalid, Subject: who, Want: "a Run As user name: " + username.Validate(got).Error(), Got: got})
 		case slices.Contains(reserved, got):
 			findings = append(findings, Finding{Check: CheckValueReserved, Subject: who, Want: "not one of " + strings.Join(reserved, ", ") + " (the guardrail refuses them)", Got: got})
 		}

@@ -89,3 +89,38 @@ func ExampleCheckStaleValues() {
 	// value-stale carol@corp.example: got carol, want cjones (from onPremisesSamAccountName "CJones" in Entra ID)
 	// true
 }
+
+// CheckUsers judges, in the per-user models, the value each person
+// assigned a per-user permission set holds: one valid Run As name (the
+// finding names the rule it breaks), not reserved, held by no one else.
+func ExampleCheckUsers_perUser() {
+	c, err := settings.Load("../../../../examples/per-user/runas.yaml")
+	if err != nil {
+		panic(err)
+	}
+	c.IdentityCenter.RunAsSource = "${path:title}"
+	c.PerUser.PermissionSets = c.PerUser.PermissionSets[:1]
+	store := exampleStore{
+		"alice@corp.example": "alice",
+		"bob@corp.example":   "root",
+		"carol@corp.example": "Carol",
+		"dave@corp.example":  "ec2-user",
+		"erin@corp.example":  "alice",
+		"frank@corp.example": "",
+	}
+
+	findings, err := audit.CheckUsers(context.Background(), store, c)
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range findings {
+		fmt.Printf("%s %s: want %s, got %s\n", f.Check, f.Subject, f.Want, f.Got)
+	}
+	// Output:
+	// value-duplicate alice@corp.example: want a value no one else holds, got alice (also held by erin@corp.example)
+	// value-invalid bob@corp.example: want a Run As user name: root is not allowed as a Run As user, got root
+	// value-invalid carol@corp.example: want a Run As user name: must match ^[a-z_][a-z0-9_-]{0,31}$, got Carol
+	// value-reserved dave@corp.example: want not one of admin, almalinux, alpine, arch, bitnami, centos, cloud-user, core, debian, ec2-user, fedora, kali, opc, rocky, root, ssm-user, ubuntu (the guardrail refuses them), got ec2-user
+	// value-duplicate erin@corp.example: want a value no one else holds, got alice (also held by alice@corp.example)
+	// value-missing frank@corp.example: want their own account name in ${path:title}, got (none): sessions are refused
+}
