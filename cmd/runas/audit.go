@@ -37,19 +37,21 @@ func newAuditCommand() *cobra.Command {
   the organization: the SCP exists with the desired content and is attached
   to every target; the StackSet's instances are current in every region;
 
-  Identity Center: ABAC maps SSMSessionRunAs from the configured source; every
-  user holds the one valid value their role groups imply (stale values, which
-  Identity Center keeps after Entra clears them, are found), and values that
-  are no role account are listed. Each role's, or per-user permission set's,
-  account assignments match the configuration, OUs expanded to their ACTIVE
-  accounts.
+  Identity Center: ABAC maps SSMSessionRunAs from the configured source. Each
+  role's, or per-user permission set's, account assignments match the
+  configuration, OUs expanded to their ACTIVE accounts.
 
-  Per-user models: every person assigned a permission set holds one valid,
-  unreserved value no one else holds. With --entra the audit also reads each
-  person's source attribute (perUser.userSource) from Entra ID through
-  Microsoft Graph: a value Identity Center kept after the attribute was
-  cleared in Entra (provisioning does not clear it), or one that differs from
-  the lower-cased attribute, is value-stale; a person Entra no longer has is
+  Per-role model: every user holds the one valid value their role groups
+  imply (stale values, which Identity Center keeps after Entra clears them,
+  are found), and values that are no role account are listed.
+
+  Per-user models (per-user, domain-controller): every person assigned a
+  permission set holds one valid, unreserved value no one else holds. With
+  --entra the audit also reads each person's source attribute
+  (perUser.userSource) from Entra ID through Microsoft Graph: a value
+  Identity Center kept after the attribute was cleared in Entra
+  (provisioning does not clear it), or one that differs from the
+  lower-cased attribute, is value-stale; a person Entra no longer has is
   entra-user-missing. Without --entra that check is reported as not checked
   (exit 2). Graph credentials are those of runas entra: az login, the AZURE_*
   environment variables, a managed identity, or a bearer token in

@@ -533,6 +533,10 @@ func TestAuditEntra(t *testing.T) {
 	assert.Contains(t, out, "--entra")
 	assert.Contains(t, out, "--graph-url")
 	assert.Contains(t, out, GraphTokenEnv, "--help says where the Graph credentials come from")
+	roleGroups := strings.Index(out, "their role groups")
+	require.Positive(t, roleGroups, out)
+	assert.Contains(t, out[strings.LastIndex(out[:roleGroups], "\n\n"):roleGroups], "Per-role model:",
+		"the role group rule is given as the per-role model's, not as every model's")
 	flag := regexp.MustCompile(`(?m)^\s+--graph-url string\s+(.*)$`).FindStringSubmatch(out)
 	require.NotNil(t, flag, out)
 	assert.Contains(t, flag[1], GraphTokenEnv,
