@@ -1,5 +1,6 @@
 // Package fakegraph is a stateful stand-in for the few Microsoft Graph
-// endpoints the role sync and the attribute mapping use. Graph has no
+// endpoints the role sync, the attribute mapping and the per-user audit's
+// stale value check use. Graph has no
 // emulator; this server answers in the documented shapes (collections with
 // value and @odata.nextLink, error envelopes, 404 for unknown groups) and
 // enforces the rules that matter: advanced queries need ConsistencyLevel
