@@ -20,9 +20,9 @@ const defaultAWSTimeout = 30 * time.Minute
 func newAuditCommand() *cobra.Command {
 	var s *setup
 	var entra bool
-	var graphURL string
+	var graphURL, stack string
 	cmd := &cobra.Command{
-		Use:   "audit --config FILE [--endpoint-url URL] [--role NAME] [--regions configured|enabled] [--entra [--graph-url URL]] [--output table|json|markdown|html]",
+		Use:   "audit --config FILE [--endpoint-url URL] [--role NAME] [--regions configured|enabled] [--stack STACK] [--entra [--graph-url URL]] [--output table|json|markdown|html]",
 		Short: "Check every account and region, the organization and Identity Center",
 		Long: `audit checks the three layers of the chain and reports what differs:
 
@@ -30,12 +30,19 @@ func newAuditCommand() *cobra.Command {
   organization.targets, and the management account): SSM-SessionManagerRunShell
   exists; its default version has Run As on, the fallback user, and the
   configured logging; no version with the right content waits unpromoted.
+  With a broker section, the session role <broker.sessionRoleName>-<region>
+  matches the member template; with perUser hosts, every running instance
+  tagged for joining has the join association and its last run succeeded.
   With --regions enabled, every region each account has enabled is checked,
   and an enabled region outside organization.regions without the document
   is a finding (sessions there open as ssm-user);
 
   the organization: the SCP exists with the desired content and is attached
   to every target; the StackSet's instances are current in every region;
+  the broker's function exists, its URL is IAM-authenticated and answers a
+  signed probe; the domain-controller model's bootstrap status reads
+  complete (the stack's with --stack, else every stack's under
+  /runas/ssm-runas/);
 
   Identity Center: ABAC maps SSMSessionRunAs from the configured source. Each
   role's, or per-user permission set's, account assignments match the
@@ -101,7 +108,7 @@ checked or the run stopped early (each such part is listed), or bad usage.`,
 				}
 			}
 			msgs := s.stderr(cmd)
-			rep, err := audit.Run(ctx, c, src, audit.Options{Concurrency: s.aws.concurrency, Progress: msgs.progress})
+			rep, err := audit.Run(ctx, c, src, audit.Options{Concurrency: s.aws.concurrency, Progress: msgs.progress, PulumiStack: stack})
 			msgs.done()
 			if err != nil {
 				if ctx.Err() != nil {
@@ -135,6 +142,7 @@ checked or the run stopped early (each such part is listed), or bad usage.`,
 	}
 	s = newSetup(cmd, setupOptions{Outputs: []string{"table", "json", "markdown", "html"}, Timeout: defaultAWSTimeout, AWS: true})
 	f := cmd.Flags()
+	f.StringVar(&stack, "stack", "", "the Pulumi stack whose domain controller status is read (default: every stack's)")
 	f.BoolVar(&entra, "entra", false, "per-user models: read people's source attribute from Entra ID (Microsoft Graph) to find stale values")
 	f.StringVar(&graphURL, "graph-url", graph.DefaultBaseURL, "Microsoft Graph endpoint for --entra; for a national cloud's, put a token for that cloud in "+
 		GraphTokenEnv+" (the credential chain asks for one for "+graph.Scope+")")

@@ -22,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 	idstypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -31,6 +33,7 @@ import (
 	"github.com/ssm-runas/ssm-runas/internal/orgseed"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/audit"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/awsorg"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/dcbootstrap"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sessiondoc"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
@@ -541,4 +544,48 @@ func TestAuditEntra(t *testing.T) {
 	require.NotNil(t, flag, out)
 	assert.Contains(t, flag[1], GraphTokenEnv,
 		"another cloud's Graph refuses tokens for graph.microsoft.com, which the credential chain gets: --graph-url says so")
+}
+
+// TestAuditStackNamesTheDomainController: --stack reads that stack's
+// bootstrap status only; without it every stack's is read.
+func TestAuditStackNamesTheDomainController(t *testing.T) {
+	awsEnv(t)
+	w := seedOrg(t, 1, func(int, string) orgseed.State { return orgseed.Compliant })
+	src, err := os.ReadFile(w.config)
+	require.NoError(t, err)
+	cfg := strings.Replace(string(src), "model: per-user", "model: domain-controller", 1)
+	cfg = regexp.MustCompile(`(?s)  domain:\n.*?joinSecretArn: [^\n]*\n`).ReplaceAllString(cfg, "  domain: {fromDomainControllerStack: true}\n")
+	cfg += "domainController:\n  domain: corp.example.com\n  region: eu-west-1\n  seed:\n    users: [{name: alice}]\n    groups: [{name: Linux-Users, members: [alice]}]\n"
+	path := filepath.Join(t.TempDir(), "dc.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o644))
+
+	ctx := motoserver.Context(t)
+	params := w.factory.SSM(w.org.ManagementAccount, "eu-west-1")
+	for stack, status := range map[string]string{"prod": "failed", "dev": "complete"} {
+		_, err := params.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(dcbootstrap.StatusParameterName("ssm-runas", stack)),
+			Value: aws.String(status), Type: ssmtypes.ParameterTypeString})
+		require.NoError(t, err)
+	}
+	statusFindings := func(args ...string) []string {
+		t.Helper()
+		_, out, errOut := runCLI(t, append([]string{"audit", "--config", path, "--output", "json",
+			"--endpoint-url", abacProxy(t, w.srv.URL, settings.DefaultRunAsSource)}, args...)...)
+		var rep struct {
+			Organization struct {
+				Findings []struct{ Check, Subject string }
+			}
+		}
+		require.NoError(t, json.Unmarshal([]byte(out), &rep), "%s%s", out, errOut)
+		var got []string
+		for _, f := range rep.Organization.Findings {
+			if strings.HasPrefix(f.Check, "domain-controller-status") {
+				got = append(got, f.Check+" "+f.Subject)
+			}
+		}
+		return got
+	}
+	assert.Empty(t, statusFindings("--stack", "dev"), "dev's bootstrap is complete")
+	assert.Equal(t, []string{"domain-controller-status /runas/ssm-runas/prod/domain-controller/status (eu-west-1)"}, statusFindings("--stack", "prod"))
+	assert.Equal(t, []string{"domain-controller-status-missing /runas/ssm-runas/test/domain-controller/status (eu-west-1)"}, statusFindings("--stack", "test"))
+	assert.Equal(t, []string{"domain-controller-status /runas/ssm-runas/prod/domain-controller/status (eu-west-1)"}, statusFindings(), "without --stack every stack's status is read")
 }
