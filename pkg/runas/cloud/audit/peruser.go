@@ -110,12 +110,12 @@ func perUserValueFindings(c *settings.Config, people []assignedPerson) []Finding
 		case slices.Contains(reserved, got):
 			findings = append(findings, Finding{Check: CheckValueReserved, Subject: who, Want: "not one of " + strings.Join(reserved, ", ") + " (the guardrail refuses them)", Got: got})
 		}
-		key := strings.ToLower(got)
+		key := username.Account(got)
 		holders = append(holders, p)
 		holdersOf[key] = append(holdersOf[key], who)
 	}
 	for _, h := range holders {
-		all := holdersOf[strings.ToLower(h.value)]
+		all := holdersOf[username.Account(h.value)]
 		if len(all) < 2 {
 			continue
 		}

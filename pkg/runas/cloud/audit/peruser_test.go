@@ -53,6 +53,7 @@ func TestPerUserValuesAgainstMoto(t *testing.T) {
 		{"grace", "Alice", []string{users}}, // not lower-cased by SCIM, and alice's in lower case
 		{"heidi", "heidi ", []string{users}},
 		{"ivan", "ivan", []string{db}},
+		{"judy", "Ivan ", []string{db}}, // the agent's shell drops the space: ivan's account
 	} {
 		in := &identitystore.CreateUserInput{IdentityStoreId: store, UserName: aws.String(u.name),
 			DisplayName: aws.String(u.name), Name: &idstypes.Name{GivenName: aws.String(u.name), FamilyName: aws.String("Example")}}
@@ -77,6 +78,9 @@ func TestPerUserValuesAgainstMoto(t *testing.T) {
 		"value-invalid grace",
 		"value-duplicate grace",
 		"value-invalid heidi",
+		"value-duplicate ivan",
+		"value-invalid judy",
+		"value-duplicate judy",
 	}
 	for _, model := range []settings.Model{settings.ModelPerUser, settings.ModelDomainController} {
 		// The domain-controller model reads people's values the same way;

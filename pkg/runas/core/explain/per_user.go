@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/username"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
@@ -42,7 +43,7 @@ func checkUnique(value string, others []string, res *Result) bool {
 		return false
 	}
 	for _, o := range others {
-		if strings.EqualFold(strings.TrimSpace(o), strings.TrimSpace(value)) {
+		if username.Account(o) == username.Account(value) {
 			res.step("unique", fmt.Sprintf("another person holds %q: on every joined host both would be the same account", o),
 				"shared OS identity")
 			return true

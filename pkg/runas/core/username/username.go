@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 // MaxLength is the longest Linux user name useradd accepts.
@@ -43,3 +44,10 @@ func Validate(name string) error {
 	}
 	return nil
 }
+
+// Account is the host account a Run As value lands on, for telling whether
+// two values are one account: the SSM agent passes the value to `sh -c`,
+// which drops surrounding whitespace, and joined hosts look names up
+// without regard to case. Values with the same Account share one OS
+// identity.
+func Account(value string) string { return strings.ToLower(strings.TrimSpace(value)) }

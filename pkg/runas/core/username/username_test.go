@@ -57,3 +57,11 @@ func ExampleValidate() {
 	// Admin!: must match ^[a-z_][a-z0-9_-]{0,31}$
 	// root: root is not allowed as a Run As user
 }
+
+func TestAccount(t *testing.T) {
+	for _, same := range [][2]string{{"alice", "Alice"}, {"alice", "alice "}, {"alice", " ALICE\t"}} {
+		assert.Equal(t, username.Account(same[0]), username.Account(same[1]), "%q and %q land on one account", same[0], same[1])
+	}
+	assert.NotEqual(t, username.Account("alice"), username.Account("alice2"))
+	assert.NotEqual(t, username.Account("al ice"), username.Account("alice"), "inner space is another word to the shell, not the same name")
+}
