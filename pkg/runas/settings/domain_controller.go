@@ -229,7 +229,7 @@ func (c *Config) validateDomainController() field.List {
 	}
 	if d.Domain == "" {
 		errs.Add(field.Required(root.Child("domain"), "is required: the new domain's DNS name, e.g. corp.example.com"))
-	} else if len(d.Domain) > maxDNSNameLength || !domainNameRe.MatchString(d.Domain) {
+	} else if !ValidDomainName(d.Domain) {
 		errs.Add(field.Invalid(root.Child("domain"), d.Domain, "must be a DNS name in lower case with at least two labels, e.g. corp.example.com"))
 	}
 	if !netbiosNameRe.MatchString(d.NetBIOSName) {

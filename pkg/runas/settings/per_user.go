@@ -139,8 +139,7 @@ const (
 
 var (
 	domainNameRe    = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$`)
-	hostNameRe      = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$`)
-	secretARNRe     = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$`)
+	secretARNRe     = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:([a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}):\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$`)
 	adGroupNameRe   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 _.-]*$`)
 	dnComponentRe   = regexp.MustCompile(`^(?i)(OU|CN|DC)=([A-Za-z0-9][A-Za-z0-9 _.-]*)$`)
 	domainComponent = regexp.MustCompile(`^(?i)DC=`)
@@ -300,7 +299,7 @@ func (d ADDomain) validate(p field.Path, model Model) field.List {
 	}
 	if d.Name == "" {
 		errs.Add(field.Required(p.Child("name"), "is required: the domain's DNS name, e.g. corp.example.com (or fromDomainControllerStack: true)"))
-	} else if len(d.Name) > maxDNSNameLength || !domainNameRe.MatchString(d.Name) {
+	} else if !ValidDomainName(d.Name) {
 		errs.Add(field.Invalid(p.Child("name"), d.Name, "must be the domain's DNS name in lower case, e.g. corp.example.com"))
 	}
 	if d.Name != "" && d.Realm != strings.ToUpper(d.Name) {
@@ -310,19 +309,19 @@ func (d ADDomain) validate(p field.Path, model Model) field.List {
 		errs.Add(field.Required(p.Child("dnsServers"), "is required: the IP addresses of DNS servers that answer for the domain"))
 	}
 	for i, s := range d.DNSServers {
-		if a, err := netip.ParseAddr(s); err != nil || a.Zone() != "" {
+		if !ValidDNSServer(s) {
 			errs.Add(field.Invalid(p.Child("dnsServers").Index(i), s, "must be an IP address"))
 		}
 	}
 	for i, h := range d.Controllers {
-		if len(h) > maxDNSNameLength || !hostNameRe.MatchString(h) || (d.Name != "" && !strings.HasSuffix(h, "."+d.Name)) {
+		if !ValidDomainName(h) || (d.Name != "" && !strings.HasSuffix(h, "."+d.Name)) {
 			errs.Add(field.Invalid(p.Child("controllers").Index(i), h,
 				"must be a domain controller's host name in lower case inside the domain, e.g. dc1."+nonEmpty(d.Name, "corp.example.com")))
 		}
 	}
 	if d.JoinSecretARN == "" {
 		errs.Add(field.Required(p.Child("joinSecretArn"), "is required: the Secrets Manager secret with the join account"))
-	} else if !secretARNRe.MatchString(d.JoinSecretARN) {
+	} else if _, ok := SecretARNRegion(d.JoinSecretARN); !ok {
 		errs.Add(field.Invalid(p.Child("joinSecretArn"), d.JoinSecretARN, "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)"))
 	}
 	return errs
@@ -445,4 +444,27 @@ func ValidatePerUserAccess(p field.Path, access []PerUserAccess) field.List {
 		seen[key] = i
 	}
 	return errs
+}
+
+// ValidDomainName reports whether name is a DNS name in lower case, as an
+// Active Directory domain or a domain controller's host name must be.
+func ValidDomainName(name string) bool {
+	return len(name) <= maxDNSNameLength && domainNameRe.MatchString(name)
+}
+
+// ValidDNSServer reports whether s is an IP address without an IPv6 zone
+// (netip accepts any text as a zone, and the address reaches a script).
+func ValidDNSServer(s string) bool {
+	a, err := netip.ParseAddr(s)
+	return err == nil && a.Zone() == ""
+}
+
+// SecretARNRegion returns the region of a Secrets Manager secret ARN; ok is
+// false for anything that is not one.
+func SecretARNRegion(arn string) (region string, ok bool) {
+	m := secretARNRe.FindStringSubmatch(arn)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
 }

@@ -3,7 +3,6 @@ package hostjoin
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"regexp"
 	"sort"
 	"strings"
@@ -96,10 +95,8 @@ func FromSettings(p *settings.PerUser, d Domain, secretARN string) Spec {
 }
 
 var (
-	dnsNameRe   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$`)
-	joinOURe    = regexp.MustCompile(`^(?i)(OU|CN)=[A-Za-z0-9][A-Za-z0-9 _.-]*(,(OU|CN|DC)=[A-Za-z0-9][A-Za-z0-9 _.-]*)+$`)
-	secretARNRe = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:([a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}):\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$`)
-	filePathRe  = regexp.MustCompile(`^/[A-Za-z0-9_./-]+$`)
+	joinOURe   = regexp.MustCompile(`^(?i)(OU|CN)=[A-Za-z0-9][A-Za-z0-9 _.-]*(,(OU|CN|DC)=[A-Za-z0-9][A-Za-z0-9 _.-]*)+$`)
+	filePathRe = regexp.MustCompile(`^/[A-Za-z0-9_./-]+$`)
 )
 
 // Validate checks again what the configuration checked, since what the
@@ -108,21 +105,20 @@ func (s Spec) Validate() error {
 	var errs []error
 	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	d := s.Domain
-	if !dnsNameRe.MatchString(d.Name) {
+	if !settings.ValidDomainName(d.Name) {
 		add("domain %q: must be a DNS name in lower case", d.Name)
 	}
 	if d.Realm != strings.ToUpper(d.Name) {
 		add("realm %q: must be the domain name in upper case", d.Realm)
 	}
 	for _, c := range d.Controllers {
-		if !dnsNameRe.MatchString(c) || !strings.HasSuffix(c, "."+d.Name) {
+		if !settings.ValidDomainName(c) || !strings.HasSuffix(c, "."+d.Name) {
 			add("controller %q: must be a host name inside %s", c, d.Name)
 		}
 	}
 	for _, a := range d.DNSServers {
-		// netip accepts any text as an IPv6 zone (fe80::1%anything), and the
-		// servers are named inside a message the script prints.
-		if ip, err := netip.ParseAddr(a); err != nil || ip.Zone() != "" {
+		// The servers are named inside a message the script prints.
+		if !settings.ValidDNSServer(a) {
 			add("dns server %q: must be an IP address without a zone", a)
 		}
 	}
@@ -132,7 +128,7 @@ func (s Spec) Validate() error {
 	switch c := s.Credential; {
 	case (c.SecretARN == "") == (c.File == ""):
 		add("credential: set exactly one of the secret ARN and the file")
-	case c.SecretARN != "" && !secretARNRe.MatchString(c.SecretARN):
+	case c.SecretARN != "" && !validSecretARN(c.SecretARN):
 		add("credential secret %q: must be a Secrets Manager secret ARN", c.SecretARN)
 	case c.File != "" && !filePathRe.MatchString(c.File):
 		add("credential file %q: must be an absolute path of plain characters", c.File)
@@ -174,11 +170,13 @@ func (s Spec) Validate() error {
 
 // SecretRegion is the region of the join secret, taken from its ARN.
 func (c Credential) SecretRegion() string {
-	m := secretARNRe.FindStringSubmatch(c.SecretARN)
-	if m == nil {
-		return ""
-	}
-	return m[1]
+	region, _ := settings.SecretARNRegion(c.SecretARN)
+	return region
+}
+
+func validSecretARN(arn string) bool {
+	_, ok := settings.SecretARNRegion(arn)
+	return ok
 }
 
 // HomeGroups are the groups whose members get home directories: the login
