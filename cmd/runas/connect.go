@@ -13,9 +13,6 @@ import (
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/broker/rules"
 )
 
-// brokerURLEnv names the broker when --broker-url is not given.
-const brokerURLEnv = "SSM_RUNAS_BROKER_URL"
-
 func newConnectCommand() *cobra.Command {
 	var (
 		req                                      rules.Request
@@ -32,7 +29,7 @@ set maps to, with your name as the session's SourceIdentity. connect then runs
 session-manager-plugin with the session exactly as 'aws ssm start-session'
 would, so the shell's data goes straight from the plugin to the instance.
 
-The broker's URL comes from --broker-url or $` + brokerURLEnv + `.
+The broker's URL comes from --broker-url or $` + broker.URLEnv + `.
 session-manager-plugin must be on PATH; connect checks before asking the
 broker, so no session is started when it is missing.`,
 		Example: `  runas connect --target i-0123456789abcdef0 --profile dev-admin --region eu-west-1
@@ -44,10 +41,10 @@ broker, so no session is started when it is missing.`,
 				return errors.New("--target is required")
 			}
 			if brokerURL == "" {
-				brokerURL = os.Getenv(brokerURLEnv)
+				brokerURL = os.Getenv(broker.URLEnv)
 			}
 			if brokerURL == "" {
-				return fmt.Errorf("--broker-url (or $%s) is required: the URL of the session broker", brokerURLEnv)
+				return fmt.Errorf("--broker-url (or $%s) is required: the URL of the session broker", broker.URLEnv)
 			}
 			if parameters != "" {
 				if err := json.Unmarshal([]byte(parameters), &req.Parameters); err != nil {
@@ -93,7 +90,7 @@ broker, so no session is started when it is missing.`,
 	f.StringVar(&req.DocumentName, "document", "", "session document (default: the broker's, SSM-SessionManagerRunShell)")
 	f.StringVar(&parameters, "parameters", "", "the document's parameters as JSON")
 	f.StringVar(&req.Reason, "reason", "", "why you open the session; recorded by CloudTrail")
-	f.StringVar(&brokerURL, "broker-url", "", "the broker's function URL or API Gateway URL (default $"+brokerURLEnv+")")
+	f.StringVar(&brokerURL, "broker-url", "", "the broker's function URL or API Gateway URL (default $"+broker.URLEnv+")")
 	f.StringVar(&brokerRegion, "broker-region", "", "the broker's region, for signing (default: from the URL's host name)")
 	f.StringVar(&endpointURL, "endpoint-url", "", "SSM endpoint given to the plugin (default: the region's)")
 	f.StringVar(&plugin, "plugin", "", "session-manager-plugin to run (default: from PATH)")

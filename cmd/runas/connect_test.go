@@ -46,6 +46,10 @@ type connectWorld struct {
 	plugin *fakeplugin.Plugin
 }
 
+// brokerURLEnv is broker.URLEnv by the name plan_test.go checks the plan
+// against.
+const brokerURLEnv = broker.URLEnv
+
 func newConnectWorld(t *testing.T, pluginVersion string, permissionSets map[string]string) *connectWorld {
 	t.Helper()
 	m := motoserver.Start(t)
@@ -230,7 +234,7 @@ func TestConnectSaysWhatToDoWhenThePluginFails(t *testing.T) {
 }
 
 func TestConnectNeedsTargetAndBroker(t *testing.T) {
-	t.Setenv(brokerURLEnv, "")
+	t.Setenv(broker.URLEnv, "")
 	_, err := runConnect(t, "--broker-url", "https://x.lambda-url.eu-west-1.on.aws/")
 	require.EqualError(t, err, "--target is required")
 	_, err = runConnect(t, "--target", connectInstance)

@@ -1,9 +1,9 @@
 // Command ssm-runas-broker is the session broker Lambda (provided.al2023)
 // of the per-permission-set model, behind a function URL (or API Gateway)
 // with AWS_IAM authorization. It reads its rules as JSON from the
-// SSM_RUNAS_BROKER_RULES environment variable the deployment sets
-// (settings.Config.BrokerRules computes them); it parses no configuration
-// file. All the logic is in pkg/runas/cloud/broker.
+// environment variable rules.EnvVar (SSM_RUNAS_BROKER_RULES) the
+// deployment sets (settings.Config.BrokerRules computes them); it parses
+// no configuration file. All the logic is in pkg/runas/cloud/broker.
 //
 // Build:
 //
@@ -28,9 +28,6 @@ import (
 	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/broker/rules"
 )
 
-// RulesEnv holds the broker's rules as JSON.
-const RulesEnv = "SSM_RUNAS_BROKER_RULES"
-
 func main() {
 	b, err := newBroker(context.Background())
 	if err != nil {
@@ -43,8 +40,8 @@ func main() {
 
 func newBroker(ctx context.Context) (*broker.Broker, error) {
 	var r rules.Rules
-	if err := json.Unmarshal([]byte(os.Getenv(RulesEnv)), &r); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", RulesEnv, err)
+	if err := json.Unmarshal([]byte(os.Getenv(rules.EnvVar)), &r); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", rules.EnvVar, err)
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {

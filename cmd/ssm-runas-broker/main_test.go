@@ -157,7 +157,7 @@ func invoke(t testing.TB, bin string, env []string, ev []byte) (broker.Response,
 func TestFunctionAnswersThroughTheRuntimeAPI(t *testing.T) {
 	bin := buildBinary(t)
 	m := motoserver.Start(t)
-	env := []string{RulesEnv + "=" + brokerRules(t), "AWS_REGION=eu-west-1", "AWS_ACCESS_KEY_ID=AKIAMOTOTESTING00000",
+	env := []string{rules.EnvVar + "=" + brokerRules(t), "AWS_REGION=eu-west-1", "AWS_ACCESS_KEY_ID=AKIAMOTOTESTING00000",
 		"AWS_SECRET_ACCESS_KEY=secret", "AWS_ENDPOINT_URL=" + m.URL}
 	resp, logs, _ := invoke(t, bin, env, functionURLEvent(t))
 	// STS answers from moto_server; moto_server does not implement
@@ -177,7 +177,7 @@ func TestFunctionRefusesToStartWithoutValidRules(t *testing.T) {
 	for name, value := range map[string]string{"missing": "", "not JSON": "{", "root user": `{"organizationId":"o-a1b2c3d4e5","permissionSets":{"Admin":"root"},"sessionRoleName":"r","regions":["eu-west-1"]}`} {
 		t.Run(name, func(t *testing.T) {
 			cmd := exec.Command(bin)
-			cmd.Env = []string{RulesEnv + "=" + value, "AWS_LAMBDA_RUNTIME_API=127.0.0.1:1", "AWS_REGION=eu-west-1"}
+			cmd.Env = []string{rules.EnvVar + "=" + value, "AWS_LAMBDA_RUNTIME_API=127.0.0.1:1", "AWS_REGION=eu-west-1"}
 			out, err := cmd.Output()
 			var ee *exec.ExitError
 			require.ErrorAs(t, err, &ee)
@@ -193,7 +193,7 @@ func TestFunctionRefusesToStartWithoutValidRules(t *testing.T) {
 // before any AWS call (an unsigned event). Reports p50 and p99.
 func BenchmarkColdStart(b *testing.B) {
 	bin := buildBinary(b)
-	env := []string{RulesEnv + "=" + brokerRules(b), "AWS_REGION=eu-west-1", "AWS_ACCESS_KEY_ID=AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY=x"}
+	env := []string{rules.EnvVar + "=" + brokerRules(b), "AWS_REGION=eu-west-1", "AWS_ACCESS_KEY_ID=AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY=x"}
 	ev := []byte(`{"version":"2.0","requestContext":{"http":{"method":"POST"}},"body":"{}"}`)
 	var took []time.Duration
 	for b.Loop() {

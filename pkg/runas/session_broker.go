@@ -1,8 +1,6 @@
 package runas
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -24,10 +22,6 @@ import (
 // SessionBrokerType is the component's type token.
 const SessionBrokerType = "ssm-runas:aws:SessionBroker"
 
-// BrokerRulesEnv is the environment variable the broker function reads its
-// rules from, as JSON (cmd/ssm-runas-broker).
-const BrokerRulesEnv = "SSM_RUNAS_BROKER_RULES"
-
 // The broker function's runtime settings.
 const (
 	// BrokerRuntime is the OS-only runtime Go functions run on.
@@ -48,25 +42,6 @@ const (
 	FunctionURLAuthIAM = "AWS_IAM"
 )
 
-// maxEnvironmentBytes is Lambda's limit on a function's environment
-// variables, keys and values together ("Environment variables: 4 KB").
-// https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
-const maxEnvironmentBytes = 4096
-
-// environmentSize is the size Lambda compares with maxEnvironmentBytes:
-// the variables written as one JSON object, as its refusal shows ("...
-// exceeded the 4KB limit. String measured: {"KEY":"value"}"). A value
-// that is JSON itself counts its quotes twice, escaped.
-func environmentSize(vars map[string]string) (int, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(vars); err != nil {
-		return 0, err
-	}
-	return len(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
-}
-
 // basicExecutionPolicy is the AWS managed policy that lets a function write
 // its logs to CloudWatch Logs.
 // https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html
@@ -86,7 +61,8 @@ type SessionBrokerArgs struct {
 	// was built for.
 	Architecture string
 	// Rules are required: what the function decides with (e.g.
-	// settings.Config.BrokerRules), handed to it as JSON in BrokerRulesEnv.
+	// settings.Config.BrokerRules), handed to it as JSON in the
+	// environment variable rules.EnvVar.
 	Rules rules.Rules
 	// Policies are required: the arguments of the role's policy and of the
 	// function URL's resource policy (brokerpolicy.BrokerRolePolicy and
@@ -241,12 +217,13 @@ func lambdaTrustPolicy() policy.Document {
 // brokerPlan is everything the component sends, computed before anything
 // is registered.
 type brokerPlan struct {
-	arch       string
-	partition  string
-	rulesJSON  string
-	rolePolicy policy.Document
-	direct     []functionURLGrant
-	viaURL     []functionURLGrant
+	arch      string
+	partition string
+	// environment is the function's environment: the rules.
+	environment map[string]string
+	rolePolicy  policy.Document
+	direct      []functionURLGrant
+	viaURL      []functionURLGrant
 }
 
 func (a *SessionBrokerArgs) plan() (brokerPlan, error) {
@@ -266,18 +243,11 @@ func (a *SessionBrokerArgs) plan() (brokerPlan, error) {
 	if err := a.Rules.Validate(); err != nil {
 		return p, fmt.Errorf("NewSessionBroker: %w", err)
 	}
-	raw, err := json.Marshal(a.Rules)
+	env, err := a.Rules.Environment()
 	if err != nil {
-		return p, fmt.Errorf("NewSessionBroker: encoding the rules: %w", err)
+		return p, fmt.Errorf("NewSessionBroker: %w", err)
 	}
-	n, err := environmentSize(map[string]string{BrokerRulesEnv: string(raw)})
-	if err != nil {
-		return p, fmt.Errorf("NewSessionBroker: measuring the environment: %w", err)
-	}
-	if n > maxEnvironmentBytes {
-		return p, fmt.Errorf("NewSessionBroker: the rules take %d bytes of environment, more than Lambda's %d: fewer permission sets, accounts or documents", n, maxEnvironmentBytes)
-	}
-	p.rulesJSON = string(raw)
+	p.environment = env
 	if p.rolePolicy, err = brokerpolicy.BrokerRolePolicy(a.Policies); err != nil {
 		return p, fmt.Errorf("NewSessionBroker: %w", err)
 	}
@@ -365,7 +335,7 @@ func NewSessionBroker(ctx *pulumi.Context, name string, args *SessionBrokerArgs,
 		Code:           pulumi.NewFileArchive(args.Zip.Path),
 		SourceCodeHash: sourceCodeHash(args.Zip),
 		Environment: &lambda.FunctionEnvironmentArgs{
-			Variables: pulumi.StringMap{BrokerRulesEnv: pulumi.String(p.rulesJSON)},
+			Variables: pulumi.ToStringMap(p.environment),
 		},
 		Tags: tags,
 	}, parent, pulumi.DependsOn([]pulumi.Resource{inline, logs, logGroup}))

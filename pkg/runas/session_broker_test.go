@@ -88,7 +88,8 @@ func TestSessionBrokerDeploysRoleFunctionAndURL(t *testing.T) {
 	assert.Equal(t, "q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=", fn.Inputs["sourceCodeHash"], "base64 of the digest, as Lambda reports CodeSha256")
 	env := fn.Inputs["environment"].(map[string]any)["variables"].(map[string]any)
 	var got rules.Rules
-	require.NoError(t, json.Unmarshal([]byte(env[runas.BrokerRulesEnv].(string)), &got))
+	assert.Len(t, env, 1, "the rules are the function's only variable")
+	require.NoError(t, json.Unmarshal([]byte(env[rules.EnvVar].(string)), &got))
 	assert.Equal(t, args.Rules, got, "the function reads back the rules it was given")
 	require.NotNil(t, fn.Options)
 	assert.ElementsMatch(t, []string{"session-broker-assume-session-roles", "session-broker-logs", "session-broker-role", "session-broker-log-group"}, fn.Options.DependsOn,
@@ -196,7 +197,7 @@ func TestSessionBrokerRefusesBadArguments(t *testing.T) {
 			for i := range 300 {
 				a.Rules.Accounts = append(a.Rules.Accounts, strings.Repeat("1", 11)+string(rune('0'+i%10)))
 			}
-		}, "more than Lambda's 4096"},
+		}, "more than its limit of 4096"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := brokerArgs(t)
@@ -210,30 +211,27 @@ func TestSessionBrokerRefusesBadArguments(t *testing.T) {
 	assert.ErrorContains(t, err, "args are required")
 }
 
-// TestSessionBrokerMeasuresTheEnvironmentAsLambdaDoes: Lambda measures the
-// environment as the variables written as one JSON object (its refusal
-// quotes the "String measured"), so the quotes inside the rules' JSON
-// count twice. Rules that fit when only the key and the raw value are
-// counted can still be refused at deployment.
-func TestSessionBrokerMeasuresTheEnvironmentAsLambdaDoes(t *testing.T) {
+// TestSessionBrokerRefusesRulesLambdaWouldRefuse: the component applies
+// the rules' own measure of the environment (rules.Rules.Environment)
+// before registering anything; rules that fit when only the key and the
+// raw value are counted can still be over Lambda's limit.
+func TestSessionBrokerRefusesRulesLambdaWouldRefuse(t *testing.T) {
 	args := brokerArgs(t)
 	rawSize := func() int {
 		raw, err := json.Marshal(args.Rules)
 		require.NoError(t, err)
-		return len(runas.BrokerRulesEnv) + len(raw)
+		return len(rules.EnvVar) + len(raw)
 	}
 	for i := 0; rawSize() < 3900; i++ {
 		args.Rules.Accounts = append(args.Rules.Accounts, fmt.Sprintf("%012d", 100000000000+i))
 	}
-	require.LessOrEqual(t, rawSize(), 4096, "the key and the raw value alone fit")
-	raw, err := json.Marshal(args.Rules)
-	require.NoError(t, err)
-	measured, err := json.Marshal(map[string]string{runas.BrokerRulesEnv: string(raw)})
-	require.NoError(t, err)
-	require.Greater(t, len(measured), 4096, "the object Lambda measures does not")
+	require.LessOrEqual(t, rawSize(), rules.MaxEnvironmentBytes, "the key and the raw value alone fit")
 
 	rows, _, err := runBroker(t, args)
-	assert.ErrorContains(t, err, "more than Lambda's 4096")
+	var tooLarge *rules.EnvironmentTooLargeError
+	require.ErrorAs(t, err, &tooLarge)
+	assert.Greater(t, tooLarge.Size, rules.MaxEnvironmentBytes)
+	assert.ErrorContains(t, err, "NewSessionBroker: the broker's rules take")
 	assert.Empty(t, ofType(rows, runas.SessionBrokerType), "nothing is registered")
 
 	args.Rules.Accounts = args.Rules.Accounts[:len(args.Rules.Accounts)/2]
