@@ -9,13 +9,17 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/broker"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/brokerpolicy"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
-// BrokerURLEnv is the variable `runas connect` reads the broker's URL from.
-const BrokerURLEnv = "SSM_RUNAS_BROKER_URL"
+// BrokerURLEnv is the variable `runas connect` reads the broker's URL
+// from, broker.URLEnv.
+//
+// Deprecated: use broker.URLEnv.
+const BrokerURLEnv = broker.URLEnv
 
 // SessionBroker deploys the broker section: the function, its role, URL
 // and resource policy in the management account, in broker.region, on
@@ -30,7 +34,7 @@ func SessionBroker(ctx *pulumi.Context, cfg *settings.Config, in Inputs, provide
 	if in.Broker.SHA256 == "" {
 		return nil, errors.New("session broker: the broker's zip is required")
 	}
-	broker, err := runas.NewSessionBroker(ctx, "session-broker", &runas.SessionBrokerArgs{
+	sb, err := runas.NewSessionBroker(ctx, "session-broker", &runas.SessionBrokerArgs{
 		FunctionName: b.FunctionName,
 		Zip:          in.Broker,
 		Rules:        cfg.BrokerRules(),
@@ -40,20 +44,15 @@ func SessionBroker(ctx *pulumi.Context, cfg *settings.Config, in Inputs, provide
 	if err != nil {
 		return nil, err
 	}
-	ctx.Export("brokerUrl", broker.URL)
-	ctx.Export("brokerRoleArn", broker.RoleARN)
-	return broker, nil
+	ctx.Export("brokerUrl", sb.URL)
+	ctx.Export("brokerRoleArn", sb.RoleARN)
+	return sb, nil
 }
 
 // CallerPolicy is the inline policy of a permission set the broker serves
-// (brokerpolicy.CallerPolicy, with the role's allowRunCommands), or nil
-// when people with the permission set start sessions themselves.
-//
-// With sessionPreferences.kmsKeyId set it also carries the session
-// policy's EncryptSessionData statement: the agent asks the client for a
-// KMS data key at the start of every session, and session-manager-plugin
-// calls kms:GenerateDataKey with the person's own profile, not with the
-// broker's credentials (aws/session-manager-plugin src/encryption).
+// (brokerpolicy.CallerPolicy, with the role's allowRunCommands and the
+// sessions' KMS key), or nil when people with the permission set start
+// sessions themselves.
 func CallerPolicy(cfg *settings.Config, role settings.Role) (*policy.Document, error) {
 	if !cfg.BrokerServes(role.PermissionSet.Name) {
 		return nil, nil
@@ -62,16 +61,8 @@ func CallerPolicy(cfg *settings.Config, role settings.Role) (*policy.Document, e
 	if err != nil {
 		return nil, fmt.Errorf("role %s: %w", role.Name, err)
 	}
-	if cfg.SessionPreferences.KMSKeyID != nil && !slices.ContainsFunc(doc.Statement, isEncryptSessionData) {
-		session := policy.PermissionSetSessionPolicy(cfg.PermissionSetPolicyArgs(role))
-		if i := slices.IndexFunc(session.Statement, isEncryptSessionData); i >= 0 {
-			doc.Statement = append(doc.Statement, session.Statement[i])
-		}
-	}
 	return &doc, nil
 }
-
-func isEncryptSessionData(st policy.Statement) bool { return st.Sid == policy.SidEncryptSessionData }
 
 // BrokerNextSteps say how people reach the broker, and name the permission
 // sets the broker serves that this stack does not manage.
@@ -90,7 +81,7 @@ func BrokerNextSteps(cfg *settings.Config, url pulumi.StringOutput) []pulumi.Str
 // BrokerClientSetup is what people do once to reach the broker at url.
 func BrokerClientSetup(url string) string {
 	return fmt.Sprintf("session broker: people install the session-manager-plugin, export %s=%s (or pass --broker-url), sign in with aws sso login --profile <profile>, and run runas connect --target <instance id> --profile <profile>",
-		BrokerURLEnv, url)
+		broker.URLEnv, url)
 }
 
 // BrokerUnmanagedPermissionSets are the permission sets the broker serves

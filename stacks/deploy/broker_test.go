@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/broker"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/policy"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 	"github.com/ssm-runas/ssm-runas/stacks/deploy"
@@ -13,7 +14,7 @@ import (
 
 func TestBrokerClientSetupNamesWhatConnectReads(t *testing.T) {
 	step := deploy.BrokerClientSetup("https://abc.lambda-url.eu-west-1.on.aws/")
-	assert.Contains(t, step, "SSM_RUNAS_BROKER_URL=https://abc.lambda-url.eu-west-1.on.aws/")
+	assert.Contains(t, step, broker.URLEnv+"=https://abc.lambda-url.eu-west-1.on.aws/", "the variable runas connect reads")
 	assert.Contains(t, step, "runas connect --target")
 	assert.Contains(t, step, "session-manager-plugin")
 }
@@ -61,7 +62,7 @@ func TestDeploymentOrderWithTheBroker(t *testing.T) {
 	assert.Contains(t, first.What, "session broker")
 	assert.Contains(t, first.What, "before the StackSet")
 	assert.Equal(t, deploy.Step{By: deploy.ByRunas, What: "runas audit --config <file>"}, with[len(with)-1])
-	assert.Contains(t, with[len(with)-2].What, "SSM_RUNAS_BROKER_URL=<brokerUrl>")
+	assert.Contains(t, with[len(with)-2].What, broker.URLEnv+"=<brokerUrl>", "the variable runas connect reads")
 	assert.Contains(t, with[len(with)-2].What, "runas connect")
 
 	c.Broker = nil

@@ -183,6 +183,11 @@ func (c *Config) validateBroker() field.List {
 			errs.Add(field.Invalid(root.Child("accounts").Index(i), a, "must be a 12-digit account id"))
 		}
 	}
+	// The function gets its rules in its environment, which Lambda limits
+	// (rules.MaxEnvironmentBytes); the permission sets take most of it.
+	if _, err := c.BrokerRules().Environment(); err != nil {
+		errs.Add(&field.Error{Path: root.Child("permissionSets"), Rule: err.Error()})
+	}
 	return errs
 }
 
@@ -262,9 +267,15 @@ func (c *Config) BrokerSessionRoleArgs() brokerpolicy.SessionRoleArgs {
 
 // BrokerCallerArgs are the arguments of the permission-set policy of
 // people the broker serves (brokerpolicy.CallerPolicy). allowCommands is
-// the role's permissionSet.allowRunCommands.
+// the role's permissionSet.allowRunCommands; the KMS key is
+// sessionPreferences.kmsKeyId, whose data keys the people's own
+// session-manager-plugin generates.
 func (c *Config) BrokerCallerArgs(allowCommands bool) brokerpolicy.CallerArgs {
-	return brokerpolicy.CallerArgs{BrokerFunctionARN: c.BrokerFunctionARN(), AllowCommands: allowCommands}
+	a := brokerpolicy.CallerArgs{BrokerFunctionARN: c.BrokerFunctionARN(), AllowCommands: allowCommands}
+	if k := c.SessionPreferences.KMSKeyID; k != nil {
+		a.KMSKeyID = *k
+	}
+	return a
 }
 
 // BrokerRoleArgs are the arguments of the broker's role policy and its

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/broker/rules"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/brokerpolicy"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
@@ -68,6 +69,10 @@ func TestBrokerDefaultsAndRules(t *testing.T) {
 	assert.Contains(t, string(sr.JSON()), `"aws:PrincipalTag/SSMSessionRunAs":["admin","developer"]`)
 	_, err = brokerpolicy.CallerPolicy(c.BrokerCallerArgs(false))
 	require.NoError(t, err)
+	assert.Equal(t, brokerpolicy.CallerArgs{BrokerFunctionARN: c.BrokerFunctionARN(), AllowCommands: true, KMSKeyID: "alias/ssm-sessions"}, c.BrokerCallerArgs(true),
+		"the people's own plugin generates the data keys of sessionPreferences.kmsKeyId")
+	c.SessionPreferences.KMSKeyID = nil
+	assert.Empty(t, c.BrokerCallerArgs(false).KMSKeyID, "no key, none to generate data keys with")
 	_, err = brokerpolicy.BrokerRolePolicy(c.BrokerRoleArgs())
 	require.NoError(t, err)
 }
@@ -99,6 +104,45 @@ func TestBrokerValidation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// brokerWithPermissionSets is a broker section serving n permission sets.
+func brokerWithPermissionSets(n int) string {
+	var b strings.Builder
+	b.WriteString("\nbroker:\n  permissionSets:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "    - {name: Permission-Set-For-Team-%03d, linuxUser: developer}\n", i)
+	}
+	return b.String()
+}
+
+// TestBrokerRulesMustFitLambdasEnvironment: the broker function gets its
+// rules in its environment, which Lambda limits to 4 KB for all
+// variables, measured as one JSON object; validation refuses a broker
+// section whose rules do not fit, naming the size and the limit, instead
+// of the deployment failing at the function.
+func TestBrokerRulesMustFitLambdasEnvironment(t *testing.T) {
+	c, err := withBroker(t, brokerWithPermissionSets(40))
+	require.NoError(t, err, "40 permission sets fit")
+	env, err := c.BrokerRules().Environment()
+	require.NoError(t, err)
+	size, err := rules.EnvironmentSize(env)
+	require.NoError(t, err)
+	assert.Less(t, size, rules.MaxEnvironmentBytes)
+
+	_, err = withBroker(t, brokerWithPermissionSets(100))
+	require.Error(t, err)
+	assert.Regexp(t, `broker\.permissionSets: the broker's rules take \d{4} bytes of Lambda environment, more than its limit of 4096 for all variables`, err.Error())
+
+	// The same size check the deployment applies refuses the same rules.
+	c.Broker.PermissionSets = nil
+	for i := range 100 {
+		c.Broker.PermissionSets = append(c.Broker.PermissionSets, settings.BrokerPermissionSet{Name: fmt.Sprintf("Permission-Set-For-Team-%03d", i), LinuxUser: "developer"})
+	}
+	_, err = c.BrokerRules().Environment()
+	var tooLarge *rules.EnvironmentTooLargeError
+	require.ErrorAs(t, err, &tooLarge)
+	assert.Contains(t, err.Error(), fmt.Sprintf("take %d bytes", tooLarge.Size))
 }
 
 func TestBrokerOnlyWithPerRole(t *testing.T) {

@@ -128,6 +128,10 @@ type CallerArgs struct {
 	BrokerFunctionARN string
 	// AllowCommands leaves out the deny of policy.CommandActions.
 	AllowCommands bool
+	// KMSKeyID is optional: the key that encrypts session data
+	// (sessionPreferences.kmsKeyId), as policy.PermissionSetPolicyArgs
+	// takes it. With it the people may generate data keys with it.
+	KMSKeyID string
 }
 
 // CallerPolicy is the permission-set policy of the people the broker
@@ -136,9 +140,26 @@ type CallerArgs struct {
 // URL, so nobody hands the function an event of their own making), and may
 // not start sessions themselves, whatever other policies of the permission
 // set allow (AdministratorAccess, AmazonSSMFullAccess).
+//
+// They keep two statements of the session policy
+// (policy.PermissionSetSessionPolicy), taken from it rather than written
+// again: the Session Manager console's read calls, to list the instances
+// they may ask the broker for; and, with a KMS key, kms:GenerateDataKey on
+// it, because session-manager-plugin asks KMS for each encrypted session's
+// data key with the person's own credentials, not the broker's.
+//
+// https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-restrict-access-quickstart.html
 func CallerPolicy(a CallerArgs) (policy.Document, error) {
 	if a.BrokerFunctionARN == "" {
 		return policy.Document{}, errors.New("building the broker callers' policy: the broker function's ARN is required")
+	}
+	kept := []string{policy.SidSessionManagerConsoleRead}
+	if a.KMSKeyID != "" {
+		kept = append(kept, policy.SidEncryptSessionData)
+	}
+	session, err := sessionStatements(policy.PermissionSetPolicyArgs{KMSKeyID: a.KMSKeyID}, kept...)
+	if err != nil {
+		return policy.Document{}, fmt.Errorf("building the broker callers' policy: %w", err)
 	}
 	st := []policy.Statement{
 		{
@@ -155,13 +176,16 @@ func CallerPolicy(a CallerArgs) (policy.Document, error) {
 			Resource:  policy.Values{a.BrokerFunctionARN},
 			Condition: policy.Condition{"Bool": {InvokedViaFunctionURL: {"true"}}},
 		},
+	}
+	st = append(st, session...)
+	st = append(st, []policy.Statement{
 		{
 			Sid:      SidDenyDirectStartSession,
 			Effect:   policy.Deny,
 			Action:   policy.Strings{"ssm:StartSession"},
 			Resource: policy.Values{"*"},
 		},
-	}
+	}...)
 	if !a.AllowCommands {
 		st = append(st, policy.Statement{
 			Sid:      policy.SidDenyRunningCommandsOnInstances,
@@ -171,6 +195,21 @@ func CallerPolicy(a CallerArgs) (policy.Document, error) {
 		})
 	}
 	return policy.Document{Version: policy.Version, Statement: st}, nil
+}
+
+// sessionStatements are the statements of the session policy built from
+// args with the given ids, in the order asked.
+func sessionStatements(args policy.PermissionSetPolicyArgs, sids ...string) ([]policy.Statement, error) {
+	built := policy.PermissionSetSessionPolicy(args).Statement
+	out := make([]policy.Statement, 0, len(sids))
+	for _, sid := range sids {
+		i := slices.IndexFunc(built, func(s policy.Statement) bool { return s.Sid == sid })
+		if i < 0 {
+			return nil, fmt.Errorf("the session policy has no statement %s", sid)
+		}
+		out = append(out, built[i])
+	}
+	return out, nil
 }
 
 // BrokerRoleArgs shape the broker's own role and function URL.

@@ -64,19 +64,62 @@ func ExampleSessionRoleTrustPolicy() {
 func ExampleCallerPolicy() {
 	d, err := brokerpolicy.CallerPolicy(brokerpolicy.CallerArgs{
 		BrokerFunctionARN: "arn:aws:lambda:eu-west-1:111111111111:function:ssm-runas-session-broker",
+		KMSKeyID:          "alias/ssm-sessions",
 	})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	for _, s := range d.Statement {
-		fmt.Println(s.Effect, s.Sid)
+		fmt.Println(s.Effect, s.Sid, s.Action)
 	}
 	// Output:
-	// Allow InvokeSessionBroker
-	// Allow InvokeSessionBrokerThroughItsURL
-	// Deny DenyDirectStartSession
-	// Deny DenyRunningCommandsOnInstances
+	// Allow InvokeSessionBroker [lambda:InvokeFunctionUrl]
+	// Allow InvokeSessionBrokerThroughItsURL [lambda:InvokeFunction]
+	// Allow SessionManagerConsoleRead [ec2:DescribeInstances ssm:DescribeInstanceInformation ssm:DescribeInstanceProperties ssm:DescribeSessions ssm:GetConnectionStatus]
+	// Allow EncryptSessionData [kms:GenerateDataKey]
+	// Deny DenyDirectStartSession [ssm:StartSession]
+	// Deny DenyRunningCommandsOnInstances [ec2-instance-connect:SendSSHPublicKey ec2-instance-connect:SendSerialConsoleSSHPublicKey ssm:CreateAssociation ssm:CreateAssociationBatch ssm:RegisterTaskWithMaintenanceWindow ssm:SendCommand ssm:StartAutomationExecution ssm:UpdateAssociation ssm:UpdateMaintenanceWindowTask]
+}
+
+// TestCallerPolicyKeepsTheSessionPolicysReadAndKey: the statements the
+// people the broker serves keep are the session policy's own, for every
+// form of key the configuration accepts, and there is no KMS permission
+// without a key.
+func TestCallerPolicyKeepsTheSessionPolicysReadAndKey(t *testing.T) {
+	for _, key := range []string{
+		"",
+		"1234abcd-12ab-34cd-56ef-1234567890ab",
+		"arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+		"alias/ssm-sessions",
+		"arn:aws:kms:eu-west-1:111111111111:alias/ssm-sessions",
+	} {
+		t.Run("key "+key, func(t *testing.T) {
+			d, err := brokerpolicy.CallerPolicy(brokerpolicy.CallerArgs{BrokerFunctionARN: functionARN, KMSKeyID: key})
+			require.NoError(t, err)
+			want := map[string]policy.Statement{}
+			for _, s := range policy.PermissionSetSessionPolicy(policy.PermissionSetPolicyArgs{KMSKeyID: key}).Statement {
+				if s.Sid == policy.SidSessionManagerConsoleRead || s.Sid == policy.SidEncryptSessionData {
+					want[s.Sid] = s
+				}
+			}
+			got := map[string]policy.Statement{}
+			for _, s := range d.Statement {
+				if s.Sid == policy.SidSessionManagerConsoleRead || s.Sid == policy.SidEncryptSessionData {
+					got[s.Sid] = s
+				}
+			}
+			require.Contains(t, want, policy.SidSessionManagerConsoleRead)
+			assert.Len(t, got, len(want))
+			for sid, w := range want {
+				assert.JSONEq(t, string(policy.Document{Statement: []policy.Statement{w}}.JSON()),
+					string(policy.Document{Statement: []policy.Statement{got[sid]}}.JSON()), sid)
+			}
+			if key == "" {
+				assert.NotContains(t, string(d.JSON()), "kms:", "no key, no KMS permission")
+			}
+		})
+	}
 }
 
 func TestSessionScopePolicy(t *testing.T) {

@@ -37,6 +37,8 @@ const (
 	person      = "alice@example.com"
 	adminAccess = "AdministratorAccess"
 	examplePath = "../../../../examples/per-role/runas.yaml"
+	// sessionKeyAlias is the example's sessionPreferences.kmsKeyId.
+	sessionKeyAlias = "alias/ssm-sessions"
 )
 
 var (
@@ -82,8 +84,13 @@ func emitted(t *testing.T) docs {
 	require.NoError(t, err)
 	scp, err := policy.GuardrailSCP(c.GuardrailSCPArgs())
 	require.NoError(t, err)
+	require.NotNil(t, c.SessionPreferences.KMSKeyID, "the example encrypts sessions")
+	require.Equal(t, sessionKeyAlias, *c.SessionPreferences.KMSKeyID)
 	return docs{"trust": trust, "session-role": perms, "caller": caller, "broker-role": brokerRole, "url": url, "scp": scp,
-		adminAccess: {Version: policy.Version, Statement: []policy.Statement{{Effect: policy.Allow, Action: policy.Strings{"*"}, Resource: policy.Values{"*"}}}}}
+		adminAccess: {Version: policy.Version, Statement: []policy.Statement{{Effect: policy.Allow, Action: policy.Strings{"*"}, Resource: policy.Values{"*"}}}},
+		// The default key policy: it defers to the account's IAM policies.
+		"key": {Version: policy.Version, Statement: []policy.Statement{{Effect: policy.Allow,
+			Principal: &policy.Principal{AWS: policy.Strings{"arn:aws:iam::" + member + ":root"}}, Action: policy.Strings{"kms:*"}, Resource: policy.Values{"*"}}}}}
 }
 
 // who makes a request.
@@ -122,6 +129,12 @@ type tcase struct {
 	context        map[string]any
 	allowed        bool
 	denyBy         string
+}
+
+// sessionKey is a KMS key in account known by the aliases.
+func sessionKey(account string, aliases ...string) (resource string, context map[string]any) {
+	return fmt.Sprintf("arn:aws:kms:%s:%s:key/1234abcd-12ab-34cd-56ef-1234567890ab", covered, account),
+		map[string]any{"kms:ResourceAliases": aliases}
 }
 
 func instance(account string) string {
@@ -176,6 +189,10 @@ func cases() []tcase {
 	viaURL := map[string]any{brokerpolicy.FunctionURLAuthType: "AWS_IAM"}
 	viaURLInvoke := map[string]any{brokerpolicy.InvokedViaFunctionURL: "true"}
 	good := assumeContext(ptr("admin"), ptr(person))
+	dataKey := func(name string, by who, alias string, allowed bool) tcase {
+		key, ctx := sessionKey(member, alias)
+		return tcase{name: name, by: by, action: "kms:GenerateDataKey", resources: []string{key}, resourcePolicy: "key", context: ctx, allowed: allowed}
+	}
 	return []tcase{
 		// What must work.
 		invoke("works: a person calls the broker's URL", bob, "lambda:InvokeFunctionUrl", viaURL, true),
@@ -184,6 +201,12 @@ func cases() []tcase {
 		assume("works: the broker tags the session with a configured Linux user", broker, "sts:TagSession", good, true, ""),
 		assume("works: the broker sets the person as SourceIdentity", broker, "sts:SetSourceIdentity", good, true, ""),
 		start("works: the session role starts the session as admin for alice", session("admin", person), "SSM-SessionManagerRunShell", true, ""),
+		{name: "works: a person the broker serves lists the instances", by: bob, action: "ec2:DescribeInstances", resources: []string{"*"}, allowed: true},
+		{name: "works: a person the broker serves reads the instances' Session Manager status", by: bob, action: "ssm:DescribeInstanceInformation", resources: []string{"*"}, allowed: true},
+		// session-manager-plugin generates the data key of an encrypted
+		// session with the person's credentials, not the broker's.
+		dataKey("works: a person the broker serves generates a data key with the sessions' key", bob, sessionKeyAlias, true),
+		dataKey("a person the broker serves generates a data key with another key", bob, "alias/payroll", false),
 
 		// The person around the broker.
 		start("a person calls StartSession directly, with AdministratorAccess", alice, "SSM-SessionManagerRunShell", false, brokerpolicy.SidDenyDirectStartSession),
@@ -333,9 +356,10 @@ func TestBrokerRefusesAnotherAccount(t *testing.T) {
 var mutated = map[string][]string{
 	"trust":        {brokerpolicy.SidBrokerAssumesSessionRole, brokerpolicy.SidBrokerTagsRunAsUser, brokerpolicy.SidBrokerSetsSourceIdentity},
 	"session-role": {brokerpolicy.SidDenyStartSessionWithoutSourceIdent, policy.SidDenyRunAsOutsideRoleUsers, policy.SidDenyOtherSessionDocuments, policy.SidStartSessionOnInstances, policy.SidStartSessionWithAllowedDocuments},
-	"caller":       {brokerpolicy.SidInvokeSessionBroker, brokerpolicy.SidInvokeSessionBrokerFunction, brokerpolicy.SidDenyDirectStartSession},
-	"broker-role":  {brokerpolicy.SidAssumeSessionRoles},
-	"url":          {brokerpolicy.SidOrganizationInvokesURL, brokerpolicy.SidOrganizationInvokesThroughURL},
+	"caller": {brokerpolicy.SidInvokeSessionBroker, brokerpolicy.SidInvokeSessionBrokerFunction, brokerpolicy.SidDenyDirectStartSession,
+		policy.SidSessionManagerConsoleRead, policy.SidEncryptSessionData},
+	"broker-role": {brokerpolicy.SidAssumeSessionRoles},
+	"url":         {brokerpolicy.SidOrganizationInvokesURL, brokerpolicy.SidOrganizationInvokesThroughURL},
 }
 
 // TestEveryStatementIsNeeded removes each statement in turn and requires at
