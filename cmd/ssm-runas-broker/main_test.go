@@ -136,9 +136,9 @@ func invoke(t testing.TB, bin string, env []string, ev []byte) (broker.Response,
 	select {
 	case <-api.responded:
 	case err := <-exited:
-		t.Fatalf("the function exited before answering: %v\n%s", err, stdout.String())
+		require.FailNowf(t, "the function exited before answering", "%v\n%s", err, stdout.String())
 	case <-time.After(30 * time.Second):
-		t.Fatal("the function did not answer within 30s")
+		require.FailNow(t, "the function did not answer within 30s")
 	}
 	took := time.Since(start)
 	// The function logs its decision line around the time it posts the
