@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -89,7 +90,7 @@ func TestRunWithBroker(t *testing.T) {
 		if r.Type == "aws:lambda/function:Function" {
 			functions++
 			assert.Equal(t, b.SourceCodeHash(), r.Inputs["sourceCodeHash"])
-			assert.Equal(t, map[string]any{"archive": ""}, r.Inputs["code"], "the zip is sent as an archive")
+			assert.Equal(t, map[string]any{"archive": filepath.Base(b.Path)}, r.Inputs["code"], "the zip is sent as an archive")
 		}
 	}
 	assert.Equal(t, 1, functions)

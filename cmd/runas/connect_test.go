@@ -46,10 +46,6 @@ type connectWorld struct {
 	plugin *fakeplugin.Plugin
 }
 
-// brokerURLEnv is broker.URLEnv by the name plan_test.go checks the plan
-// against.
-const brokerURLEnv = broker.URLEnv
-
 func newConnectWorld(t *testing.T, pluginVersion string, permissionSets map[string]string) *connectWorld {
 	t.Helper()
 	m := motoserver.Start(t)

@@ -15,12 +15,6 @@ import (
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
-// BrokerURLEnv is the variable `runas connect` reads the broker's URL
-// from, broker.URLEnv.
-//
-// Deprecated: use broker.URLEnv.
-const BrokerURLEnv = broker.URLEnv
-
 // SessionBroker deploys the broker section: the function, its role, URL
 // and resource policy in the management account, in broker.region, on
 // providers.Management. It exports brokerUrl and brokerRoleArn. The

@@ -3,6 +3,8 @@ package deploy
 import (
 	"strings"
 
+	cloudbroker "github.com/ssm-runas/ssm-runas/pkg/runas/cloud/broker"
+
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
@@ -90,7 +92,7 @@ func deploymentOrder(model settings.Model, broker bool) []Step {
 	if broker {
 		steps = append(steps,
 			Step{ByRunas, "runas explain --config <file> --user <person>: the Linux user each permission set gives through the broker, or why the broker refuses"},
-			Step{ByPerson, "people of broker.permissionSets install the session-manager-plugin, export SSM_RUNAS_BROKER_URL=<brokerUrl>, and run runas connect --target <instance id> --profile <their Identity Center profile>; the other permission sets (break-glass) keep aws ssm start-session"},
+			Step{ByPerson, "people of broker.permissionSets install the session-manager-plugin, export " + cloudbroker.URLEnv + "=<brokerUrl>, and run runas connect --target <instance id> --profile <their Identity Center profile>; the other permission sets (break-glass) keep aws ssm start-session"},
 		)
 	}
 	return append(steps, Step{ByRunas, "runas audit --config <file>"})
