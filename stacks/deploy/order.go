@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	cloudbroker "github.com/ssm-runas/ssm-runas/pkg/runas/cloud/broker"
-
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
