@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -61,9 +62,10 @@ func newAuditCommand() *cobra.Command {
   lower-cased attribute, is value-stale; a person Entra no longer has is
   entra-user-missing. Without --entra that check is reported as not checked
   (exit 2). Graph credentials are those of runas entra: az login, the AZURE_*
-  environment variables, a managed identity, or a bearer token in
-  ` + GraphTokenEnv + `, for the tenant in entra.tenantId; the identity needs
-  User.Read.All and GroupMember.Read.All.
+  environment variables or a managed identity, for the tenant in
+  entra.tenantId; or a bearer token in ` + GraphTokenEnv + `, which needs
+  no entra section. The identity needs User.Read.All and
+  GroupMember.Read.All.
 
 It runs with the management account's credentials (the usual AWS
 environment) and assumes --role in each member account once. The number of
@@ -157,8 +159,9 @@ func auditEntra(cmd *cobra.Command, c *settings.Config, graphURL string) (audit.
 	if !c.PerUserModel() {
 		return nil, &exitError{code: exitUsage, err: fmt.Errorf("--entra: model %s has no per-user values to compare with Entra ID (its values follow role groups, which the audit reads from Identity Center)", c.Model)}
 	}
-	if c.Entra == nil {
-		return nil, &exitError{code: exitUsage, err: errors.New("--entra: the configuration has no entra section; its tenantId names the tenant to read")}
+	if c.Entra == nil && os.Getenv(GraphTokenEnv) == "" {
+		// A token names its tenant; the credential chain needs entra.tenantId.
+		return nil, &exitError{code: exitUsage, err: errors.New("--entra: the configuration has no entra section naming the tenant: set entra.tenantId, or put a Microsoft Graph token for the tenant in " + GraphTokenEnv)}
 	}
 	gc, err := graphClient(cmd, c, graphURL)
 	if err != nil {

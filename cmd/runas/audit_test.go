@@ -521,6 +521,23 @@ func TestAuditEntra(t *testing.T) {
 	start, end := strings.Index(text, "\nentra:\n"), strings.Index(text, "\nperUser:\n")
 	require.True(t, start > 0 && end > start, "the example's entra section")
 	withoutEntra := perUserVariant(t, text[start:end], "")
+	// A Graph token names its tenant: --entra needs no entra section then.
+	cfgSrc, err := os.ReadFile(config)
+	require.NoError(t, err)
+	cfgText := string(cfgSrc)
+	cs, ce := strings.Index(cfgText, "\nentra:\n"), strings.Index(cfgText, "\nperUser:\n")
+	require.True(t, cs > 0 && ce > cs, "the audited configuration's entra section")
+	tokenOnly := filepath.Join(t.TempDir(), "token-only.yaml")
+	require.NoError(t, os.WriteFile(tokenOnly, []byte(cfgText[:cs]+cfgText[ce:]), 0o644))
+	code, out, errOut = runCLI(t, "audit", "--config", tokenOnly, "--endpoint-url", abacProxy(t, srv.URL, "${path:title}"), "--output", "json",
+		"--entra", "--graph-url", g.BaseURL())
+	rep.IdentityCenter = section{}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep), "%s%s", out, errOut)
+	assert.Equal(t, audit.ExitFindings, code, errOut)
+	assert.Equal(t, []string{"value-stale bob@corp.example"}, staleOf(rep.IdentityCenter))
+
+	// Without a token, the credential chain needs entra.tenantId.
+	t.Setenv(GraphTokenEnv, "")
 	for name, cfg := range map[string]string{
 		"no entra section": withoutEntra,
 		"per-role model":   example,
