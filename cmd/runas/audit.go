@@ -21,9 +21,9 @@ const defaultAWSTimeout = 30 * time.Minute
 func newAuditCommand() *cobra.Command {
 	var s *setup
 	var entra bool
-	var graphURL, stack string
+	var graphURL, stack, project string
 	cmd := &cobra.Command{
-		Use:   "audit --config FILE [--endpoint-url URL] [--role NAME] [--regions configured|enabled] [--stack STACK] [--entra [--graph-url URL]] [--output table|json|markdown|html]",
+		Use:   "audit --config FILE [--endpoint-url URL] [--role NAME] [--regions configured|enabled] [--stack STACK [--project NAME]] [--entra [--graph-url URL]] [--output table|json|markdown|html]",
 		Short: "Check every account and region, the organization and Identity Center",
 		Long: `audit checks the three layers of the chain and reports what differs:
 
@@ -110,7 +110,7 @@ checked or the run stopped early (each such part is listed), or bad usage.`,
 				}
 			}
 			msgs := s.stderr(cmd)
-			rep, err := audit.Run(ctx, c, src, audit.Options{Concurrency: s.aws.concurrency, Progress: msgs.progress, PulumiStack: stack})
+			rep, err := audit.Run(ctx, c, src, audit.Options{Concurrency: s.aws.concurrency, Progress: msgs.progress, PulumiStack: stack, PulumiProject: project})
 			msgs.done()
 			if err != nil {
 				if ctx.Err() != nil {
@@ -145,6 +145,7 @@ checked or the run stopped early (each such part is listed), or bad usage.`,
 	s = newSetup(cmd, setupOptions{Outputs: []string{"table", "json", "markdown", "html"}, Timeout: defaultAWSTimeout, AWS: true})
 	f := cmd.Flags()
 	f.StringVar(&stack, "stack", "", "the Pulumi stack whose domain controller status is read (default: every stack's)")
+	f.StringVar(&project, "project", audit.DefaultPulumiProject, "the Pulumi project of the domain controller's stack: its status is /runas/<project>/<stack>/domain-controller/status")
 	f.BoolVar(&entra, "entra", false, "per-user models: read people's source attribute from Entra ID (Microsoft Graph) to find stale values")
 	f.StringVar(&graphURL, "graph-url", graph.DefaultBaseURL, "Microsoft Graph endpoint for --entra; for a national cloud's, put a token for that cloud in "+
 		GraphTokenEnv+" (the credential chain asks for one for "+graph.Scope+")")

@@ -605,4 +605,10 @@ func TestAuditStackNamesTheDomainController(t *testing.T) {
 	assert.Equal(t, []string{"domain-controller-status /runas/ssm-runas/prod/domain-controller/status (eu-west-1)"}, statusFindings("--stack", "prod"))
 	assert.Equal(t, []string{"domain-controller-status-missing /runas/ssm-runas/test/domain-controller/status (eu-west-1)"}, statusFindings("--stack", "test"))
 	assert.Equal(t, []string{"domain-controller-status /runas/ssm-runas/prod/domain-controller/status (eu-west-1)"}, statusFindings(), "without --stack every stack's status is read")
+
+	// A stack of another Pulumi project.
+	_, err = params.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(dcbootstrap.StatusParameterName("platform-ad", "prod")),
+		Value: aws.String("complete"), Type: ssmtypes.ParameterTypeString})
+	require.NoError(t, err)
+	assert.Empty(t, statusFindings("--project", "platform-ad", "--stack", "prod"), "platform-ad's prod is complete")
 }
