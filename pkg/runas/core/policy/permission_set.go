@@ -154,15 +154,7 @@ func PermissionSetSessionPolicy(args PermissionSetPolicyArgs) Document {
 			Resource:  Values{"*"},
 			Condition: Condition{"Null": {RunAsPrincipalTag: {"true"}}},
 		})
-		if reserved := sortedUnique(args.ReservedUsers); len(reserved) > 0 {
-			statements = append(statements, Statement{
-				Sid:       SidDenyReservedRunAsUsers,
-				Effect:    Deny,
-				Action:    Strings{"ssm:StartSession"},
-				Resource:  Values{"*"},
-				Condition: Condition{"StringEquals": {RunAsPrincipalTag: reserved}},
-			})
-		}
+		statements = append(statements, denyReservedRunAsUsers(args.ReservedUsers)...)
 	}
 	notDocs := append(values(SessionTargetResources), docs...)
 	statements = append(statements, Statement{
@@ -171,15 +163,7 @@ func PermissionSetSessionPolicy(args PermissionSetPolicyArgs) Document {
 		Action:      Strings{"ssm:StartSession"},
 		NotResource: notDocs,
 	})
-	if regions := sortedUnique(args.Regions); len(regions) > 0 {
-		statements = append(statements, Statement{
-			Sid:       SidDenyStartSessionOutsideRegions,
-			Effect:    Deny,
-			Action:    Strings{"ssm:StartSession"},
-			Resource:  Values{"*"},
-			Condition: Condition{"StringNotEquals": {RequestedRegionKey: regions}},
-		})
-	}
+	statements = append(statements, denyStartSessionOutsideRegions(args.Regions)...)
 	if !args.AllowCommands {
 		statements = append(statements, Statement{
 			Sid:      SidDenyRunningCommandsOnInstances,
@@ -232,4 +216,38 @@ func values(in []string) Values {
 		out[i] = s
 	}
 	return out
+}
+
+// denyReservedRunAsUsers refuses sessions tagged with a reserved user; the
+// permission-set policy and the SCP carry the same statement. None without
+// reserved users.
+func denyReservedRunAsUsers(users []string) []Statement {
+	reserved := sortedUnique(users)
+	if len(reserved) == 0 {
+		return nil
+	}
+	return []Statement{{
+		Sid:       SidDenyReservedRunAsUsers,
+		Effect:    Deny,
+		Action:    Strings{"ssm:StartSession"},
+		Resource:  Values{"*"},
+		Condition: Condition{"StringEquals": {RunAsPrincipalTag: reserved}},
+	}}
+}
+
+// denyStartSessionOutsideRegions refuses sessions outside the regions with
+// the preferences document; the permission-set policy and the SCP carry
+// the same statement. None without regions.
+func denyStartSessionOutsideRegions(regions []string) []Statement {
+	covered := sortedUnique(regions)
+	if len(covered) == 0 {
+		return nil
+	}
+	return []Statement{{
+		Sid:       SidDenyStartSessionOutsideRegions,
+		Effect:    Deny,
+		Action:    Strings{"ssm:StartSession"},
+		Resource:  Values{"*"},
+		Condition: Condition{"StringNotEquals": {RequestedRegionKey: covered}},
+	}}
 }

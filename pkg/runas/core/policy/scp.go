@@ -228,24 +228,8 @@ func GuardrailSCP(args SCPArgs) (Document, error) {
 			},
 		},
 	}
-	if reserved := sortedUnique(args.ReservedUsers); len(reserved) > 0 {
-		statements = append(statements, Statement{
-			Sid:       SidDenyReservedRunAsUsers,
-			Effect:    Deny,
-			Action:    Strings{"ssm:StartSession"},
-			Resource:  Values{"*"},
-			Condition: Condition{"StringEquals": {RunAsPrincipalTag: reserved}},
-		})
-	}
-	if regions := sortedUnique(args.Regions); len(regions) > 0 {
-		statements = append(statements, Statement{
-			Sid:       SidDenyStartSessionOutsideRegions,
-			Effect:    Deny,
-			Action:    Strings{"ssm:StartSession"},
-			Resource:  Values{"*"},
-			Condition: Condition{"StringNotEquals": {RequestedRegionKey: regions}},
-		})
-	}
+	statements = append(statements, denyReservedRunAsUsers(args.ReservedUsers)...)
+	statements = append(statements, denyStartSessionOutsideRegions(args.Regions)...)
 	d := Document{Version: Version, Statement: statements}
 	if n := len(d.JSON()); n > MaxSCPSize {
 		return Document{}, fmt.Errorf("the SCP is %d characters, over the %d Organizations accepts: exempt fewer roles, reserve fewer users or cover fewer regions", n, MaxSCPSize)
