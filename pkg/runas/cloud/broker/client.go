@@ -57,20 +57,30 @@ func (e *RefusedError) Error() string {
 	return fmt.Sprintf("the broker refused the session (HTTP %d): %s", e.Status, e.Reason)
 }
 
-// RequestSession signs req with the caller's credentials (SigV4) and asks
-// the broker for a session.
-func RequestSession(ctx context.Context, o ClientOptions, req rules.Request) (Session, error) {
-	u, err := url.Parse(o.URL)
+// endpoint is the broker's URL and the region and service requests to it
+// are signed for: the options' when set, else read from the host name.
+func (o ClientOptions) endpoint() (u *url.URL, region, service string, err error) {
+	u, err = url.Parse(o.URL)
 	if err != nil || u.Host == "" {
-		return Session{}, fmt.Errorf("broker URL %q: must be an absolute URL", o.URL)
+		return nil, "", "", fmt.Errorf("broker URL %q: must be an absolute URL", o.URL)
 	}
-	region, service := o.SigningRegion, o.SigningService
 	hostRegion, hostService := signingFromHost(u.Hostname())
+	region, service = o.SigningRegion, o.SigningService
 	if region == "" {
 		region = hostRegion
 	}
 	if service == "" {
 		service = hostService
+	}
+	return u, region, service, nil
+}
+
+// RequestSession signs req with the caller's credentials (SigV4) and asks
+// the broker for a session.
+func RequestSession(ctx context.Context, o ClientOptions, req rules.Request) (Session, error) {
+	u, region, service, err := o.endpoint()
+	if err != nil {
+		return Session{}, err
 	}
 	if region == "" {
 		return Session{}, fmt.Errorf("broker URL %q: cannot tell its region from the host name; set the signing region", o.URL)
@@ -145,17 +155,9 @@ var ErrUnreachable = errors.New("the broker is not reachable")
 // IAM authorization and the function; anything else is ErrUnreachable with
 // what came back. It starts no session.
 func Probe(ctx context.Context, o ClientOptions) error {
-	u, err := url.Parse(o.URL)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("broker URL %q: must be an absolute URL", o.URL)
-	}
-	region, service := o.SigningRegion, o.SigningService
-	hostRegion, hostService := signingFromHost(u.Hostname())
-	if region == "" {
-		region = hostRegion
-	}
-	if service == "" {
-		service = hostService
+	u, region, service, err := o.endpoint()
+	if err != nil {
+		return err
 	}
 	if o.Credentials == nil || region == "" {
 		return errors.New("probing the broker: credentials and a signing region are required")
