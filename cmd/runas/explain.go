@@ -66,6 +66,9 @@ JSON: {"user":...,"linuxUser":... or null,"failure":null or ...,"steps":[{"step"
 			if given != 1 {
 				return &exitError{code: exitUsage, err: fmt.Errorf("give exactly one of --groups, --attribute and --directory-value")}
 			}
+			if flags.Changed("account") && !settings.ValidAccountID(account) {
+				return &exitError{code: exitUsage, err: fmt.Errorf("--account %q: must be a 12-digit account id", account)}
+			}
 			_, c, done, err := s.begin(cmd)
 			if err != nil {
 				return err

@@ -154,7 +154,12 @@ func TestExplainBrokerServedPermissionSet(t *testing.T) {
 	assert.Contains(t, out, "DenyDirectStartSession: the session broker serves SSM-Admin")
 	assert.Regexp(t, `SSM-Admin\s+admin\s+allowed`, out)
 
-	code, _, errOut := runCLI(t, "explain", "--config", cfg, "--user", "alice smith", "--groups", "SG-AWS-SSM-Admin")
+	code, out, errOut := runCLI(t, "explain", "--config", cfg, "--user", "alice@corp.example", "--groups", "SG-AWS-SSM-Admin", "--account", "12")
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, out)
+	assert.Equal(t, `runas: --account "12": must be a 12-digit account id`, strings.TrimSpace(errOut))
+
+	code, _, errOut = runCLI(t, "explain", "--config", cfg, "--user", "alice smith", "--groups", "SG-AWS-SSM-Admin")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, "SSM-Admin serves no direct sessions and the broker refuses")
 	assert.Contains(t, errOut, "cannot be a source identity")

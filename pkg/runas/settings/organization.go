@@ -278,3 +278,6 @@ func (o *Organization) validate(p field.Path) field.List {
 	}
 	return errs
 }
+
+// ValidAccountID reports whether id is a 12-digit AWS account id.
+func ValidAccountID(id string) bool { return accountIDRe.MatchString(id) }
