@@ -53,6 +53,16 @@ type AccessControlAttributes struct {
 
 	// Keys are the session tag keys the configuration emits.
 	Keys pulumi.StringArrayOutput `pulumi:"keys"`
+
+	attributes *ssoadmin.InstanceAccessControlAttributes
+}
+
+// Ready returns the ABAC configuration itself, for what must wait until
+// Identity Center emits the session tags. Depend on it rather than on the
+// component: a dependency on a component covers only the children the SDK
+// has attached to it by then, which races with their registration.
+func (a *AccessControlAttributes) Ready() []pulumi.Resource {
+	return []pulumi.Resource{a.attributes}
 }
 
 // NewAccessControlAttributes registers the ABAC configuration.
@@ -83,12 +93,14 @@ func NewAccessControlAttributes(ctx *pulumi.Context, name string, args *AccessCo
 		// The configuration's id is the instance ARN.
 		child = append(child, pulumi.Import(pulumi.ID(args.InstanceARN)))
 	}
-	if _, err := ssoadmin.NewInstanceAccessControlAttributes(ctx, name+"-abac", &ssoadmin.InstanceAccessControlAttributesArgs{
+	attributes, err := ssoadmin.NewInstanceAccessControlAttributes(ctx, name+"-abac", &ssoadmin.InstanceAccessControlAttributesArgs{
 		InstanceArn: pulumi.String(args.InstanceARN),
 		Attributes:  attrs,
-	}, child...); err != nil {
+	}, child...)
+	if err != nil {
 		return nil, err
 	}
+	comp.attributes = attributes
 	comp.Keys = keys.ToStringArrayOutput()
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{"keys": comp.Keys}); err != nil {
 		return nil, err

@@ -144,7 +144,7 @@ func AWSLayer(ctx *pulumi.Context, cfg *settings.Config, in Inputs, providers *d
 			ExistingPermissionSetARN: a.PermissionSet.ARN,
 			GroupID:                  groups.ByName[a.EntraGroup],
 			AccountIDs:               accounts,
-		}, pulumi.Provider(icProvider), pulumi.DependsOn([]pulumi.Resource{abac}))
+		}, pulumi.Provider(icProvider), pulumi.DependsOn(abac.Ready()))
 		if err != nil {
 			return nil, err
 		}
