@@ -89,6 +89,11 @@ func staleFindings(ctx context.Context, entra EntraUsersAPI, c *settings.Config,
 		}
 		seen[key] = true
 		g, err := entra.GroupByName(ctx, a.EntraGroup)
+		if errors.Is(err, graph.ErrGroupNotFound) {
+			// Renamed or deleted in Entra while Identity Center still
+			// holds the memberships: its people are read one by one below.
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("finding Entra group %s: %w", a.EntraGroup, err)
 		}

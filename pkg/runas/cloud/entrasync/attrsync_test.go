@@ -172,7 +172,8 @@ func TestGatherUnknownGroup(t *testing.T) {
 	g := directory(t)
 	_, err := entrasync.Gather(context.Background(), newClient(t, g), attr, "ssm-revoked",
 		[]entrasync.Role{{Name: "oracle", Group: "SG-Missing", Value: "oracle", Precedence: 2}})
-	assert.ErrorContains(t, err, `role oracle: group "SG-Missing": 0 groups have that display name`)
+	assert.ErrorContains(t, err, `role oracle: group "SG-Missing": no group has that display name`)
+	assert.ErrorIs(t, err, graph.ErrGroupNotFound)
 }
 
 // recorder is a Writer that records writes; it stands in for Graph where

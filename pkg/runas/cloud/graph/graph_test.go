@@ -273,6 +273,15 @@ func TestErrors(t *testing.T) {
 	assert.ErrorContains(t, err, "Insufficient privileges")
 	assert.Empty(t, s.d, "a 403 is not retried")
 
+	r.on("GET", "/groups", ok([]byte(`{"value":[]}`)))
+	_, err = c.GroupByName(ctx, "SG-Renamed")
+	assert.ErrorIs(t, err, graph.ErrGroupNotFound, "no group by that name is a not-found callers can tell apart")
+	assert.ErrorContains(t, err, `group "SG-Renamed"`)
+	r.on("GET", "/groups", ok([]byte(`{"value":[{"id":"g-1","displayName":"SG"},{"id":"g-2","displayName":"SG"}]}`)))
+	_, err = c.GroupByName(ctx, "SG")
+	assert.NotErrorIs(t, err, graph.ErrGroupNotFound, "two groups of one name is ambiguous, not missing")
+	assert.ErrorContains(t, err, "2 groups have that display name")
+
 	throttled := answer{status: 429, header: map[string]string{"Retry-After": "1"}, body: readTestdata(t, "throttled.json")}
 	r.on("GET", "/users", throttled)
 	_, err = c.UsersWithAttribute(ctx, "extensionAttribute1")

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 )
@@ -26,12 +27,20 @@ func (u User) Synced() bool { return u.OnPremisesSyncEnabled != nil && *u.OnPrem
 
 const userFields = "id,userPrincipalName,onPremisesSyncEnabled,onPremisesExtensionAttributes"
 
-// GroupByName returns the one group with that display name.
+// ErrGroupNotFound is GroupByName's answer when no group has the display
+// name: the group was renamed or deleted in Entra ID, or not created yet.
+var ErrGroupNotFound = errors.New("no group has that display name")
+
+// GroupByName returns the one group with that display name; none is
+// ErrGroupNotFound, more than one an error of its own.
 func (c *Client) GroupByName(ctx context.Context, name string) (Group, error) {
 	q := url.Values{"$filter": {"displayName eq " + odataQuote(name)}, "$select": {"id,displayName"}}
 	groups, err := list[Group](ctx, c, request{method: "GET", path: "/groups?" + q.Encode()})
 	if err != nil {
 		return Group{}, err
+	}
+	if len(groups) == 0 {
+		return Group{}, fmt.Errorf("group %q: %w", name, ErrGroupNotFound)
 	}
 	if len(groups) != 1 {
 		return Group{}, fmt.Errorf("group %q: %d groups have that display name, want exactly one", name, len(groups))
