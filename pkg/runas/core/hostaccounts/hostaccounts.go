@@ -21,12 +21,13 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sudoers"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/username"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
 // SudoersDir is where the drop-ins go.
-const SudoersDir = "/etc/sudoers.d"
+const SudoersDir = sudoers.Dir
 
 // SudoersPrefix starts every drop-in this project writes. sudo skips files
 // whose names contain '.' or end in '~', so the prefix has neither.
@@ -151,25 +152,7 @@ ensure_account() {
   fi
 }
 
-install_sudoers() {
-  local file="` + SudoersDir + `/$1" tmp
-  tmp="$(mktemp)"
-  cat >"$tmp"
-  if ! visudo -cf "$tmp" >/dev/null; then
-    rm -f -- "$tmp"
-    echo "ssm-runas: refusing an invalid sudo rule for $1" >&2
-    return 1
-  fi
-  if cmp -s -- "$tmp" "$file"; then
-    rm -f -- "$tmp"
-    echo "ssm-runas: $file is current"
-  else
-    install -m 0440 -o root -g root -- "$tmp" "$file"
-    rm -f -- "$tmp"
-    echo "ssm-runas: wrote $file"
-  fi
-}
-
+` + sudoers.InstallFunction + `
 remove_sudoers() {
   local file="` + SudoersDir + `/$1"
   if [ -e "$file" ]; then

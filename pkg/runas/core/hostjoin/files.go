@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/directory"
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sudoers"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/core/username"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
@@ -16,7 +17,7 @@ const (
 	SSSDConfPath  = "/etc/sssd/sssd.conf"
 	Krb5ConfPath  = "/etc/krb5.conf"
 	Krb5ConfDir   = "/etc/krb5.conf.d"
-	SudoersDir    = "/etc/sudoers.d"
+	SudoersDir    = sudoers.Dir
 	HomesPath     = "/usr/local/sbin/ssm-runas-homes"
 	HomesUnit     = "ssm-runas-homes"
 	SystemdDir    = "/etc/systemd/system"

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ssm-runas/ssm-runas/pkg/runas/core/sudoers"
 	"github.com/ssm-runas/ssm-runas/pkg/runas/settings"
 )
 
@@ -75,24 +76,7 @@ install_file() {
   log "wrote $path"
 }
 
-install_sudoers() {
-  local file="` + SudoersDir + `/$1" tmp
-  tmp="$(mktemp)"
-  cat >"$tmp"
-  if ! visudo -cf "$tmp" >/dev/null; then
-    rm -f -- "$tmp"
-    fail "refusing an invalid sudo rule for $1"
-  fi
-  if cmp -s -- "$tmp" "$file"; then
-    rm -f -- "$tmp"
-    log "$file is current"
-  else
-    install -m 0440 -o root -g root -- "$tmp" "$file"
-    rm -f -- "$tmp"
-    log "wrote $file"
-  fi
-}
-
+` + sudoers.InstallFunction + `
 # grep reads all of ldconfig's output: with pipefail, grep -q stopping early
 # would fail the pipeline on ldconfig's SIGPIPE, now and then.
 tools_present() {

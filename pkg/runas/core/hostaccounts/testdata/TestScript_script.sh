@@ -14,6 +14,8 @@ ensure_account() {
   fi
 }
 
+# install_sudoers FILE: installs stdin as /etc/sudoers.d/FILE once visudo accepts
+# it; a rule visudo refuses fails with nothing written.
 install_sudoers() {
   local file="/etc/sudoers.d/$1" tmp
   tmp="$(mktemp)"

@@ -29,21 +29,24 @@ install_file() {
   log "wrote $path"
 }
 
+# install_sudoers FILE: installs stdin as /etc/sudoers.d/FILE once visudo accepts
+# it; a rule visudo refuses fails with nothing written.
 install_sudoers() {
   local file="/etc/sudoers.d/$1" tmp
   tmp="$(mktemp)"
   cat >"$tmp"
   if ! visudo -cf "$tmp" >/dev/null; then
     rm -f -- "$tmp"
-    fail "refusing an invalid sudo rule for $1"
+    echo "ssm-runas: refusing an invalid sudo rule for $1" >&2
+    return 1
   fi
   if cmp -s -- "$tmp" "$file"; then
     rm -f -- "$tmp"
-    log "$file is current"
+    echo "ssm-runas: $file is current"
   else
     install -m 0440 -o root -g root -- "$tmp" "$file"
     rm -f -- "$tmp"
-    log "wrote $file"
+    echo "ssm-runas: wrote $file"
   fi
 }
 
