@@ -21,9 +21,9 @@ const defaultAWSTimeout = 30 * time.Minute
 func newAuditCommand() *cobra.Command {
 	var s *setup
 	var entra bool
-	var graphURL, stack, project string
+	var graphURL, stack, project, stackAccount string
 	cmd := &cobra.Command{
-		Use:   "audit --config FILE [--endpoint-url URL] [--role NAME] [--regions configured|enabled] [--stack STACK [--project NAME]] [--entra [--graph-url URL]] [--output table|json|markdown|html]",
+		Use:   "audit --config FILE [--endpoint-url URL] [--role NAME] [--regions configured|enabled] [--stack STACK [--project NAME] [--stack-account ID]] [--entra [--graph-url URL]] [--output table|json|markdown|html]",
 		Short: "Check every account and region, the organization and Identity Center",
 		Long: `audit checks the three layers of the chain and reports what differs:
 
@@ -43,7 +43,9 @@ func newAuditCommand() *cobra.Command {
   the broker's function exists, its URL is IAM-authenticated and answers a
   signed probe; the domain-controller model's bootstrap status reads
   complete (the stack's with --stack, else every stack's under
-  /runas/ssm-runas/);
+  /runas/ssm-runas/), read in the account of the audit's credentials, or
+  in --stack-account when pulumi up ran in another account (a delegated
+  administrator), through --role there;
 
   Identity Center: ABAC maps SSMSessionRunAs from the configured source. Each
   role's, or per-user permission set's, account assignments match the
@@ -99,11 +101,21 @@ checked or the run stopped early (each such part is listed), or bad usage.`,
   runas audit --config runas.yaml --endpoint-url http://127.0.0.1:5000 --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("stack-account") && !settings.ValidAccountID(stackAccount) {
+				return &exitError{code: exitUsage, err: fmt.Errorf("--stack-account %q: must be a 12-digit account id", stackAccount)}
+			}
 			ctx, c, src, done, err := s.beginAWS(cmd)
 			if err != nil {
 				return err
 			}
 			defer done()
+			if stackAccount != "" {
+				d := c.DomainController
+				if d == nil {
+					return &exitError{code: exitUsage, err: fmt.Errorf("--stack-account: only model %s has a stack account to read (the domain controller's status); %s has no domainController section", settings.ModelDomainController, s.configPath)}
+				}
+				src.Parameters = s.factory.SSM(stackAccount, d.Region)
+			}
 			if entra {
 				if src.Entra, err = auditEntra(cmd, c, graphURL); err != nil {
 					return err
@@ -145,6 +157,7 @@ checked or the run stopped early (each such part is listed), or bad usage.`,
 	s = newSetup(cmd, setupOptions{Outputs: []string{"table", "json", "markdown", "html"}, Timeout: defaultAWSTimeout, AWS: true})
 	f := cmd.Flags()
 	f.StringVar(&stack, "stack", "", "the Pulumi stack whose domain controller status is read (default: every stack's)")
+	f.StringVar(&stackAccount, "stack-account", "", "the account pulumi up ran in, when not the management account: the domain controller's status is read there (default: the account of the credentials)")
 	f.StringVar(&project, "project", audit.DefaultPulumiProject, "the Pulumi project of the domain controller's stack: its status is /runas/<project>/<stack>/domain-controller/status")
 	f.BoolVar(&entra, "entra", false, "per-user models: read people's source attribute from Entra ID (Microsoft Graph) to find stale values")
 	f.StringVar(&graphURL, "graph-url", graph.DefaultBaseURL, "Microsoft Graph endpoint for --entra; for a national cloud's, put a token for that cloud in "+

@@ -611,4 +611,27 @@ func TestAuditStackNamesTheDomainController(t *testing.T) {
 		Value: aws.String("complete"), Type: ssmtypes.ParameterTypeString})
 	require.NoError(t, err)
 	assert.Empty(t, statusFindings("--project", "platform-ad", "--stack", "prod"), "platform-ad's prod is complete")
+
+	// A stack run from a delegated administrator account: its status is
+	// there, read through the audit role.
+	delegated := w.org.Accounts[0]
+	_, err = w.factory.SSM(delegated, "eu-west-1").PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(dcbootstrap.StatusParameterName("ssm-runas", "delegated")),
+		Value: aws.String("complete"), Type: ssmtypes.ParameterTypeString})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"domain-controller-status-missing /runas/ssm-runas/delegated/domain-controller/status (eu-west-1)"},
+		statusFindings("--stack", "delegated"), "not in the account of the credentials")
+	assert.Empty(t, statusFindings("--stack", "delegated", "--stack-account", delegated), "complete in the account the stack ran in")
+	assert.Equal(t, []string{"domain-controller-status-missing /runas/ssm-runas/dev/domain-controller/status (eu-west-1)"},
+		statusFindings("--stack", "dev", "--stack-account", delegated), "dev ran in the management account, not there")
+
+	for name, tc := range map[string]struct{ config, account, want string }{
+		"not an account id":    {path, "12345", `--stack-account "12345": must be a 12-digit account id`},
+		"no domain controller": {w.config, delegated, "--stack-account: only model domain-controller has a stack account to read"},
+	} {
+		code, out, errOut := runCLI(t, "audit", "--config", tc.config, "--endpoint-url", w.srv.URL, "--stack-account", tc.account)
+		assert.Equal(t, exitUsage, code, "%s: %s", name, errOut)
+		assert.Empty(t, out, name)
+		assert.Equal(t, 0, strings.Count(strings.TrimSpace(errOut), "\n"), "%s: one line: %s", name, errOut)
+		assert.Contains(t, errOut, tc.want, name)
+	}
 }

@@ -45,6 +45,8 @@ type setup struct {
 	timeout    time.Duration
 	aws        awsFlags
 	msgs       *messages
+	// factory makes the AWS clients of the run, once sources built them.
+	factory *awsorg.Factory
 }
 
 // awsFlags are the flags of the commands that read the organization.
@@ -169,6 +171,7 @@ func (s *setup) sources(ctx context.Context, cmd *cobra.Command, c *settings.Con
 		fo.OnRetry = s.stderr(cmd).retry
 	}
 	f := awsorg.NewFactory(base, c.Organization.ManagementAccountID, fo)
+	s.factory = f
 	return audit.FromFactory(f, c, audit.RegionMode(s.aws.regions)), nil
 }
 

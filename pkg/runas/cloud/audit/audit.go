@@ -48,8 +48,10 @@ type Sources struct {
 	// ProbeBroker sends it a signed request; nil skips the broker check.
 	Broker      FunctionAPI
 	ProbeBroker ProbeFunc
-	// Parameters reads SSM parameters in the management account in the
-	// domain controller's region; nil skips the domain controller check.
+	// Parameters reads SSM parameters in the domain controller's region,
+	// in the account its stack ran in: FromFactory gives the account of
+	// the credentials (the management account's, or a delegated
+	// administrator's); nil skips the domain controller check.
 	Parameters ParametersAPI
 	// Throttles counts throttled calls and Latency reads the recent and
 	// lowest call times, for the pool's back-off (awsorg.Each); nil means

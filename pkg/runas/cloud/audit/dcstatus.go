@@ -45,8 +45,8 @@ func DCStatusParameter(project, stack string) string {
 }
 
 // CheckDomainController reads the status the domain controller's
-// bootstrap records, in the management account and domainController.region,
-// and reports anything but complete. With a stack name it reads that
+// bootstrap records, through api (the stack's account, in
+// domainController.region), and reports anything but complete. With a stack name it reads that
 // stack's parameter; without one, every stack's under /runas/<project>/.
 // A failed bootstrap is reported with where its log is. Nothing is checked
 // outside the domain-controller model.
