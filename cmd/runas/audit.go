@@ -160,8 +160,7 @@ checked or the run stopped early (each such part is listed), or bad usage.`,
 	f.StringVar(&stackAccount, "stack-account", "", "the account pulumi up ran in, when not the management account: the domain controller's status is read there (default: the account of the credentials)")
 	f.StringVar(&project, "project", audit.DefaultPulumiProject, "the Pulumi project of the domain controller's stack: its status is /runas/<project>/<stack>/domain-controller/status")
 	f.BoolVar(&entra, "entra", false, "per-user models: read people's source attribute from Entra ID (Microsoft Graph) to find stale values")
-	f.StringVar(&graphURL, "graph-url", graph.DefaultBaseURL, "Microsoft Graph endpoint for --entra; for a national cloud's, put a token for that cloud in "+
-		GraphTokenEnv+" (the credential chain asks for one for "+graph.Scope+")")
+	f.StringVar(&graphURL, "graph-url", graph.DefaultBaseURL, "for --entra: "+graphURLUsage)
 	return cmd
 }
 

@@ -10,6 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/spf13/cobra"
@@ -23,13 +25,15 @@ import (
 const GraphTokenEnv = "SSM_RUNAS_GRAPH_TOKEN"
 
 // azureToken adapts azidentity's default credential chain (environment,
-// workload identity, managed identity, az login) to graph.TokenSource.
+// workload identity, managed identity, az login) to graph.TokenSource,
+// asking for a token for one Graph deployment.
 type azureToken struct {
-	cred *azidentity.DefaultAzureCredential
+	cred  *azidentity.DefaultAzureCredential
+	scope string
 }
 
 func (a azureToken) Token(ctx context.Context) (string, error) {
-	tok, err := a.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{graph.Scope}})
+	tok, err := a.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{a.scope}})
 	if err != nil {
 		return "", err
 	}
@@ -48,22 +52,35 @@ const (
 func newGraphSetup(cmd *cobra.Command, timeout time.Duration, graphURL *string) *setup {
 	s := newSetup(cmd, setupOptions{Outputs: []string{"table", "json"}, Timeout: timeout})
 	cmd.Flags().Lookup("timeout").Usage = "give up after this long (a single Graph wait of more than " + graph.DefaultMaxWait.String() + " fails at once)"
-	cmd.Flags().StringVar(graphURL, "graph-url", graph.DefaultBaseURL, "Microsoft Graph endpoint (national clouds differ)")
+	cmd.Flags().StringVar(graphURL, "graph-url", graph.DefaultBaseURL, graphURLUsage)
 	return s
 }
 
+// graphURLUsage is the help of every --graph-url.
+const graphURLUsage = "Microsoft Graph endpoint; in a national cloud (https://graph.microsoft.us, https://dod-graph.microsoft.us, " +
+	"https://microsoftgraph.chinacloudapi.cn) the credential chain asks that cloud's Entra ID for a token for it; " +
+	"any other endpoint needs a token in " + GraphTokenEnv
+
 // graphClient returns a Graph client for c's tenant that says on stderr
-// when it waits.
+// when it waits. Without a token in GraphTokenEnv the credential chain
+// asks the Entra ID of baseURL's cloud for a token scoped to it.
 func graphClient(cmd *cobra.Command, c *settings.Config, baseURL string) (*graph.Client, error) {
 	var tokens graph.TokenSource
 	if t := os.Getenv(GraphTokenEnv); t != "" {
 		tokens = graph.StaticToken(t)
 	} else {
-		cred, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{TenantID: c.Entra.TenantID})
+		svc, err := graph.TokenServiceFor(baseURL)
+		if err != nil {
+			return nil, &exitError{code: exitUsage, err: fmt.Errorf("--graph-url: %w, or set %s", err, GraphTokenEnv)}
+		}
+		cred, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
+			TenantID:      c.Entra.TenantID,
+			ClientOptions: azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: svc.AuthorityHost}},
+		})
 		if err != nil {
 			return nil, problem(fmt.Errorf("no Entra credentials (az login, or AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, or %s): %w", GraphTokenEnv, err))
 		}
-		tokens = azureToken{cred}
+		tokens = azureToken{cred: cred, scope: svc.Scope}
 	}
 	stderr := cmd.ErrOrStderr()
 	gc, err := graph.New(baseURL, tokens, graph.Options{OnWait: func(w graph.Wait) { fmt.Fprintf(stderr, "runas: %s\n", w) }})

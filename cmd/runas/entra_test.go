@@ -228,3 +228,23 @@ func TestEntraMappingValidation(t *testing.T) {
 		assert.NotContains(t, errOut, "perUser.userSource")
 	})
 }
+
+// TestGraphURLOutsideGraphNeedsAToken: the credential chain gets tokens for
+// the Microsoft Graph deployments only (each cloud's own scope and
+// authority); any other --graph-url without a token in GraphTokenEnv is
+// refused with one line before Graph is called.
+func TestGraphURLOutsideGraphNeedsAToken(t *testing.T) {
+	g := synchronization(t)
+	t.Setenv(GraphTokenEnv, "")
+	for _, args := range [][]string{
+		{"entra", "map-attribute", "--config", example, "--graph-url", g.BaseURL()},
+		{"entra", "sync-attributes", "--config", example, "--graph-url", g.BaseURL()},
+	} {
+		code, out, errOut := runCLI(t, args...)
+		assert.Equal(t, exitUsage, code, "%v: %s", args, errOut)
+		assert.Empty(t, out)
+		assert.Equal(t, 1, strings.Count(errOut, "\n"), "one line: %s", errOut)
+		assert.Contains(t, errOut, "--graph-url: graph URL \""+g.BaseURL()+"\": not a Microsoft Graph deployment")
+		assert.Contains(t, errOut, "or set "+GraphTokenEnv)
+	}
+}
