@@ -8,6 +8,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/identitystore"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/organizations"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ssm-runas/ssm-runas/pkg/runas/cloud/awsorg"
 )
 
 // GroupIDs are the identity store groups found, by display name, and the
@@ -42,10 +44,6 @@ func LookupGroups(ctx *pulumi.Context, identityStoreID string, names []string, o
 	return out, nil
 }
 
-// accountActive is the state (and the retiring status) of an account that
-// can be assigned.
-const accountActive = "ACTIVE"
-
 // ouAccounts is the lookup's answer, read with the account's state as well
 // as its status: Organizations is retiring Status in favour of State, and
 // the pulumi-aws v6 SDK type has Status only.
@@ -79,14 +77,10 @@ func ExpandAccounts(ctx *pulumi.Context, targets []string, opts ...pulumi.Invoke
 			return nil, fmt.Errorf("listing the accounts of %s: %w", t, err)
 		}
 		for _, a := range res.Accounts {
-			state := a.State
-			if state == "" {
-				state = a.Status
-			}
-			if state == "" {
+			if a.State == "" && a.Status == "" {
 				return nil, fmt.Errorf("listing the accounts of %s: account %s reports neither state nor status", t, a.ID)
 			}
-			if state == accountActive {
+			if awsorg.ActiveState(a.State, a.Status) {
 				out = append(out, a.ID)
 			}
 		}

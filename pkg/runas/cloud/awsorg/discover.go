@@ -29,11 +29,17 @@ type AccountsAPI interface {
 // Status only when it is not.
 // https://docs.aws.amazon.com/organizations/latest/APIReference/API_Account.html
 func Active(a orgtypes.Account) bool {
-	if a.State != "" {
-		return a.State == orgtypes.AccountStateActive
-	}
 	//lint:ignore SA1019 the fallback for answers without State
-	return a.Status == orgtypes.AccountStatusActive
+	return ActiveState(string(a.State), string(a.Status))
+}
+
+// ActiveState is Active on the two fields as text, for readers of other
+// shapes of the same answer (the Pulumi provider's account lookups).
+func ActiveState(state, status string) bool {
+	if state != "" {
+		return state == string(orgtypes.AccountStateActive)
+	}
+	return status == string(orgtypes.AccountStatusActive)
 }
 
 // DiscoverAccounts returns the ACTIVE accounts under targets (a root id
