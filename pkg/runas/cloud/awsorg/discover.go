@@ -130,16 +130,22 @@ type Account struct {
 // Scope returns the accounts an audit or remediation covers, sorted: the
 // ACTIVE accounts under the configured targets, and the management
 // account when it is configured directly (the StackSet never deploys
-// there).
+// there). With managementAccount.configure false the management account
+// is out of scope even under a root target: nothing the stack deploys
+// reaches it, so its findings would be ones no pulumi up or remediate of
+// this configuration repairs.
 func Scope(ctx context.Context, c *settings.Config, api AccountsAPI) ([]Account, error) {
 	pl, err := discover(ctx, api, c.Organization.Targets)
 	if err != nil {
 		return nil, err
 	}
-	if m := c.Organization.ManagementAccountID; c.ConfigureManagementAccount() {
+	m := c.Organization.ManagementAccountID
+	if c.ConfigureManagementAccount() {
 		if _, ok := pl.parent[m]; !ok {
 			pl.parent[m] = ""
 		}
+	} else {
+		delete(pl.parent, m)
 	}
 	var out []Account
 	for _, id := range slices.Sorted(maps.Keys(pl.parent)) {

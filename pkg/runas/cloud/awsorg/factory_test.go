@@ -189,6 +189,24 @@ func TestScopeAgainstMoto(t *testing.T) {
 	for _, j := range plan.Jobs {
 		assert.NotEqual(t, management, j.Account)
 	}
+
+	// Under a root target the management account is discovered with the
+	// rest; not configured directly, it stays out of scope all the same.
+	c.Organization.Targets = []string{root}
+	scope, err := awsorg.Scope(ctx, c, orgs)
+	require.NoError(t, err)
+	var ids []string
+	for _, a := range scope {
+		ids = append(ids, a.ID)
+	}
+	assert.Len(t, ids, 4, "every account but the management account")
+	assert.NotContains(t, ids, management)
+	on := true
+	c.Organization.ManagementAccount.Configure = &on
+	scope, err = awsorg.Scope(ctx, c, orgs)
+	require.NoError(t, err)
+	require.Len(t, scope, 5)
+	assert.Contains(t, scope, awsorg.Account{ID: management, Parent: root, ParentName: "Root"}, "configured directly, and in the root")
 }
 
 // listRegionsStub stands in for account:ListRegions, which moto does not
