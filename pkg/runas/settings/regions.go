@@ -28,6 +28,10 @@ var PartitionRegions = map[string][]string{
 	"aws-iso-f":  {"us-isof-east-1", "us-isof-south-1"},
 }
 
+// DeployablePartition is the one partition whose policies and templates
+// this release builds; a configuration in another is refused.
+const DeployablePartition = "aws"
+
 // Partition is the AWS partition the configuration deploys to, from the
 // Identity Center instance ARN; "aws" without one.
 func (c *Config) Partition() string {
@@ -47,6 +51,13 @@ func (c *Config) Partition() string {
 func (c *Config) validateRegions() field.List {
 	var errs field.List
 	part := c.Partition()
+	if part != DeployablePartition {
+		// The Identity Center instance names the partition.
+		errs.Add(field.Invalid("identityCenter.instanceArn", c.IdentityCenter.InstanceARN, fmt.Sprintf(
+			"is in partition %s, which this release does not deploy to: the SCP, the permission set policies and the templates it builds name partition %s",
+			part, DeployablePartition)))
+		return errs
+	}
 	known := PartitionRegions[part]
 	check := func(p field.Path, r string) {
 		if r == "" || !regionRe.MatchString(r) || slices.Contains(known, r) || slices.Contains(c.NewRegions, r) {

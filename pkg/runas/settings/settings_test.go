@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -385,5 +386,22 @@ func TestSudoCommandRisk(t *testing.T) {
 		} else {
 			assert.Contains(t, got, tc.want, tc.cmd)
 		}
+	}
+}
+
+// TestOtherPartitionsRefused: the policies and templates name the aws
+// partition, so a configuration in GovCloud or China is refused with one
+// reason naming the instance ARN, not deployed with ARNs that match nothing.
+func TestOtherPartitionsRefused(t *testing.T) {
+	src, err := os.ReadFile("../../../examples/per-role/runas.yaml")
+	require.NoError(t, err)
+	for part, region := range map[string]string{"aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"} {
+		text := strings.ReplaceAll(string(src), "arn:aws:sso:::", "arn:"+part+":sso:::")
+		text = regexp.MustCompile(`\b(eu|us)-(west|east|central)-[0-9]\b`).ReplaceAllString(text, region)
+		_, err := settings.Parse([]byte(text))
+		require.Error(t, err, part)
+		assert.Contains(t, err.Error(), `identityCenter.instanceArn "arn:`+part+`:sso:::instance/`, part)
+		assert.Contains(t, err.Error(), "is in partition "+part+", which this release does not deploy to", part)
+		assert.NotContains(t, err.Error(), "is not a region of partition", "one reason, not one per region")
 	}
 }
