@@ -20,6 +20,11 @@ import (
 func diff(s resourceSchema, req plugin.DiffRequest) plugin.DiffResult {
 	news := req.NewInputs.Copy()
 	olds := req.OldOutputs
+	for k, v := range s.defaults {
+		if nv, ok := news[resource.PropertyKey(k)]; !ok || nv.IsNull() {
+			news[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
+		}
+	}
 	for _, p := range req.IgnoreChanges {
 		path, err := resource.ParsePropertyPath(p)
 		if err != nil {
@@ -72,7 +77,8 @@ func diff(s resourceSchema, req plugin.DiffRequest) plugin.DiffResult {
 			continue
 		}
 		changed = append(changed, k)
-		if slices.Contains(s.replaceOnChanges, string(k)) {
+		if slices.Contains(s.replaceOnChanges, string(k)) || nestedForcesNew(s.nestedReplace[string(k)], ov, nv) ||
+			(s.replaceIf[string(k)] != nil && s.replaceIf[string(k)](news)) {
 			replace = append(replace, k)
 			kind = replaceKind(kind)
 		}
@@ -89,6 +95,36 @@ func diff(s resourceSchema, req plugin.DiffRequest) plugin.DiffResult {
 		ReplaceKeys:  replace,
 		DetailedDiff: detailed,
 	}
+}
+
+// nestedForcesNew reports whether one of the ForceNew attributes nested in
+// a block differs between the old and the new value; an attribute the
+// program leaves out keeps what the provider computed.
+func nestedForcesNew(forceNew []string, ov, nv resource.PropertyValue) bool {
+	if len(forceNew) == 0 {
+		return false
+	}
+	block := func(v resource.PropertyValue) resource.PropertyMap {
+		v = plain(v)
+		if v.IsArray() && len(v.ArrayValue()) == 1 {
+			v = v.ArrayValue()[0]
+		}
+		if v.IsObject() {
+			return v.ObjectValue()
+		}
+		return resource.PropertyMap{}
+	}
+	o, n := block(ov), block(nv)
+	for _, k := range forceNew {
+		nk, set := n[resource.PropertyKey(k)]
+		if !set || nk.IsNull() {
+			continue
+		}
+		if nk.ContainsUnknowns() || !o[resource.PropertyKey(k)].DeepEquals(nk) {
+			return true
+		}
+	}
+	return false
 }
 
 func replaceKind(k plugin.DiffKind) plugin.DiffKind {

@@ -13,6 +13,8 @@ package engine
 // cites the schema it was read from. Property names are the Pulumi
 // (camelCase) names of the Terraform attributes.
 
+import "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
 // resourceSchema is one resource type's row in the table.
 type resourceSchema struct {
 	// replaceOnChanges are the inputs marked ForceNew.
@@ -23,6 +25,17 @@ type resourceSchema struct {
 	// readBackInputs are Optional, non-computed inputs that Read fills in
 	// from the service even when the program leaves them out.
 	readBackInputs []string
+	// defaults are the schema's Default values: an input the program
+	// leaves out is planned as its default.
+	defaults map[string]any
+	// nestedReplace lists, for a block input (an object, or a list of one
+	// object), the nested attributes marked ForceNew; a change of another
+	// nested attribute updates in place. Nested attributes the program
+	// leaves out are Optional+Computed in every row that uses this.
+	nestedReplace map[string][]string
+	// replaceIf marks an input as replace-on-change only when the
+	// condition on the new inputs holds (CustomizeDiff ForceNewIf).
+	replaceIf map[string]func(news resource.PropertyMap) bool
 	// source is where the row was read.
 	source string
 }

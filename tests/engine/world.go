@@ -43,6 +43,9 @@ type World struct {
 	buckets map[string]*bucketState
 	// memberStacks counts the StackSet stacks in each "account/region".
 	memberStacks map[string]int
+	// publicParameters are the public SSM parameters AWS publishes (the
+	// current AMIs), by name; EC2 resolves "resolve:ssm:NAME" from them.
+	publicParameters map[string]string
 
 	log []Operation
 	seq int
@@ -127,6 +130,11 @@ func NewWorld() *World {
 		unique:       map[string]resource.ID{},
 		buckets:      map[string]*bucketState{},
 		memberStacks: map[string]int{},
+		publicParameters: map[string]string{
+			"/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base": "ami-0b2d1c2e3f4a5b601",
+			"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64": "ami-0a1b2c3d4e5f60702",
+			"/aws/service/debian/release/12/latest/amd64":                           "ami-0c3d4e5f6a7b80803",
+		},
 	}
 	for _, g := range []string{"SG-AWS-SSM-Admin", "SG-AWS-SSM-Oracle", "SG-AWS-SSM-Developer", "SG-AWS-SSM-Support"} {
 		w.entraGroups[g] = w.uuid()

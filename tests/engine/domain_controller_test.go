@@ -1,0 +1,235 @@
+package engine
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const exampleDomainController = "../../examples/domain-controller/runas.yaml"
+
+// Names of the domain-controller program's resources (URN names).
+const (
+	dcInstance   = "domain-controller"
+	demoInstance = "demo-host"
+)
+
+// deployedDomainController returns a stack of the domain-controller example
+// deployed once into an organization whose identity store SCIM has
+// provisioned with the example's groups.
+func deployedDomainController(t *testing.T) *Stack {
+	t.Helper()
+	w := NewWorld()
+	s := NewStack(t, w, exampleDomainController)
+	w.ProvisionGroups(entraGroupsIn(s.Settings)...)
+	up := s.Up()
+	require.NoError(t, up.Err, "first deployment: %s", strings.Join(up.Messages, "\n"))
+	require.Contains(t, w.Instances(), dcInstance, "first deployment: the domain controller")
+	return s
+}
+
+// directoryPasswords returns the administrator and join passwords as
+// Secrets Manager holds them.
+func directoryPasswords(t *testing.T, w *World) (admin, join string) {
+	t.Helper()
+	for name, value := range w.SecretValues() {
+		switch {
+		case strings.HasPrefix(name, "ssm-runas/domain-controller-admin-"):
+			admin = value
+		case strings.HasPrefix(name, "ssm-runas/domain-controller-join-"):
+			// The join secret is JSON: the account's name and its password
+			// (dcbootstrap.JoinSecretUsernameKey and JoinSecretPasswordKey;
+			// this module does not import the main module's packages).
+			var v map[string]string
+			require.NoError(t, json.Unmarshal([]byte(value), &v), "the join secret is JSON")
+			for k, p := range v {
+				if strings.HasSuffix(k, "Password") {
+					join = p
+				}
+			}
+		}
+	}
+	require.Len(t, admin, 32, "the administrator password in Secrets Manager")
+	require.Len(t, join, 32, "the join password in Secrets Manager")
+	return admin, join
+}
+
+// TestDomainControllerDeploysAndStaysQuiet runs the domain-controller
+// example on a fresh organization: preview and update succeed and build
+// the whole self-contained domain, and the next preview and update change
+// nothing (the passwords the program generates anew on every run leave the
+// stored ones alone).
+func TestDomainControllerDeploysAndStaysQuiet(t *testing.T) {
+	t.Parallel()
+	w := NewWorld()
+	s := NewStack(t, w, exampleDomainController)
+	w.ProvisionGroups(entraGroupsIn(s.Settings)...)
+
+	preview := s.Preview()
+	require.NoError(t, preview.Err, "preview on a fresh organization: %s", strings.Join(preview.Messages, "\n"))
+
+	first := s.Up()
+	require.NoError(t, first.Err, "first update: %s", strings.Join(first.Messages, "\n"))
+	assert.Empty(t, stepStrings(first.Deletes()), "first deployment")
+	for typ, n := range map[string]int{
+		typeVpc: 1, typeSubnet: 1, typeInternetGateway: 1, typeRouteTable: 1, typeRouteTableAssociation: 1,
+		typeSecurityGroup: 2, typeDhcpOptions: 1, typeDhcpOptionsAssoc: 1, typeInstance: 2, typeInstanceProfile: 2,
+		typeSecret: 2, typeSecretVersion: 2, typeSecretPolicy: 1, typeKMSKey: 1, typeKMSKeyPolicy: 1,
+		typeSSMParameter: 1, typeSSMDocument: 1, typeSSMAssociation: 1,
+	} {
+		assert.Len(t, w.Resources(typ), n, "%s after the first deployment", typ)
+	}
+	assert.NotEmpty(t, w.Resources(typeAccountAssignment), "the permission set is assigned to the provisioned group")
+
+	dc := w.Instances()[dcInstance]
+	assert.Equal(t, "ami-0b2d1c2e3f4a5b601", dc.AMI, "EC2 resolved the Windows Server 2022 parameter at launch")
+	for _, arn := range w.SecretARNs() {
+		assert.Contains(t, dc.UserData, arn, "the bootstrap reads each secret from Secrets Manager at run time")
+	}
+	for _, key := range []string{"domainControllerInstanceId", "dnsServers", "joinSecretArn", "adminSecretArn", "statusParameter", "nextSteps"} {
+		assert.Contains(t, first.Outputs, resource.PropertyKey(key), "stack output %s", key)
+	}
+	assert.Equal(t, []string{"10.42.0.10"}, strs(first.Outputs["dnsServers"]), "the domain controller's fixed address is the domain's DNS server")
+
+	again := s.Preview()
+	require.NoError(t, again.Err, strings.Join(again.Messages, "\n"))
+	assert.Empty(t, stepStrings(again.Changed()), "preview after a deployment with nothing changed")
+	up := s.Up()
+	require.NoError(t, up.Err, strings.Join(up.Messages, "\n"))
+	assert.Empty(t, stepStrings(up.Changed()), "update after a deployment with nothing changed")
+	assert.Empty(t, up.Changes, "provider calls that change something")
+}
+
+// TestDirectoryPasswordsNeverInPlainText checks the administrator and
+// join passwords, as Secrets Manager holds them, against everything the
+// stack's state holds (every resource's inputs and outputs, the stack
+// outputs): they appear only as secrets. Neither is in any instance's user
+// data, even as a secret, and a later run keeps them.
+func TestDirectoryPasswordsNeverInPlainText(t *testing.T) {
+	t.Parallel()
+	s := deployedDomainController(t)
+	admin, join := directoryPasswords(t, s.World)
+
+	plainIn := func(m resource.PropertyMap) []string { return plainStrings(resource.NewObjectProperty(m)) }
+	require.NotNil(t, s.snap)
+	var inState []string
+	for _, r := range s.snap.Resources {
+		inState = append(inState, outputStrings(r.Inputs)...)
+	}
+	assert.Contains(t, strings.Join(inState, "\n"), admin, "the state keeps the administrator password, as a secret")
+	assert.Contains(t, strings.Join(inState, "\n"), join, "the state keeps the join password, as a secret")
+	for _, r := range s.snap.Resources {
+		for what, m := range map[string]resource.PropertyMap{"inputs": r.Inputs, "outputs": r.Outputs} {
+			for _, v := range plainIn(m) {
+				assert.NotContains(t, v, admin, "the administrator password in plain text in the %s of %s", what, r.URN)
+				assert.NotContains(t, v, join, "the join password in plain text in the %s of %s", what, r.URN)
+			}
+		}
+	}
+	for name, inst := range s.World.Instances() {
+		assert.NotContains(t, inst.UserData, admin, "the administrator password in the user data of %s", name)
+		assert.NotContains(t, inst.UserData, join, "the join password in the user data of %s", name)
+	}
+
+	again := s.Up()
+	require.NoError(t, again.Err, strings.Join(again.Messages, "\n"))
+	admin2, join2 := directoryPasswords(t, s.World)
+	assert.Equal(t, admin, admin2, "a later run keeps the administrator password (the domain's key)")
+	assert.Equal(t, join, join2, "a later run keeps the join password")
+}
+
+// plainStrings returns every string in v that is not inside a secret.
+func plainStrings(v resource.PropertyValue) []string {
+	switch {
+	case v.IsSecret():
+		return nil
+	case v.IsOutput():
+		if v.OutputValue().Secret {
+			return nil
+		}
+		return plainStrings(v.OutputValue().Element)
+	case v.IsString():
+		return []string{v.StringValue()}
+	case v.IsArray():
+		var out []string
+		for _, e := range v.ArrayValue() {
+			out = append(out, plainStrings(e)...)
+		}
+		return out
+	case v.IsObject():
+		var out []string
+		for _, e := range v.ObjectValue() {
+			out = append(out, plainStrings(e)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// TestSeedChangeUpdatesTheDomainControllerInPlace adds a person to
+// domainController.seed: the domain controller's user data changes, which
+// EC2 applies by stopping and starting the instance; nothing is replaced
+// or deleted, in particular not the domain controller, its secrets or
+// their values.
+func TestSeedChangeUpdatesTheDomainControllerInPlace(t *testing.T) {
+	t.Parallel()
+	s := deployedDomainController(t)
+	before := s.World.Instances()
+	secrets := s.World.SecretARNs()
+	admin, join := directoryPasswords(t, s.World)
+	require.NotContains(t, before[dcInstance].UserData, "erin", "the seed before the change")
+
+	dc := s.Settings["domainController"].(map[string]any)
+	seed := dc["seed"].(map[string]any)
+	seed["users"] = append(seed["users"].([]any), map[string]any{
+		"name": "erin", "givenName": "Erin", "surname": "Black", "ou": "OU=People", "uid": 10005, "gid": 10000,
+	})
+
+	up := s.Up()
+	require.NoError(t, up.Err, strings.Join(up.Messages, "\n"))
+	assert.Empty(t, stepStrings(up.Deletes()), "steps that delete or replace")
+	assert.Empty(t, deletions(up.Changes), "provider deletions")
+	var dcStep *Step
+	for i, st := range up.Steps {
+		if st.Type == typeInstance && st.URN.Name() == dcInstance {
+			dcStep = &up.Steps[i]
+		}
+	}
+	require.NotNil(t, dcStep, "a step for the domain controller")
+	assert.Equal(t, deploy.OpUpdate, dcStep.Op, "the domain controller is updated in place: %s", dcStep)
+	assert.Contains(t, dcStep.Diffs, resource.PropertyKey("userData"), "what changes is its user data")
+
+	after := s.World.Instances()
+	assert.Equal(t, before[dcInstance].ID, after[dcInstance].ID, "the same domain controller")
+	assert.Contains(t, after[dcInstance].UserData, "erin", "its user data seeds the new person")
+	assert.Equal(t, before[demoInstance].ID, after[demoInstance].ID, "the same demo host")
+	assert.Equal(t, secrets, s.World.SecretARNs(), "the same secrets")
+	admin2, join2 := directoryPasswords(t, s.World)
+	assert.Equal(t, admin, admin2, "the administrator password")
+	assert.Equal(t, join, join2, "the join password")
+}
+
+// TestNewerAMIDoesNotReplaceTheDomainController publishes newer images in
+// the public SSM parameters the instances launch from: the next preview
+// and update change nothing, and the running domain controller and demo
+// host keep the images they were launched with.
+func TestNewerAMIDoesNotReplaceTheDomainController(t *testing.T) {
+	t.Parallel()
+	s := deployedDomainController(t)
+	before := s.World.Instances()
+	s.World.SetPublicParameter("/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base", "ami-0f0e0d0c0b0a09081")
+	s.World.SetPublicParameter("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", "ami-0f0e0d0c0b0a09082")
+
+	preview := s.Preview()
+	require.NoError(t, preview.Err, strings.Join(preview.Messages, "\n"))
+	assert.Empty(t, stepStrings(preview.Changed()), "preview after a newer AMI is published")
+	up := s.Up()
+	require.NoError(t, up.Err, strings.Join(up.Messages, "\n"))
+	assert.Empty(t, stepStrings(up.Changed()), "update after a newer AMI is published")
+	assert.Equal(t, before, s.World.Instances(), "the instances and their images")
+}
