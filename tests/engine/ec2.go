@@ -346,7 +346,8 @@ func init() {
 			if dopt != "default" && w.records[recordKey{typeDhcpOptions, c.account, c.region, resource.ID(dopt)}] == nil {
 				return "", nil, nil, fmt.Errorf("InvalidDhcpOptionID.NotFound: The dhcpOption ID '%s' does not exist", dopt)
 			}
-			return resource.ID(dopt + "-" + vpcID), in.Copy(), []string{"vpc-dhcp-options|" + vpcID}, nil
+			// AssociateDhcpOptions replaces the VPC's options set: no conflict.
+			return resource.ID(dopt + "-" + vpcID), in.Copy(), nil, nil
 		},
 	}
 	handlers[typeInstanceProfile] = handler{
@@ -396,18 +397,6 @@ func init() {
 			return outs, nil
 		},
 	}
-
-	// IAM refuses to delete a role that an instance profile still holds.
-	role := handlers[typeIAMRole]
-	role.remove = func(w *World, r *record) error {
-		for _, p := range w.records {
-			if p.typ == typeInstanceProfile && p.account == r.account && str(p.outputs, "role") == str(r.outputs, "name") {
-				return fmt.Errorf("DeleteConflict: Cannot delete entity, must remove roles from instance profile first")
-			}
-		}
-		return nil
-	}
-	handlers[typeIAMRole] = role
 }
 
 func userDataReplaceOnChange(news resource.PropertyMap) bool {

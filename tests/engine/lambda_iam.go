@@ -161,6 +161,15 @@ func init() {
 				"uniqueId", "AROA"+strings.ToUpper(w.hex(17)), "createDate", "2026-01-01T00:00:00Z", "maxSessionDuration", 3600.0)
 			return resource.ID(name), outs, []string{"iam-role|" + c.account + "|" + strings.ToLower(name)}, nil
 		},
+		// IAM refuses to delete a role an instance profile still holds.
+		remove: func(w *World, r *record) error {
+			for _, p := range w.records {
+				if p.typ == typeInstanceProfile && p.account == r.account && str(p.outputs, "role") == str(r.outputs, "name") {
+					return fmt.Errorf("DeleteConflict: Cannot delete entity, must remove roles from instance profile first")
+				}
+			}
+			return nil
+		},
 	}
 	handlers[typeIAMRolePolicy] = handler{
 		create: func(w *World, c providerConfig, in resource.PropertyMap) (resource.ID, resource.PropertyMap, []string, error) {

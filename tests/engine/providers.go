@@ -288,6 +288,18 @@ func conflictMessage(key string) string {
 		return "Another object with the same value for property identifierUris already exists."
 	case "app-role-assignment":
 		return "Permission being assigned already exists on the object"
+	case "ssm-document":
+		return "DocumentAlreadyExists: Document with same name " + rest[strings.LastIndex(rest, "|")+1:] + " already exists"
+	case "ssm-parameter":
+		return "ParameterAlreadyExists: The parameter already exists. To overwrite this value, set the overwrite option in the request to true"
+	case "secret":
+		return "ResourceExistsException: The operation failed because the secret " + rest[strings.LastIndex(rest, "|")+1:] + " already exists"
+	case "instance-profile":
+		return "EntityAlreadyExists: Instance Profile " + rest[strings.LastIndex(rest, "|")+1:] + " already exists"
+	case "security-group":
+		return "InvalidGroup.Duplicate: The security group '" + rest[strings.LastIndex(rest, "|")+1:] + "' already exists"
+	case "subnet-route-table", "igw-attachment":
+		return "Resource.AlreadyAssociated: " + rest + " is already associated"
 	}
 	return "already exists: " + key
 }

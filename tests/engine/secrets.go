@@ -205,7 +205,8 @@ func init() {
 				return "", nil, nil, err
 			}
 			arn := str(secret.outputs, "arn")
-			return resource.ID(arn), in.Copy(), []string{"secret-policy|" + arn}, nil
+			// PutResourcePolicy replaces the secret's policy: no conflict.
+			return resource.ID(arn), in.Copy(), nil, nil
 		},
 		update: func(w *World, c providerConfig, r *record, in resource.PropertyMap) (resource.PropertyMap, error) {
 			if _, err := w.secretOf(c, str(in, "secretArn")); err != nil {
