@@ -172,14 +172,30 @@ func plainStrings(v resource.PropertyValue) []string {
 }
 
 // TestSeedChangeUpdatesTheDomainControllerInPlace adds a person to
-// domainController.seed: the domain controller's user data changes, which
+// domainController.seed, for both engines: the domain controller's user data changes, which
 // EC2 applies by stopping and starting the instance; nothing is replaced
 // or deleted, in particular not the domain controller, its secrets or
 // their values.
 func TestSeedChangeUpdatesTheDomainControllerInPlace(t *testing.T) {
 	t.Parallel()
-	s := deployedDomainController(t)
+	for _, engine := range []string{"windows", "samba"} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			seedChangeUpdatesInPlace(t, engine)
+		})
+	}
+}
+
+func seedChangeUpdatesInPlace(t *testing.T, engine string) {
+	w := NewWorld()
+	s := NewStack(t, w, exampleDomainController)
+	w.ProvisionGroups(entraGroupsIn(s.Settings)...)
+	s.Settings["domainController"].(map[string]any)["engine"] = engine
+	first := s.Up()
+	require.NoError(t, first.Err, "first deployment: %s", strings.Join(first.Messages, "\n"))
 	before := s.World.Instances()
+	image := map[string]string{"windows": "ami-0b2d1c2e3f4a5b601", "samba": "ami-0c3d4e5f6a7b80803"}[engine]
+	assert.Equal(t, image, before[dcInstance].AMI, "the %s domain controller's image (Windows Server 2022 or Debian 12)", engine)
 	secrets := s.World.SecretARNs()
 	admin, join := directoryPasswords(t, s.World)
 	require.NotContains(t, before[dcInstance].UserData, "erin", "the seed before the change")
@@ -232,4 +248,38 @@ func TestNewerAMIDoesNotReplaceTheDomainController(t *testing.T) {
 	require.NoError(t, up.Err, strings.Join(up.Messages, "\n"))
 	assert.Empty(t, stepStrings(up.Changed()), "update after a newer AMI is published")
 	assert.Equal(t, before, s.World.Instances(), "the instances and their images")
+}
+
+// TestDomainControllerInAnExistingVPC deploys the domain controller into
+// the network team's VPC and subnet (network.vpcId, subnetIds), with the
+// VPC's own range listed again among the client networks: the stack reads
+// the VPC, creates no network of its own, opens each range once (EC2
+// refuses a rule naming one twice), names the address EC2 gave the domain
+// controller as the DNS server, and its next run is quiet.
+func TestDomainControllerInAnExistingVPC(t *testing.T) {
+	t.Parallel()
+	w := NewWorld()
+	vpcID, subnetID := w.SeedNetwork("eu-west-1", "10.60.0.0/16", "10.60.1.0/24")
+	s := NewStack(t, w, exampleDomainController)
+	w.ProvisionGroups(entraGroupsIn(s.Settings)...)
+	dc := s.Settings["domainController"].(map[string]any)
+	dc["network"] = map[string]any{"vpcId": vpcID, "subnetIds": []any{subnetID}, "clientCidrs": []any{"10.60.0.0/16", "10.70.0.0/16"}}
+
+	up := s.Up()
+	require.NoError(t, up.Err, "first update into an existing VPC: %s", strings.Join(up.Messages, "\n"))
+	assert.Len(t, w.Resources(typeVpc), 1, "only the existing VPC")
+	assert.Len(t, w.Resources(typeSubnet), 1, "only the existing subnet")
+	for _, typ := range []string{typeInternetGateway, typeRouteTable, typeDhcpOptions, typeDhcpOptionsAssoc} {
+		assert.Empty(t, w.Resources(typ), "%s in an existing VPC", typ)
+	}
+	ip := strs(up.Outputs["dnsServers"])
+	require.Len(t, ip, 1, "the domain's DNS server")
+	assert.True(t, strings.HasPrefix(ip[0], "10.60.1."), "the domain controller's address in the existing subnet: %s", ip[0])
+	assert.Equal(t, vpcID, str(up.Outputs, "vpcId"))
+	assert.Contains(t, strings.Join(outputStrings(up.Outputs), "\n"), "forward it to "+ip[0],
+		"nextSteps say the existing VPC's DNS is left to its owner")
+
+	again := s.Up()
+	require.NoError(t, again.Err, strings.Join(again.Messages, "\n"))
+	assert.Empty(t, stepStrings(again.Changed()), "the next run")
 }

@@ -647,3 +647,19 @@ func (w *World) Instances() map[string]InstanceRecord {
 	}
 	return out
 }
+
+// SeedNetwork creates a VPC of vpcCIDR with one subnet of subnetCIDR
+// outside any stack (the network team's, in the management account and
+// region) and returns their ids.
+func (w *World) SeedNetwork(region, vpcCIDR, subnetCIDR string) (vpcID, subnetID string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c := providerConfig{pkg: "aws", region: region, account: w.ManagementAccount}
+	vpcID, subnetID = "vpc-"+w.hex(17), "subnet-"+w.hex(17)
+	vpc := resource.NewPropertyMapFromMap(map[string]any{"cidrBlock": vpcCIDR, "enableDnsHostnames": true})
+	w.seed(typeVpc, region, resource.ID(vpcID), vpc, with(withDefaults(typeVpc, vpc), "arn", ec2ARN(c, "vpc/"+vpcID), "ownerId", c.account))
+	subnet := resource.NewPropertyMapFromMap(map[string]any{"vpcId": vpcID, "cidrBlock": subnetCIDR})
+	w.seed(typeSubnet, region, resource.ID(subnetID), subnet, with(withDefaults(typeSubnet, subnet), "arn", ec2ARN(c, "subnet/"+subnetID),
+		"ownerId", c.account, "availabilityZone", region+"a"))
+	return vpcID, subnetID
+}
