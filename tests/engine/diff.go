@@ -82,7 +82,15 @@ func diff(s resourceSchema, req plugin.DiffRequest) plugin.DiffResult {
 			replace = append(replace, k)
 			kind = replaceKind(kind)
 		}
-		detailed[string(k)] = plugin.PropertyDiff{Kind: kind, InputDiff: true}
+		// The bridge reports a changed map attribute (tags, say) by the
+		// keys that changed, so replaceOnChanges can name one of them.
+		if nested := nestedChanges(k, ov, nv); kind == plugin.DiffUpdate && len(nested) > 0 {
+			for _, p := range nested {
+				detailed[p] = plugin.PropertyDiff{Kind: kind, InputDiff: true}
+			}
+		} else {
+			detailed[string(k)] = plugin.PropertyDiff{Kind: kind, InputDiff: true}
+		}
 	}
 	if len(changed) == 0 {
 		return plugin.DiffResult{Changes: plugin.DiffNone}
@@ -95,6 +103,32 @@ func diff(s resourceSchema, req plugin.DiffRequest) plugin.DiffResult {
 		ReplaceKeys:  replace,
 		DetailedDiff: detailed,
 	}
+}
+
+// nestedChanges returns the paths of the entries that differ between two
+// maps of strings (none for anything else).
+func nestedChanges(k resource.PropertyKey, ov, nv resource.PropertyValue) []string {
+	ov, nv = plain(ov), plain(nv)
+	if !ov.IsObject() || !nv.IsObject() {
+		return nil
+	}
+	o, n := ov.ObjectValue(), nv.ObjectValue()
+	var out []string
+	for _, m := range []resource.PropertyMap{o, n} {
+		for nk, v := range m {
+			if !v.IsString() && !v.IsNull() {
+				return nil
+			}
+			if o[nk].DeepEquals(n[nk]) {
+				continue
+			}
+			p := resource.PropertyPath{string(k), string(nk)}.String()
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 // nestedForcesNew reports whether one of the ForceNew attributes nested in

@@ -387,6 +387,11 @@ func init() {
 			return w.runInstance(c, in)
 		},
 		update: func(w *World, c providerConfig, r *record, in resource.PropertyMap) (resource.PropertyMap, error) {
+			// ModifyVolume only grows a volume.
+			oldSize, newSize := plain(objectOf(r.outputs["rootBlockDevice"])["volumeSize"]), plain(objectOf(in["rootBlockDevice"])["volumeSize"])
+			if oldSize.IsNumber() && newSize.IsNumber() && newSize.NumberValue() < oldSize.NumberValue() {
+				return nil, fmt.Errorf("InvalidParameterValue: New size cannot be smaller than existing size")
+			}
 			if p := str(in, "iamInstanceProfile"); p != "" && p != str(r.outputs, "iamInstanceProfile") {
 				if err := w.usableProfile(c, p); err != nil {
 					return nil, err
@@ -527,7 +532,11 @@ func (w *World) runInstance(c providerConfig, in resource.PropertyMap) (resource
 	}
 	cidr, _ := netip.ParsePrefix(str(subnet.outputs, "cidrBlock"))
 	used := map[netip.Addr]bool{}
+	// An address is in use in its subnet only.
 	for _, o := range w.ofType(typeInstance, c) {
+		if str(o.outputs, "subnetId") != subnetID {
+			continue
+		}
 		if a, err := netip.ParseAddr(str(o.outputs, "privateIp")); err == nil {
 			used[a] = true
 		}

@@ -275,3 +275,41 @@ func TestDomainControllerFakesRefuseWhatTheServicesRefuse(t *testing.T) {
 	_, err = aws.Delete(ctx, plugin.DeleteRequest{URN: urn(typeSSMDocument, "doc"), ID: doc.ID})
 	assert.ErrorContains(t, err, "AssociatedInstances", "a document an association runs")
 }
+
+// TestChangedTagIsItsOwnDetailedDiff checks that a changed map entry is
+// reported at its own path, as the bridge reports it, so that
+// replaceOnChanges can name one tag.
+func TestChangedTagIsItsOwnDetailedDiff(t *testing.T) {
+	olds := withDefaults(typeInstance, props(map[string]any{"instanceType": "t3.large", "tags": map[string]any{"Name": "dc", "ssm-runas:engine": "windows"}}))
+	got := diff(schemas[typeInstance], plugin.DiffRequest{URN: urn(typeInstance, "dc"), OldInputs: olds, OldOutputs: olds,
+		NewInputs: props(map[string]any{"instanceType": "t3.large", "tags": map[string]any{"Name": "dc", "ssm-runas:engine": "samba"}})})
+	assert.Equal(t, []resource.PropertyKey{"tags"}, got.ChangedKeys)
+	assert.Contains(t, got.DetailedDiff, `tags["ssm-runas:engine"]`)
+	assert.NotContains(t, got.DetailedDiff, "tags.Name")
+}
+
+// TestRootVolumeOnlyGrows checks EC2's refusal to shrink a volume in place
+// (a smaller root volume in the program reaches it as an update, since
+// volume_size is not ForceNew).
+func TestRootVolumeOnlyGrows(t *testing.T) {
+	w := NewWorld()
+	aws := configured(t, w, "aws")
+	vpc, err := create(t, aws, typeVpc, "vpc", map[string]any{"cidrBlock": "10.42.0.0/16"})
+	require.NoError(t, err)
+	subnet, err := create(t, aws, typeSubnet, "subnet", map[string]any{"vpcId": string(vpc.ID), "cidrBlock": "10.42.0.0/24"})
+	require.NoError(t, err)
+	in := props(map[string]any{"ami": "ami-0b2d1c2e3f4a5b601", "instanceType": "t3.large", "subnetId": string(subnet.ID),
+		"rootBlockDevice": map[string]any{"encrypted": true, "volumeSize": 50.0}})
+	dc, err := aws.Create(context.Background(), plugin.CreateRequest{URN: urn(typeInstance, "dc"), Properties: in})
+	require.NoError(t, err)
+	smaller := in.Copy()
+	smaller["rootBlockDevice"] = resource.NewPropertyValue(map[string]any{"encrypted": true, "volumeSize": 16.0})
+	_, err = aws.Update(context.Background(), plugin.UpdateRequest{URN: urn(typeInstance, "dc"), ID: dc.ID,
+		OldInputs: in, OldOutputs: dc.Properties, NewInputs: smaller})
+	assert.ErrorContains(t, err, "New size cannot be smaller than existing size")
+	bigger := in.Copy()
+	bigger["rootBlockDevice"] = resource.NewPropertyValue(map[string]any{"encrypted": true, "volumeSize": 80.0})
+	_, err = aws.Update(context.Background(), plugin.UpdateRequest{URN: urn(typeInstance, "dc"), ID: dc.ID,
+		OldInputs: in, OldOutputs: dc.Properties, NewInputs: bigger})
+	assert.NoError(t, err)
+}
