@@ -7,7 +7,11 @@
 // of creates and deletes the cloud refuses.
 //
 // The fakes act on a World (one AWS organization with IAM Identity Center,
-// one Entra tenant). Their Diff marks as replace-on-change the properties
+// one Entra tenant, and what the domain-controller model builds in the
+// management account: VPC, subnet, routes, security groups, DHCP options,
+// instances launched from the public AMI parameters, instance profiles,
+// KMS keys, Secrets Manager secrets and SSM parameters, documents and
+// associations). Their Diff marks as replace-on-change the properties
 // the real providers' schemas mark ForceNew (schema.go cites each one),
 // their Create and Read return what the services return, and their
 // functions answer like the real data sources, "not found" included.
