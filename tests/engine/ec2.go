@@ -216,6 +216,24 @@ func init() {
 			}
 			return resource.ID(id), with(in, "arn", ec2ARN(c, "internet-gateway/"+id), "ownerId", c.account), keys, nil
 		},
+		update: func(w *World, c providerConfig, r *record, in resource.PropertyMap) (resource.PropertyMap, error) {
+			if old, next := str(r.outputs, "vpcId"), str(in, "vpcId"); old != next {
+				if err := w.detachRefusal(old); err != nil {
+					return nil, err
+				}
+				if next != "" {
+					if _, err := w.vpcOf(c, next); err != nil {
+						return nil, err
+					}
+				}
+			}
+			outs := in.Copy()
+			carryComputed(outs, r)
+			return outs, nil
+		},
+		remove: func(w *World, r *record) error {
+			return w.detachRefusal(str(r.outputs, "vpcId"))
+		},
 	}
 	handlers[typeRouteTable] = handler{
 		create: func(w *World, c providerConfig, in resource.PropertyMap) (resource.ID, resource.PropertyMap, []string, error) {
@@ -434,6 +452,23 @@ func (w *World) ofType(typ string, c providerConfig) []*record {
 		}
 	}
 	return out
+}
+
+// detachRefusal is DetachInternetGateway's refusal while instances of the
+// VPC still have public addresses.
+func (w *World) detachRefusal(vpcID string) error {
+	if vpcID == "" {
+		return nil
+	}
+	for _, i := range w.records {
+		if i.typ != typeInstance || str(i.outputs, "publicIp") == "" {
+			continue
+		}
+		if s := w.records[recordKey{typeSubnet, i.account, i.region, resource.ID(str(i.outputs, "subnetId"))}]; s != nil && str(s.outputs, "vpcId") == vpcID {
+			return fmt.Errorf("DependencyViolation: Network %s has some mapped public address(es). Please unmap those public address(es) before detaching the gateway", vpcID)
+		}
+	}
+	return nil
 }
 
 // idOf returns the provider's id of a resource that exists.

@@ -313,3 +313,29 @@ func TestRootVolumeOnlyGrows(t *testing.T) {
 		OldInputs: in, OldOutputs: dc.Properties, NewInputs: bigger})
 	assert.NoError(t, err)
 }
+
+// TestGatewayStaysWhileInstancesHavePublicAddresses checks
+// DetachInternetGateway's refusal: moving the gateway to another VPC, or
+// deleting it, while an instance of its VPC has a public address.
+func TestGatewayStaysWhileInstancesHavePublicAddresses(t *testing.T) {
+	w := NewWorld()
+	aws := configured(t, w, "aws")
+	ctx := context.Background()
+	vpc, err := create(t, aws, typeVpc, "vpc", map[string]any{"cidrBlock": "10.42.0.0/16"})
+	require.NoError(t, err)
+	other, err := create(t, aws, typeVpc, "other", map[string]any{"cidrBlock": "10.43.0.0/16"})
+	require.NoError(t, err)
+	subnet, err := create(t, aws, typeSubnet, "subnet", map[string]any{"vpcId": string(vpc.ID), "cidrBlock": "10.42.0.0/24", "mapPublicIpOnLaunch": true})
+	require.NoError(t, err)
+	igwIn := props(map[string]any{"vpcId": string(vpc.ID)})
+	igw, err := aws.Create(ctx, plugin.CreateRequest{URN: urn(typeInternetGateway, "igw"), Properties: igwIn})
+	require.NoError(t, err)
+	_, err = create(t, aws, typeInstance, "dc", map[string]any{"ami": "ami-0b2d1c2e3f4a5b601", "instanceType": "t3.large", "subnetId": string(subnet.ID)})
+	require.NoError(t, err)
+
+	_, err = aws.Update(ctx, plugin.UpdateRequest{URN: urn(typeInternetGateway, "igw"), ID: igw.ID, OldInputs: igwIn, OldOutputs: igw.Properties,
+		NewInputs: props(map[string]any{"vpcId": string(other.ID)})})
+	assert.ErrorContains(t, err, "has some mapped public address(es)", "moving the gateway to another VPC")
+	_, err = aws.Delete(ctx, plugin.DeleteRequest{URN: urn(typeInternetGateway, "igw"), ID: igw.ID})
+	assert.ErrorContains(t, err, "has some mapped public address(es)", "deleting the gateway")
+}
