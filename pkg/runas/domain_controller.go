@@ -31,6 +31,10 @@ const (
 	DomainControllerSamba   = "samba"
 )
 
+// DomainControllerEngineTag is the instance's tag naming its engine;
+// changing the engine replaces the instance.
+const DomainControllerEngineTag = "ssm-runas:engine"
+
 // Public SSM parameters naming the current AMIs: Windows Server 2022
 // (English, full) and Debian 12.
 //
@@ -415,9 +419,23 @@ func NewDomainController(ctx *pulumi.Context, name string, args *DomainControlle
 	if net.privateIP != "" {
 		instanceArgs.PrivateIp = pulumi.String(net.privateIP)
 	}
+	// The engine is a tag of the instance, and changing it replaces the
+	// instance: the AMI that would say so is ignored (a newer image must
+	// not rebuild the domain), and an update in place would keep the old
+	// system (and EC2 refuses shrinking the root volume). The old instance
+	// goes first, as the new one takes its fixed address. It waits for its
+	// internet route, so that in a new network the old gateway outlives
+	// the old instance's public address.
+	instanceTags := pulumi.StringMap{DomainControllerEngineTag: pulumi.String(engine)}
+	for k, v := range tags {
+		instanceTags[k] = v
+	}
+	instanceArgs.Tags = instanceTags
 	instance, err := ec2.NewInstance(ctx, name, instanceArgs, parent,
 		pulumi.IgnoreChanges([]string{"ami"}),
-		pulumi.DependsOn([]pulumi.Resource{core, access, status}))
+		pulumi.ReplaceOnChanges([]string{`tags["` + DomainControllerEngineTag + `"]`}),
+		pulumi.DeleteBeforeReplace(true),
+		pulumi.DependsOn(append([]pulumi.Resource{core, access, status}, net.ready...)))
 	if err != nil {
 		return nil, err
 	}
@@ -451,6 +469,9 @@ func NewDomainController(ctx *pulumi.Context, name string, args *DomainControlle
 
 type dcNetwork struct {
 	vpcID, subnetID, securityGroupID pulumi.StringOutput
+	// ready is what the instance waits for in a created network: its
+	// subnet's route to the internet gateway.
+	ready []pulumi.Resource
 	// privateIP is the fixed address in a created subnet; "" in an
 	// existing one.
 	privateIP string
@@ -489,7 +510,11 @@ func domainControllerNetwork(ctx *pulumi.Context, name string, args *DomainContr
 		if err != nil {
 			return nil, err
 		}
-		igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{VpcId: vpc.ID(), Tags: tags}, parent)
+		// A gateway moves between VPCs in place, but not while the old
+		// VPC's instances have public addresses: in a new VPC it is a new
+		// gateway, and the old one goes once the old instance has.
+		igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{VpcId: vpc.ID(), Tags: tags}, parent,
+			pulumi.ReplaceOnChanges([]string{"vpcId"}))
 		if err != nil {
 			return nil, err
 		}
@@ -501,11 +526,13 @@ func domainControllerNetwork(ctx *pulumi.Context, name string, args *DomainContr
 		if err != nil {
 			return nil, err
 		}
-		if _, err := ec2.NewRouteTableAssociation(ctx, name+"-routes-subnet", &ec2.RouteTableAssociationArgs{
+		rta, err := ec2.NewRouteTableAssociation(ctx, name+"-routes-subnet", &ec2.RouteTableAssociationArgs{
 			SubnetId: sn.ID(), RouteTableId: rt.ID(),
-		}, parent); err != nil {
+		}, parent)
+		if err != nil {
 			return nil, err
 		}
+		n.ready = append(n.ready, rta)
 		// The domain controller first, the Amazon resolver second: hosts
 		// find the domain, and everything resolves while the controller
 		// is still building.

@@ -283,3 +283,51 @@ func TestDomainControllerInAnExistingVPC(t *testing.T) {
 	require.NoError(t, again.Err, strings.Join(again.Messages, "\n"))
 	assert.Empty(t, stepStrings(again.Changed()), "the next run")
 }
+
+// TestEngineSwitchReplacesTheDomainController: the AMI is ignored (a
+// newer image must not rebuild the domain), so the engine tag is what
+// replaces the instance when domainController.engine changes. The old
+// instance goes first: the new one takes its fixed address. Without the
+// replacement, the update would shrink the Windows root volume, which EC2
+// refuses, or keep a Debian system running PowerShell user data.
+func TestEngineSwitchReplacesTheDomainController(t *testing.T) {
+	t.Parallel()
+	s := deployedDomainController(t)
+	before := s.World.Instances()[dcInstance]
+
+	s.Settings["domainController"].(map[string]any)["engine"] = "samba"
+	up := s.Up()
+	require.NoError(t, up.Err, strings.Join(up.Messages, "\n"))
+	after := s.World.Instances()[dcInstance]
+	assert.NotEqual(t, before.ID, after.ID, "a new instance")
+	assert.NotEqual(t, before.AMI, after.AMI, "launched from the Debian image")
+	assert.True(t, strings.HasPrefix(after.UserData, "#!"), "the Samba bootstrap, not PowerShell")
+	steps := strings.Join(stepStrings(up.Changed()), "\n")
+	deleted := strings.Index(steps, "delete-replaced aws:ec2/instance:Instance "+dcInstance)
+	created := strings.Index(steps, "create-replacement aws:ec2/instance:Instance "+dcInstance)
+	require.True(t, deleted >= 0 && created >= 0, "the instance is replaced:\n%s", steps)
+	assert.Less(t, deleted, created, "the old instance is deleted before its replacement takes the address:\n%s", steps)
+
+	again := s.Up()
+	require.NoError(t, again.Err)
+	assert.Empty(t, stepStrings(again.Changed()), "the next run is quiet")
+}
+
+// TestNetworkRangeChange: a new VPC range replaces the network and the
+// domain controller in an order EC2 accepts: a new internet gateway in
+// the new VPC (moving the old one would fail while the old instance has a
+// public address), the old one deleted once the old instance is gone.
+func TestNetworkRangeChange(t *testing.T) {
+	t.Parallel()
+	s := deployedDomainController(t)
+	before := s.World.Instances()[dcInstance]
+	s.Settings["domainController"].(map[string]any)["network"] = map[string]any{"cidr": "10.43.0.0/16"}
+	up := s.Up()
+	require.NoError(t, up.Err, strings.Join(up.Messages, "\n"))
+	assert.Len(t, s.World.Resources(typeVpc), 1, "the old VPC is gone")
+	assert.NotEqual(t, before.ID, s.World.Instances()[dcInstance].ID, "the domain controller moved to the new subnet")
+
+	again := s.Up()
+	require.NoError(t, again.Err)
+	assert.Empty(t, stepStrings(again.Changed()), "the next run is quiet")
+}

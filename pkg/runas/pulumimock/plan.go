@@ -64,6 +64,12 @@ type Options struct {
 	ImportID string `json:"importId,omitempty"`
 	// Timeouts are the custom create, update and delete timeouts.
 	Timeouts map[string]string `json:"timeouts,omitempty"`
+	// ReplaceOnChanges are properties whose changes replace the resource
+	// although the provider would update it in place.
+	ReplaceOnChanges []string `json:"replaceOnChanges,omitempty"`
+	// DeleteBeforeReplace deletes the old resource before its replacement
+	// is created.
+	DeleteBeforeReplace bool `json:"deleteBeforeReplace,omitempty"`
 }
 
 // Group is a group a lookup finds.
@@ -186,8 +192,11 @@ func options(rpc interface {
 	GetProtect() bool
 	GetImportId() string
 	GetCustomTimeouts() *pulumirpc.RegisterResourceRequest_CustomTimeouts
+	GetReplaceOnChanges() []string
+	GetDeleteBeforeReplace() bool
 }) *Options {
-	o := &Options{IgnoreChanges: rpc.GetIgnoreChanges(), RetainOnDelete: rpc.GetRetainOnDelete(), Protect: rpc.GetProtect(), ImportID: rpc.GetImportId()}
+	o := &Options{IgnoreChanges: rpc.GetIgnoreChanges(), RetainOnDelete: rpc.GetRetainOnDelete(), Protect: rpc.GetProtect(), ImportID: rpc.GetImportId(),
+		ReplaceOnChanges: rpc.GetReplaceOnChanges(), DeleteBeforeReplace: rpc.GetDeleteBeforeReplace()}
 	for _, d := range rpc.GetDependencies() {
 		o.DependsOn = append(o.DependsOn, urnName(d))
 	}
@@ -195,7 +204,8 @@ func options(rpc interface {
 	if t := rpc.GetCustomTimeouts(); t != nil && (t.Create != "" || t.Update != "" || t.Delete != "") {
 		o.Timeouts = map[string]string{"create": t.Create, "update": t.Update, "delete": t.Delete}
 	}
-	if len(o.DependsOn) == 0 && len(o.IgnoreChanges) == 0 && !o.RetainOnDelete && !o.Protect && o.ImportID == "" && o.Timeouts == nil {
+	if len(o.DependsOn) == 0 && len(o.IgnoreChanges) == 0 && !o.RetainOnDelete && !o.Protect && o.ImportID == "" && o.Timeouts == nil &&
+		len(o.ReplaceOnChanges) == 0 && !o.DeleteBeforeReplace {
 		return nil
 	}
 	return o
