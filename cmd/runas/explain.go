@@ -211,4 +211,6 @@ func writeBrokerTable(w io.Writer, account string, outcomes []settings.BrokerOut
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", o.PermissionSet, user, verdict)
 	}
 	tw.Flush()
+	fmt.Fprintln(w, "the broker decides for the permission set a person signs in with; it does not check assignments:"+
+		" a person signs in only with the permission sets their groups are assigned (the steps above)")
 }

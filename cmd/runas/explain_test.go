@@ -153,6 +153,8 @@ func TestExplainBrokerServedPermissionSet(t *testing.T) {
 	assert.Equal(t, 0, code, out)
 	assert.Contains(t, out, "DenyDirectStartSession: the session broker serves SSM-Admin")
 	assert.Regexp(t, `SSM-Admin\s+admin\s+allowed`, out)
+	assert.Contains(t, out, "it does not check assignments: a person signs in only with the permission sets their groups are assigned",
+		"an allowed row is the broker's rule, not an assignment the person holds")
 
 	code, out, errOut := runCLI(t, "explain", "--config", cfg, "--user", "alice@corp.example", "--groups", "SG-AWS-SSM-Admin", "--account", "12")
 	assert.Equal(t, exitUsage, code)
