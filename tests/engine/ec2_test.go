@@ -25,14 +25,7 @@ func TestDomainControllerDiffsFollowTheProviderSchema(t *testing.T) {
 	}
 	launched := instance("ami", "ami-0b2d1c2e3f4a5b601", "getPasswordData", false, "sourceDestCheck", true,
 		"userDataReplaceOnChange", false, "privateIp", "10.42.0.10")
-	cases := []struct {
-		name             string
-		typ              string
-		oldOutput, news  map[string]any
-		oldInputs        map[string]any
-		ignore           []string
-		changed, replace []resource.PropertyKey
-	}{
+	checkDiffs(t, []diffCase{
 		{
 			name:      "new user data stops and starts the instance, it does not replace it",
 			typ:       typeInstance,
@@ -131,25 +124,7 @@ func TestDomainControllerDiffsFollowTheProviderSchema(t *testing.T) {
 			news:      map[string]any{"vpcId": "vpc-1", "description": "d", "ingress": []any{map[string]any{"protocol": "tcp", "fromPort": 53.0, "toPort": 53.0}}},
 			changed:   []resource.PropertyKey{"ingress"},
 		},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			outs, olds := props(tc.oldOutput), props(tc.oldOutput)
-			if tc.oldInputs != nil {
-				olds = props(tc.oldInputs)
-			}
-			got := diff(schemas[tc.typ], plugin.DiffRequest{
-				URN: urn(tc.typ, "r"), OldInputs: olds, OldOutputs: outs, NewInputs: props(tc.news), IgnoreChanges: tc.ignore,
-			})
-			if len(tc.changed) == 0 {
-				assert.Equal(t, plugin.DiffNone, got.Changes, "changed keys %v", got.ChangedKeys)
-				return
-			}
-			assert.Equal(t, plugin.DiffSome, got.Changes)
-			assert.ElementsMatch(t, tc.changed, got.ChangedKeys)
-			assert.ElementsMatch(t, tc.replace, got.ReplaceKeys)
-		})
-	}
+	})
 }
 
 // TestDomainControllerFakesRefuseWhatTheServicesRefuse checks the refusals

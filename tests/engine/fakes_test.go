@@ -56,14 +56,7 @@ func TestEverySchemaRowHasAFake(t *testing.T) {
 // TestDiffFollowsTheProviderSchema checks the fake Diff against the rules
 // of a Terraform plan on the bridged providers.
 func TestDiffFollowsTheProviderSchema(t *testing.T) {
-	cases := []struct {
-		name                 string
-		typ                  string
-		oldInputs, oldOutput map[string]any
-		news                 map[string]any
-		ignore               []string
-		changed, replace     []resource.PropertyKey
-	}{
+	checkDiffs(t, []diffCase{
 		{
 			name:      "an OU added to a StackSet instance replaces it (deployment_targets is ForceNew)",
 			typ:       typeStackSetInstance,
@@ -140,16 +133,35 @@ func TestDiffFollowsTheProviderSchema(t *testing.T) {
 			news: map[string]any{"servicePrincipalId": "sp", "credentials": []any{map[string]any{"key": "SecretToken",
 				"value": resource.MakeSecret(resource.NewStringProperty("t"))}}},
 		},
-	}
+	})
+}
+
+// diffCase is one fake Diff call and what it must find. oldInputs and
+// oldOutput each stand for the other when left out.
+type diffCase struct {
+	name                 string
+	typ                  string
+	oldInputs, oldOutput map[string]any
+	news                 map[string]any
+	ignore               []string
+	changed, replace     []resource.PropertyKey
+}
+
+// checkDiffs runs the fake Diff of each case's type: no change when
+// changed is empty, else exactly the changed and replaced keys.
+func checkDiffs(t *testing.T, cases []diffCase) {
+	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			olds := props(tc.oldInputs)
-			outs := olds
-			if tc.oldOutput != nil {
-				outs = props(tc.oldOutput)
+			olds, outs := tc.oldInputs, tc.oldOutput
+			if olds == nil {
+				olds = outs
+			}
+			if outs == nil {
+				outs = olds
 			}
 			got := diff(schemas[tc.typ], plugin.DiffRequest{
-				URN: urn(tc.typ, "r"), OldInputs: olds, OldOutputs: outs, NewInputs: props(tc.news), IgnoreChanges: tc.ignore,
+				URN: urn(tc.typ, "r"), OldInputs: props(olds), OldOutputs: props(outs), NewInputs: props(tc.news), IgnoreChanges: tc.ignore,
 			})
 			if len(tc.changed) == 0 {
 				assert.Equal(t, plugin.DiffNone, got.Changes, "changed keys %v", got.ChangedKeys)
