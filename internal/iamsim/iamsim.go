@@ -123,6 +123,23 @@ func Evaluate(ctx context.Context, reqs []Request) ([]Answer, error) {
 	return out, nil
 }
 
+// Decide evaluates reqs and reports, in order, whether each is allowed.
+// A request the evaluator refused to decide is an error naming it.
+func Decide(ctx context.Context, reqs []Request) ([]bool, error) {
+	answers, err := Evaluate(ctx, reqs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bool, len(answers))
+	for i, a := range answers {
+		if a.Decision == "Error" {
+			return nil, fmt.Errorf("the IAM policy evaluator refused request %d (%s): %s", i, a.Name, a.Errors)
+		}
+		out[i] = a.Decision == Allowed
+	}
+	return out, nil
+}
+
 // Outcome is what the evaluator decided for one case of a table, over
 // every request the case made: allowed only when every request is.
 type Outcome struct {
