@@ -38,16 +38,6 @@ func find(t *testing.T, rows []pulumimock.Row, typ, name string) pulumimock.Row 
 	return pulumimock.Row{}
 }
 
-func ofType(rows []pulumimock.Row, typ string) []pulumimock.Row {
-	var out []pulumimock.Row
-	for _, r := range rows {
-		if r.Type == typ {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 func asJSON(t *testing.T, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
@@ -99,7 +89,7 @@ func TestWriterArtifacts(t *testing.T) {
 	assert.Equal(t, true, pab.Inputs["blockPublicPolicy"])
 	assert.Equal(t, true, pab.Inputs["restrictPublicBuckets"])
 	assert.Equal(t, 7, ready, "Ready covers the bucket, its four settings, the policy and the zip")
-	assert.Empty(t, ofType(rows, "pulumi:providers:aws")[1:], "the component creates no provider")
+	assert.Empty(t, pulumimock.OfType(rows, "pulumi:providers:aws")[1:], "the component creates no provider")
 }
 
 func orgArgs(w artifact.Zip) *runas.OrgSessionPreferencesArgs {
@@ -136,7 +126,7 @@ func TestOrgSessionPreferences(t *testing.T) {
 	assert.True(t, ss.Options.Protect, "a change that replaces the StackSet is refused")
 	assert.Equal(t, map[string]string{"create": "6h0m0s", "update": "6h0m0s", "delete": "6h0m0s"}, ss.Options.Timeouts)
 
-	instances := ofType(rows, "aws:cloudformation/stackSetInstance:StackSetInstance")
+	instances := pulumimock.OfType(rows, "aws:cloudformation/stackSetInstance:StackSetInstance")
 	require.Len(t, instances, 4, "one instance per (target, region)")
 	for _, target := range args.Targets {
 		for _, region := range args.Regions {
@@ -163,7 +153,7 @@ func TestOrgSessionPreferencesAddTargetKeepsNames(t *testing.T) {
 		}))
 		require.NoError(t, err)
 		var out []string
-		for _, r := range ofType(rows, "aws:cloudformation/stackSetInstance:StackSetInstance") {
+		for _, r := range pulumimock.OfType(rows, "aws:cloudformation/stackSetInstance:StackSetInstance") {
 			out = append(out, r.Name+" "+asJSON(t, r.Inputs))
 		}
 		return out
@@ -314,8 +304,8 @@ func TestRoleAccess(t *testing.T) {
 
 		// Policies sharing a last segment get distinct names; AWS managed
 		// ones attach by ARN, customer managed ones by name and path.
-		managed := ofType(rows, "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment")
-		customer := ofType(rows, "aws:ssoadmin/customerManagedPolicyAttachment:CustomerManagedPolicyAttachment")
+		managed := pulumimock.OfType(rows, "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment")
+		customer := pulumimock.OfType(rows, "aws:ssoadmin/customerManagedPolicyAttachment:CustomerManagedPolicyAttachment")
 		require.Len(t, managed, 2)
 		require.Len(t, customer, 2)
 		find(t, rows, "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment", "permission-set-SSM-Admin-policy-aws:policy/job-function/ViewOnlyAccess")
@@ -324,7 +314,7 @@ func TestRoleAccess(t *testing.T) {
 		c = find(t, rows, "aws:ssoadmin/customerManagedPolicyAttachment:CustomerManagedPolicyAttachment", "permission-set-SSM-Admin-policy-123456789012:policy/ViewOnlyAccess")
 		assert.JSONEq(t, `{"name":"ViewOnlyAccess","path":"/"}`, asJSON(t, c.Inputs["customerManagedPolicyReference"]))
 
-		assignments := ofType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment")
+		assignments := pulumimock.OfType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment")
 		require.Len(t, assignments, 2, "accounts are distinct")
 		a := find(t, rows, "aws:ssoadmin/accountAssignment:AccountAssignment", "permission-set-SSM-Admin-assign-333333333333")
 		assert.Equal(t, "group-SG-AWS-SSM-Admin", a.Inputs["principalId"])
@@ -351,8 +341,8 @@ func TestRoleAccess(t *testing.T) {
 		args := adminArgs()
 		args.GroupID = ""
 		rows := roleAccess(t, "role-admin", args)
-		assert.Empty(t, ofType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment"))
-		assert.Len(t, ofType(rows, "aws:ssoadmin/permissionSet:PermissionSet"), 1)
+		assert.Empty(t, pulumimock.OfType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment"))
+		assert.Len(t, pulumimock.OfType(rows, "aws:ssoadmin/permissionSet:PermissionSet"), 1)
 	})
 
 	t.Run("existing permission set", func(t *testing.T) {
@@ -360,8 +350,8 @@ func TestRoleAccess(t *testing.T) {
 			InstanceARN: "arn:aws:sso:::instance/ssoins-1234567890abcdef", ExistingPermissionSetARN: psARN,
 			GroupID: "group-dev", AccountIDs: []string{"222222222222"},
 		})
-		assert.Empty(t, ofType(rows, "aws:ssoadmin/permissionSet:PermissionSet"), "an existing permission set is not created")
-		assert.Empty(t, ofType(rows, "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy"), "nor its policy replaced")
+		assert.Empty(t, pulumimock.OfType(rows, "aws:ssoadmin/permissionSet:PermissionSet"), "an existing permission set is not created")
+		assert.Empty(t, pulumimock.OfType(rows, "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy"), "nor its policy replaced")
 		a := find(t, rows, "aws:ssoadmin/accountAssignment:AccountAssignment", "permission-set-ps-1234567890abcdef-assign-222222222222")
 		assert.Equal(t, psARN, a.Inputs["permissionSetArn"])
 	})
@@ -416,9 +406,9 @@ func TestIdentityCenterAppWithoutToken(t *testing.T) {
 		return err
 	})
 	require.NoError(t, err)
-	assert.Empty(t, ofType(rows, "azuread:index/synchronizationJob:SynchronizationJob"))
-	assert.Empty(t, ofType(rows, "azuread:index/synchronizationSecret:SynchronizationSecret"))
-	assert.Len(t, ofType(rows, "azuread:index/appRoleAssignment:AppRoleAssignment"), 2)
+	assert.Empty(t, pulumimock.OfType(rows, "azuread:index/synchronizationJob:SynchronizationJob"))
+	assert.Empty(t, pulumimock.OfType(rows, "azuread:index/synchronizationSecret:SynchronizationSecret"))
+	assert.Len(t, pulumimock.OfType(rows, "azuread:index/appRoleAssignment:AppRoleAssignment"), 2)
 }
 
 func TestIdentityCenterAppFailures(t *testing.T) {

@@ -92,7 +92,7 @@ func TestDomainControllerWindows(t *testing.T) {
 	assert.Contains(t, userData, "$AdminSecretArn = '"+outputs["adminSecretArn"].(string)+"'", "the script reads the secret by its ARN")
 	assert.Contains(t, userData, "$StatusParameter = '/runas/dc/status'")
 
-	for _, v := range ofType(rows, "aws:secretsmanager/secretVersion:SecretVersion") {
+	for _, v := range pulumimock.OfType(rows, "aws:secretsmanager/secretVersion:SecretVersion") {
 		assert.Equal(t, "[secret]", v.Inputs["secretString"], "%s: the generated value is a Pulumi secret", v.Name)
 		require.NotNil(t, v.Options)
 		assert.Contains(t, v.Options.IgnoreChanges, "secretString", "later runs keep the stored password")
@@ -150,7 +150,7 @@ func TestDomainControllerRefusesBadArgs(t *testing.T) {
 			})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "NewDomainController")
-			assert.Empty(t, ofType(rows, "aws:ec2/instance:Instance"), "nothing registered")
+			assert.Empty(t, pulumimock.OfType(rows, "aws:ec2/instance:Instance"), "nothing registered")
 		})
 	}
 }
@@ -171,7 +171,7 @@ func TestDomainControllerUserDataLimit(t *testing.T) {
 			})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "more than the 16384 EC2 accepts")
-			assert.Empty(t, ofType(rows, "aws:ec2/instance:Instance"), "nothing registered")
+			assert.Empty(t, pulumimock.OfType(rows, "aws:ec2/instance:Instance"), "nothing registered")
 		})
 	}
 }
@@ -184,7 +184,7 @@ func TestDomainControllerExistingNetwork(t *testing.T) {
 	args.VPCID, args.SubnetID, args.VPCCIDR = "vpc-0123456789abcdef0", "subnet-0123456789abcdef0", ""
 	rows, _ := runDC(t, args)
 	for _, typ := range []string{"aws:ec2/subnet:Subnet", "aws:ec2/vpcDhcpOptions:VpcDhcpOptions", "aws:ec2/internetGateway:InternetGateway"} {
-		assert.Empty(t, ofType(rows, typ), "%s in an existing VPC", typ)
+		assert.Empty(t, pulumimock.OfType(rows, typ), "%s in an existing VPC", typ)
 	}
 	// The VPC is only read (for its address range), never declared.
 	vpc := find(t, rows, "aws:ec2/vpc:Vpc", "dc-vpc")

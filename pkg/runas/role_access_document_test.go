@@ -28,7 +28,7 @@ func TestRoleAccessTakesAWholeDocument(t *testing.T) {
 	inline := find(t, rows, "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy", "permission-set-SSM-Admin-session-policy")
 	assert.JSONEq(t, string(caller.JSON()), inline.Inputs["inlinePolicy"].(string))
 	assert.NotContains(t, inline.Inputs["inlinePolicy"], `"Effect":"Allow","Action":"ssm:StartSession"`)
-	for _, a := range ofType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment") {
+	for _, a := range pulumimock.OfType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment") {
 		require.NotNil(t, a.Options)
 		assert.Contains(t, a.Options.DependsOn, "permission-set-SSM-Admin-session-policy", "nobody is assigned before the policy is in place")
 	}

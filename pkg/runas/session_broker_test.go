@@ -130,7 +130,7 @@ func TestSessionBrokerDeploysTheFunctionURLPolicy(t *testing.T) {
 		return policy.Statement{Sid: sid, Effect: policy.Allow, Principal: &policy.Principal{Everyone: true},
 			Action: policy.Strings{action}, Resource: policy.Values{brokerARN}, Condition: c}
 	}
-	perms := ofType(rows, "aws:lambda/permission:Permission")
+	perms := pulumimock.OfType(rows, "aws:lambda/permission:Permission")
 	require.Len(t, perms, 1)
 	p := perms[0]
 	assert.Equal(t, "session-broker-organization-invokes-url", p.Name)
@@ -204,7 +204,7 @@ func TestSessionBrokerRefusesBadArguments(t *testing.T) {
 			tc.change(args)
 			rows, _, err := runBroker(t, args)
 			assert.ErrorContains(t, err, tc.want)
-			assert.Empty(t, ofType(rows, runas.SessionBrokerType), "nothing is registered for bad arguments")
+			assert.Empty(t, pulumimock.OfType(rows, runas.SessionBrokerType), "nothing is registered for bad arguments")
 		})
 	}
 	_, _, err := runBroker(t, nil)
@@ -232,7 +232,7 @@ func TestSessionBrokerRefusesRulesLambdaWouldRefuse(t *testing.T) {
 	require.ErrorAs(t, err, &tooLarge)
 	assert.Greater(t, tooLarge.Size, rules.MaxEnvironmentBytes)
 	assert.ErrorContains(t, err, "NewSessionBroker: the broker's rules take")
-	assert.Empty(t, ofType(rows, runas.SessionBrokerType), "nothing is registered")
+	assert.Empty(t, pulumimock.OfType(rows, runas.SessionBrokerType), "nothing is registered")
 
 	args.Rules.Accounts = args.Rules.Accounts[:len(args.Rules.Accounts)/2]
 	_, _, err = runBroker(t, args)

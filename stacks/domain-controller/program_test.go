@@ -169,16 +169,6 @@ func byName(rows []pulumimock.Row) map[string]pulumimock.Row {
 	return out
 }
 
-func ofType(rows []pulumimock.Row, typ string) []pulumimock.Row {
-	var out []pulumimock.Row
-	for _, r := range rows {
-		if r.Type == typ {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // TestProgramExample records the whole self-contained deployment of the
 // example, compares it with the golden plan, and checks the domain
 // controller and its demo host.
@@ -231,18 +221,18 @@ func TestProgramExample(t *testing.T) {
 func TestProgramComposesPerUser(t *testing.T) {
 	rec, _ := run(t, example(t))
 	rows := rec.Rows()
-	assert.Len(t, ofType(rows, "aws:cloudformation/stackSet:StackSet"), 1, "the member template as a StackSet")
-	assert.Len(t, ofType(rows, "aws:cloudformation/stackSetInstance:StackSetInstance"), 1, "one target, one region")
-	assert.Len(t, ofType(rows, "aws:cloudformation/stack:Stack"), 1, "the management account's stack")
-	assert.Len(t, ofType(rows, "aws:organizations/policy:Policy"), 1, "the guardrail SCP")
-	assert.Len(t, ofType(rows, "aws:ssoadmin/instanceAccessControlAttributes:InstanceAccessControlAttributes"), 1, "ABAC: SSMSessionRunAs")
-	ps := ofType(rows, "aws:ssoadmin/permissionSet:PermissionSet")
+	assert.Len(t, pulumimock.OfType(rows, "aws:cloudformation/stackSet:StackSet"), 1, "the member template as a StackSet")
+	assert.Len(t, pulumimock.OfType(rows, "aws:cloudformation/stackSetInstance:StackSetInstance"), 1, "one target, one region")
+	assert.Len(t, pulumimock.OfType(rows, "aws:cloudformation/stack:Stack"), 1, "the management account's stack")
+	assert.Len(t, pulumimock.OfType(rows, "aws:organizations/policy:Policy"), 1, "the guardrail SCP")
+	assert.Len(t, pulumimock.OfType(rows, "aws:ssoadmin/instanceAccessControlAttributes:InstanceAccessControlAttributes"), 1, "ABAC: SSMSessionRunAs")
+	ps := pulumimock.OfType(rows, "aws:ssoadmin/permissionSet:PermissionSet")
 	require.Len(t, ps, 1)
 	assert.Equal(t, "SSM-PerUser", ps[0].Inputs["name"])
-	assignments := ofType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment")
+	assignments := pulumimock.OfType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment")
 	require.Len(t, assignments, 1)
 	assert.Equal(t, "group-"+linuxUsers, assignments[0].Inputs["principalId"])
-	providers := ofType(rows, "pulumi:providers:aws")
+	providers := pulumimock.OfType(rows, "pulumi:providers:aws")
 	require.Len(t, providers, 1, "one provider for the one region (the example's management account needs no role of its own)")
 	all := byName(rows)
 	for _, name := range []string{"aws:ec2/instance:Instance domain-controller", "aws:cloudformation/stackSet:StackSet session-preferences-stackset"} {
@@ -263,7 +253,7 @@ func TestProgramMemberTemplateGetsTheDomainController(t *testing.T) {
 	require.Contains(t, tpl.Parameters, hostjoin.ParamJoinSecretARN)
 	require.Contains(t, tpl.Parameters, hostjoin.ParamDNSServers)
 
-	stacks := append(ofType(rows, "aws:cloudformation/stackSet:StackSet"), ofType(rows, "aws:cloudformation/stack:Stack")...)
+	stacks := append(pulumimock.OfType(rows, "aws:cloudformation/stackSet:StackSet"), pulumimock.OfType(rows, "aws:cloudformation/stack:Stack")...)
 	require.Len(t, stacks, 2)
 	for _, s := range stacks {
 		body := s.Inputs["templateBody"].(string)
@@ -278,7 +268,7 @@ func TestProgramMemberTemplateGetsTheDomainController(t *testing.T) {
 		assert.Equal(t, dcAddress, params[hostjoin.ParamDNSServers], "%s: the domain controller's address", s.Name)
 		assert.Contains(t, params, "ArtifactKey", "%s: the artifact parameters stay", s.Name)
 	}
-	set := ofType(rows, "aws:cloudformation/stackSet:StackSet")[0]
+	set := pulumimock.OfType(rows, "aws:cloudformation/stackSet:StackSet")[0]
 	assert.Contains(t, set.Options.DependsOn, "domain-controller-join", "the StackSet waits for the join secret's policies")
 }
 
@@ -371,14 +361,14 @@ func TestProgramSambaWithoutDemoHost(t *testing.T) {
 	c.DomainController.DemoHost.Enabled = &off
 	rec, outputs := run(t, c)
 	var instances []string
-	for _, r := range ofType(rec.Rows(), "aws:ec2/instance:Instance") {
+	for _, r := range pulumimock.OfType(rec.Rows(), "aws:ec2/instance:Instance") {
 		instances = append(instances, r.Name)
 		assert.True(t, strings.HasPrefix(r.Inputs["userData"].(string), "#!/bin/bash\n"))
 		assert.Equal(t, "resolve:ssm:/aws/service/debian/release/12/latest/amd64", r.Inputs["ami"])
 	}
 	assert.Equal(t, []string{"domain-controller"}, instances)
 	assert.NotContains(t, outputs, "demoHostInstanceId")
-	assert.Len(t, ofType(rec.Rows(), "aws:cloudformation/stackSet:StackSet"), 1, "the per-user layers stay")
+	assert.Len(t, pulumimock.OfType(rec.Rows(), "aws:cloudformation/stackSet:StackSet"), 1, "the per-user layers stay")
 }
 
 func TestProgramRefuses(t *testing.T) {

@@ -54,16 +54,6 @@ func run(t *testing.T, rec *pulumimock.Recorder, c *settings.Config, in deploy.I
 	return rows
 }
 
-func ofType(rows []pulumimock.Row, typ string) []pulumimock.Row {
-	var out []pulumimock.Row
-	for _, r := range rows {
-		if r.Type == typ {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // TestProgram records the whole per-role stack, once every prerequisite
 // exists (groups provisioned, SCIM token set), and compares it with a
 // golden plan.
@@ -84,13 +74,13 @@ func TestFirstDeployment(t *testing.T) {
 	c := example(t)
 	rows := run(t, &pulumimock.Recorder{EntraGroups: groups(c)}, c, inputs(t, false))
 
-	assert.Empty(t, ofType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment"), "no group exists yet")
-	assert.Len(t, ofType(rows, "aws:ssoadmin/permissionSet:PermissionSet"), 4, "permission sets do not wait for groups")
-	assert.Len(t, ofType(rows, "aws:cloudformation/stackSet:StackSet"), 1)
-	assert.Len(t, ofType(rows, "aws:ssoadmin/instanceAccessControlAttributes:InstanceAccessControlAttributes"), 1)
-	assert.Empty(t, ofType(rows, "azuread:index/synchronizationJob:SynchronizationJob"), "a job without the token goes to quarantine")
-	assert.Empty(t, ofType(rows, "azuread:index/synchronizationSecret:SynchronizationSecret"))
-	assert.Len(t, ofType(rows, "azuread:index/appRoleAssignment:AppRoleAssignment"), 4, "Entra groups exist before the first run")
+	assert.Empty(t, pulumimock.OfType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment"), "no group exists yet")
+	assert.Len(t, pulumimock.OfType(rows, "aws:ssoadmin/permissionSet:PermissionSet"), 4, "permission sets do not wait for groups")
+	assert.Len(t, pulumimock.OfType(rows, "aws:cloudformation/stackSet:StackSet"), 1)
+	assert.Len(t, pulumimock.OfType(rows, "aws:ssoadmin/instanceAccessControlAttributes:InstanceAccessControlAttributes"), 1)
+	assert.Empty(t, pulumimock.OfType(rows, "azuread:index/synchronizationJob:SynchronizationJob"), "a job without the token goes to quarantine")
+	assert.Empty(t, pulumimock.OfType(rows, "azuread:index/synchronizationSecret:SynchronizationSecret"))
+	assert.Len(t, pulumimock.OfType(rows, "azuread:index/appRoleAssignment:AppRoleAssignment"), 4, "Entra groups exist before the first run")
 }
 
 // TestGroupsArriveOneByOne: a role whose group is provisioned gets its
@@ -99,7 +89,7 @@ func TestGroupsArriveOneByOne(t *testing.T) {
 	c := example(t)
 	rows := run(t, &pulumimock.Recorder{IdentityStoreGroups: []string{"SG-AWS-SSM-Developer"}, EntraGroups: groups(c)}, c, inputs(t, true))
 	var principals []string
-	for _, r := range ofType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment") {
+	for _, r := range pulumimock.OfType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment") {
 		principals = append(principals, r.Inputs["principalId"].(string))
 	}
 	assert.Equal(t, []string{"group-SG-AWS-SSM-Developer", "group-SG-AWS-SSM-Developer"}, principals)
@@ -122,7 +112,7 @@ func TestProvidersOnePerRegion(t *testing.T) {
 	in.AWS = deploy.AWSSettings{Profile: "org-admin", AssumeRole: &deploy.AssumeRole{RoleARN: "arn:aws:iam::111111111111:role/deploy"}}
 	rows := run(t, &pulumimock.Recorder{EntraGroups: groups(c)}, c, in)
 
-	providers := ofType(rows, "pulumi:providers:aws")
+	providers := pulumimock.OfType(rows, "pulumi:providers:aws")
 	var names []string
 	for _, p := range providers {
 		names = append(names, p.Name)
@@ -141,11 +131,11 @@ func TestManagementAccountThroughRole(t *testing.T) {
 	c := example(t)
 	c.Organization.ManagementAccount.AssumeRoleARN = "arn:aws:iam::111111111111:role/ssm-runas-deploy"
 	rows := run(t, &pulumimock.Recorder{EntraGroups: groups(c)}, c, inputs(t, true))
-	for _, st := range ofType(rows, "aws:cloudformation/stack:Stack") {
+	for _, st := range pulumimock.OfType(rows, "aws:cloudformation/stack:Stack") {
 		region := strings.TrimSuffix(strings.TrimPrefix(st.Name, "management-"), "-stack")
 		assert.Equal(t, "aws-management-"+region, st.Provider)
 	}
-	assert.Len(t, ofType(rows, "pulumi:providers:aws"), 6)
+	assert.Len(t, pulumimock.OfType(rows, "pulumi:providers:aws"), 6)
 }
 
 func TestLayers(t *testing.T) {

@@ -60,16 +60,6 @@ func deployWith(t *testing.T, rec *pulumimock.Recorder, c *settings.Config, in d
 	return rows
 }
 
-func ofType(rows []pulumimock.Row, typ string) []pulumimock.Row {
-	var out []pulumimock.Row
-	for _, r := range rows {
-		if r.Type == typ {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // TestProgram records the whole per-user deployment once every
 // prerequisite exists and compares it with the golden plan.
 func TestProgram(t *testing.T) {
@@ -85,7 +75,7 @@ func TestProgram(t *testing.T) {
 func TestStackSetCarriesTheDomainJoin(t *testing.T) {
 	c := example(t)
 	rows := deployWith(t, &pulumimock.Recorder{EntraGroups: groups()}, c, inputs(t, true), nil)
-	sets := ofType(rows, "aws:cloudformation/stackSet:StackSet")
+	sets := pulumimock.OfType(rows, "aws:cloudformation/stackSet:StackSet")
 	require.Len(t, sets, 1)
 	var tpl struct {
 		Resources map[string]struct{ Type string }
@@ -95,7 +85,7 @@ func TestStackSetCarriesTheDomainJoin(t *testing.T) {
 	assert.Equal(t, "AWS::SSM::Document", tpl.Resources[hostjoin.LogicalDocument].Type)
 	assert.Equal(t, "AWS::IAM::ManagedPolicy", tpl.Resources[hostjoin.LogicalPolicy].Type)
 	assert.NotContains(t, tpl.Resources, "HostAccountsAssociation")
-	for _, st := range ofType(rows, "aws:cloudformation/stack:Stack") {
+	for _, st := range pulumimock.OfType(rows, "aws:cloudformation/stack:Stack") {
 		assert.Equal(t, sets[0].Inputs["templateBody"], st.Inputs["templateBody"], "the management account gets the same template")
 	}
 }
@@ -106,8 +96,8 @@ func TestStackSetCarriesTheDomainJoin(t *testing.T) {
 func TestPermissionSetsDenyAsPerRoleDoes(t *testing.T) {
 	c := example(t)
 	rows := deployWith(t, &pulumimock.Recorder{IdentityStoreGroups: groups(), EntraGroups: groups()}, c, inputs(t, true), access())
-	assert.Len(t, ofType(rows, "aws:ssoadmin/permissionSet:PermissionSet"), 2, "the existing permission set is not created")
-	inline := ofType(rows, "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy")
+	assert.Len(t, pulumimock.OfType(rows, "aws:ssoadmin/permissionSet:PermissionSet"), 2, "the existing permission set is not created")
+	inline := pulumimock.OfType(rows, "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy")
 	require.Len(t, inline, 2)
 	var linuxUsers pulumimock.Row
 	for _, r := range inline {
@@ -130,7 +120,7 @@ func TestPermissionSetsDenyAsPerRoleDoes(t *testing.T) {
 	assert.NotContains(t, sids, policy.SidDenyRunAsOutsideRoleUsers, "per-user has no role users")
 
 	var principals []string
-	for _, r := range ofType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment") {
+	for _, r := range pulumimock.OfType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment") {
 		principals = append(principals, r.Inputs["principalId"].(string))
 	}
 	assert.ElementsMatch(t, []string{"group-Linux-Users", "group-DB Operators", "group-Linux-Admins"}, principals)
@@ -141,10 +131,10 @@ func TestPermissionSetsDenyAsPerRoleDoes(t *testing.T) {
 func TestFirstDeployment(t *testing.T) {
 	c := example(t)
 	rows := deployWith(t, &pulumimock.Recorder{EntraGroups: groups()}, c, inputs(t, false), access())
-	assert.Empty(t, ofType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment"))
-	assert.Len(t, ofType(rows, "aws:ssoadmin/permissionSet:PermissionSet"), 2)
-	assert.Empty(t, ofType(rows, "azuread:index/synchronizationJob:SynchronizationJob"))
-	assert.Len(t, ofType(rows, "azuread:index/appRoleAssignment:AppRoleAssignment"), 3, "the AD-backed groups are assigned to the app")
+	assert.Empty(t, pulumimock.OfType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment"))
+	assert.Len(t, pulumimock.OfType(rows, "aws:ssoadmin/permissionSet:PermissionSet"), 2)
+	assert.Empty(t, pulumimock.OfType(rows, "azuread:index/synchronizationJob:SynchronizationJob"))
+	assert.Len(t, pulumimock.OfType(rows, "azuread:index/appRoleAssignment:AppRoleAssignment"), 3, "the AD-backed groups are assigned to the app")
 }
 
 // TestProgramFromConfiguration runs Program on the example as it is: the
@@ -164,20 +154,20 @@ func TestProgramFromConfiguration(t *testing.T) {
 	})
 	require.NoError(t, err)
 	var names []string
-	for _, r := range ofType(rows, "aws:ssoadmin/permissionSet:PermissionSet") {
+	for _, r := range pulumimock.OfType(rows, "aws:ssoadmin/permissionSet:PermissionSet") {
 		names = append(names, r.Inputs["name"].(string))
 	}
 	assert.ElementsMatch(t, []string{"SSM-PerUser", "SSM-PerUser-DB"}, names)
-	assert.Empty(t, ofType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment"), "no assignment before SCIM provisions the groups")
-	assert.Len(t, ofType(rows, "aws:cloudformation/stackSet:StackSet"), 1)
-	assert.Len(t, ofType(rows, "aws:ssoadmin/instanceAccessControlAttributes:InstanceAccessControlAttributes"), 1)
+	assert.Empty(t, pulumimock.OfType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment"), "no assignment before SCIM provisions the groups")
+	assert.Len(t, pulumimock.OfType(rows, "aws:cloudformation/stackSet:StackSet"), 1)
+	assert.Len(t, pulumimock.OfType(rows, "aws:ssoadmin/instanceAccessControlAttributes:InstanceAccessControlAttributes"), 1)
 
 	// Once SCIM has provisioned them, every account under the OU is assigned.
 	rows, err = pulumimock.RunWith(&pulumimock.Recorder{EntraGroups: groups, IdentityStoreGroups: groups}, func(ctx *pulumi.Context) error {
 		return peruser.Program(ctx, c, inputs(t, true))
 	})
 	require.NoError(t, err)
-	assert.Len(t, ofType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment"), 2)
+	assert.Len(t, pulumimock.OfType(rows, "aws:ssoadmin/accountAssignment:AccountAssignment"), 2)
 }
 
 func TestLayers(t *testing.T) {

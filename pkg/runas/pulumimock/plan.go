@@ -344,6 +344,17 @@ func AccountOf(ou string) string {
 	return fmt.Sprintf("%012d", h.Sum64()%1_000_000_000_000)
 }
 
+// OfType returns the rows of one resource type, in their order.
+func OfType(rows []Row, typ string) []Row {
+	var out []Row
+	for _, r := range rows {
+		if r.Type == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // Rows returns the recorded resources sorted by type, then name.
 func (r *Recorder) Rows() []Row {
 	r.mu.Lock()
