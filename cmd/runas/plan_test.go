@@ -141,10 +141,7 @@ func TestPlanOutsideTheCheckout(t *testing.T) {
 	})
 
 	t.Run("source nowhere", func(t *testing.T) {
-		t.Chdir(t.TempDir())
-		saved := planBuild
-		planBuild.ModuleDir = t.TempDir() // holds no source
-		t.Cleanup(func() { planBuild = saved })
+		withoutSource(t)
 		code, out, errOut := runCLI(t, "plan", "--config", abs, "--output", "json")
 		require.Equal(t, 0, code, errOut)
 		lines := strings.Split(strings.TrimSpace(errOut), "\n")
@@ -276,13 +273,21 @@ func TestPlanShowsTheBroker(t *testing.T) {
 	assert.Equal(t, out, again, "the broker is built reproducibly: two plans of an unchanged tree are identical")
 }
 
+// withoutSource runs the rest of the test where plan finds no source to
+// build the Lambda binaries from: outside the checkout, with a module
+// directory that holds none.
+func withoutSource(t *testing.T) {
+	t.Helper()
+	t.Chdir(t.TempDir())
+	saved := planBuild
+	planBuild.ModuleDir = t.TempDir()
+	t.Cleanup(func() { planBuild = saved })
+}
+
 func TestPlanBrokerWithoutSource(t *testing.T) {
 	abs, err := filepath.Abs(brokerExample)
 	require.NoError(t, err)
-	t.Chdir(t.TempDir())
-	saved := planBuild
-	planBuild.ModuleDir = t.TempDir() // holds no source
-	t.Cleanup(func() { planBuild = saved })
+	withoutSource(t)
 	code, out, errOut := runCLI(t, "plan", "--config", abs, "--output", "json")
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, errOut, "ssm-runas-broker not built")
