@@ -142,7 +142,12 @@ func TestEachNarrowsWhenCallsQueue(t *testing.T) {
 		}
 		return 12 * time.Millisecond, 10 * time.Millisecond
 	}
-	all := jobs(300)
+	// Enough jobs that narrowing to the minimum cannot run out of them,
+	// however the goroutines are scheduled: at most 100+256 start before
+	// the calls queue, and each round of narrowing starts at most its own
+	// limit before one of its jobs finishes and cuts, 256*(1+3/4+...) =
+	// 1024 in all.
+	all := jobs(2000)
 	left := awsorg.Each(context.Background(), all, awsorg.PoolOptions{Max: 256, Start: 16, OnLimit: rec.limit, Latency: latency},
 		func(_ context.Context, j awsorg.Job) {
 			n.Add(1)
